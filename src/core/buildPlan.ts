@@ -1,0 +1,31 @@
+import * as path from 'node:path';
+import type { EngineConfig } from './config';
+
+/**
+ * Where a build writes its binary. On Windows a running .exe is locked, so each build of the
+ * default command gets a fresh name and the old file is removed after the swap; elsewhere the
+ * go command replaces the file in place (the running server keeps its inode).
+ */
+export function binaryForBuild(c: EngineConfig, seq: number, platform: NodeJS.Platform = process.platform): string {
+  if (platform !== 'win32' || c.buildCommand) return c.binary;
+  const ext = path.extname(c.binary);
+  return `${c.binary.slice(0, c.binary.length - ext.length)}-${seq}${ext || '.exe'}`;
+}
+
+/** What to tell the user when the build command could not even start. */
+export function toolchainHint(err: NodeJS.ErrnoException, c: EngineConfig): { message: string; hint: string } {
+  const cmd = typeof c.buildCommand === 'string' ? c.buildCommand : (c.buildCommand?.[0] ?? 'go');
+  if (err.code === 'ENOENT' && !c.buildCommand) {
+    return {
+      message: 'The Go toolchain was not found: `go` is not on PATH.',
+      hint: 'Install Go (https://go.dev/dl/) and make sure `go version` works in a new terminal, or set gopherReload.buildCommand to the full path of your go binary. Then save again.',
+    };
+  }
+  if (err.code === 'ENOENT') {
+    return {
+      message: `The build command "${cmd}" was not found.`,
+      hint: 'Check gopherReload.buildCommand: the first item must be a program on PATH or a full path (use a single string if you need a shell).',
+    };
+  }
+  return { message: `The build command "${cmd}" could not start: ${err.code ?? err.message}.`, hint: 'Check that it is executable and that the workspace folder exists.' };
+}

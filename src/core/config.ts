@@ -1,0 +1,250 @@
+import * as path from 'node:path';
+import picomatch from 'picomatch';
+
+/**
+ * The configuration model shared by the extension (settings `gopherReload.*`) and the CLI (flags).
+ * `resolveConfig` turns untrusted raw values into a typed EngineConfig; a bad value is reported
+ * and replaced by its default, so one typo never stops the loop.
+ */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGKILL'] as const;
+export type StopSignal = (typeof STOP_SIGNALS)[number];
+
+/** A command: an argv array runs without a shell; a single string runs in the user's shell. */
+export type CommandSpec = string[] | string;
+
+export interface RawSettings {
+  package?: unknown;
+  buildCommand?: unknown;
+  buildFlags?: unknown;
+  debugInfo?: unknown;
+  buildTimeoutMs?: unknown;
+  preBuild?: unknown;
+  outputDir?: unknown;
+  binary?: unknown;
+  args?: unknown;
+  env?: unknown;
+  envFiles?: unknown;
+  include?: unknown;
+  exclude?: unknown;
+  quietWindowMs?: unknown;
+  stopSignal?: unknown;
+  killDelayMs?: unknown;
+  port?: unknown;
+  healthUrl?: unknown;
+  readyPattern?: unknown;
+  startupTimeoutMs?: unknown;
+  stopOnBuildError?: unknown;
+  restartOnCrash?: unknown;
+}
+
+export interface EngineConfig {
+  root: string;
+  package: string;
+  /** undefined: the default `go build` of `package` into `binary`. */
+  buildCommand?: CommandSpec;
+  buildFlags: string[];
+  debugInfo: boolean;
+  buildTimeoutMs: number;
+  preBuild: CommandSpec[];
+  outputDir: string;
+  binary: string;
+  args: string[];
+  env: Record<string, string>;
+  envFiles: string[];
+  /** True when envFiles is the default ['.env']: a missing default file is not worth a warning. */
+  envFilesDefault: boolean;
+  include: string[];
+  exclude: string[];
+  quietWindowMs: number;
+  stopSignal: StopSignal;
+  killDelayMs: number;
+  port?: number;
+  healthUrl?: string;
+  readyPattern?: RegExp;
+  startupTimeoutMs: number;
+  stopOnBuildError: boolean;
+  restartOnCrash: boolean;
+}
+
+export const DEFAULT_INCLUDE = ['**/*.go', '**/*.tmpl', '**/*.tpl', '**/*.html', 'go.mod', 'go.sum', 'go.work'];
+export const DEFAULT_EXCLUDE = ['**/vendor/**', '**/testdata/**', '**/node_modules/**', '**/.git/**', '**/*_test.go'];
+
+export const DEFAULTS = {
+  package: '.',
+  buildTimeoutMs: 300_000,
+  outputDir: '.gopher-reload',
+  envFiles: ['.env'],
+  quietWindowMs: 30,
+  stopSignal: 'SIGINT' as StopSignal,
+  killDelayMs: 2000,
+  startupTimeoutMs: 30_000,
+};
+
+export interface ConfigIssue {
+  setting: string;
+  message: string;
+}
+
+export interface ResolvedConfig {
+  config: EngineConfig;
+  issues: ConfigIssue[];
+}
+
+export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
+  const issues: ConfigIssue[] = [];
+  const bad = (setting: string, message: string) => issues.push({ setting, message });
+  const absRoot = path.resolve(root);
+
+  const str = (key: keyof RawSettings, def: string): string => {
+    const v = raw[key];
+    if (v === undefined || v === null || v === '') return def;
+    if (typeof v === 'string') return v;
+    bad(key, `expected a string, got ${JSON.stringify(v)}; using "${def}"`);
+    return def;
+  };
+  const strList = (key: keyof RawSettings, def: string[]): string[] => {
+    const v = raw[key];
+    if (v === undefined || v === null) return def;
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+    bad(key, `expected a list of strings, got ${JSON.stringify(v)}; using ${JSON.stringify(def)}`);
+    return def;
+  };
+  const num = (key: keyof RawSettings, def: number, min: number, max: number): number => {
+    const v = raw[key];
+    if (v === undefined || v === null) return def;
+    if (typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max) return v;
+    bad(key, `expected a number from ${min} to ${max}, got ${JSON.stringify(v)}; using ${def}`);
+    return def;
+  };
+  const bool = (key: keyof RawSettings, def: boolean): boolean => {
+    const v = raw[key];
+    if (v === undefined || v === null) return def;
+    if (typeof v === 'boolean') return v;
+    bad(key, `expected true or false, got ${JSON.stringify(v)}; using ${def}`);
+    return def;
+  };
+  const command = (key: string, v: unknown): CommandSpec | undefined => {
+    if (v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)) return undefined;
+    if (typeof v === 'string') return v;
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string') && v[0] !== '') return v as string[];
+    bad(key, `expected an argv list like ["go", "build", "."] or one shell command string, got ${JSON.stringify(v)}`);
+    return undefined;
+  };
+  const globs = (key: 'include' | 'exclude', def: string[]): string[] =>
+    strList(key, def).filter((g) => {
+      try {
+        picomatch.makeRe(g, { dot: true, strictBrackets: true });
+        return true;
+      } catch (e) {
+        bad(key, `invalid glob "${g}" (${(e as Error).message}); it is ignored`);
+        return false;
+      }
+    });
+
+  const pkg = str('package', DEFAULTS.package);
+  const outputDir = path.resolve(absRoot, str('outputDir', DEFAULTS.outputDir));
+  const exe = process.platform === 'win32' ? '.exe' : '';
+  const binaryName = (path.basename(absRoot).replace(/[^\w.-]+/g, '_') || 'app') + exe;
+  const binary = path.resolve(absRoot, str('binary', path.join(outputDir, binaryName)));
+
+  const envFilesRaw = raw.envFiles;
+  const env: Record<string, string> = {};
+  if (raw.env !== undefined && raw.env !== null) {
+    if (typeof raw.env === 'object' && !Array.isArray(raw.env)) {
+      for (const [k, v] of Object.entries(raw.env as Record<string, unknown>)) {
+        if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') env[k] = String(v);
+        else bad('env', `value of ${k} must be a string; it is ignored`);
+      }
+    } else bad('env', `expected an object like {"GIN_MODE": "debug"}, got ${JSON.stringify(raw.env)}`);
+  }
+
+  let port: number | undefined;
+  if (raw.port !== undefined && raw.port !== null && raw.port !== 0 && raw.port !== '') {
+    const p = typeof raw.port === 'string' ? Number(raw.port) : raw.port;
+    if (typeof p === 'number' && Number.isInteger(p) && p > 0 && p < 65536) port = p;
+    else bad('port', `expected a port number from 1 to 65535, got ${JSON.stringify(raw.port)}; the port will be detected`);
+  }
+
+  let healthUrl: string | undefined = str('healthUrl', '') || undefined;
+  if (healthUrl) {
+    try {
+      const u = new URL(healthUrl);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');
+    } catch {
+      bad('healthUrl', `"${healthUrl}" is not an http:// or https:// URL (example: http://localhost:8080/health); readiness falls back to the port`);
+      healthUrl = undefined;
+    }
+  }
+
+  let readyPattern: RegExp | undefined;
+  const pattern = str('readyPattern', '');
+  if (pattern) {
+    try {
+      readyPattern = new RegExp(pattern);
+    } catch (e) {
+      bad('readyPattern', `invalid regular expression: ${(e as Error).message}`);
+    }
+  }
+
+  const signal = str('stopSignal', DEFAULTS.stopSignal);
+  const stopSignal = (STOP_SIGNALS as readonly string[]).includes(signal) ? (signal as StopSignal) : DEFAULTS.stopSignal;
+  if (stopSignal !== signal) bad('stopSignal', `"${signal}" is not one of ${STOP_SIGNALS.join(', ')}; using SIGINT`);
+
+  const preBuildRaw = raw.preBuild;
+  const preBuild: CommandSpec[] = [];
+  if (preBuildRaw !== undefined && preBuildRaw !== null) {
+    if (Array.isArray(preBuildRaw)) {
+      preBuildRaw.forEach((c, i) => {
+        const spec = command(`preBuild[${i}]`, c);
+        if (spec) preBuild.push(spec);
+      });
+    } else bad('preBuild', `expected a list of commands, got ${JSON.stringify(preBuildRaw)}`);
+  }
+
+  const exclude = globs('exclude', DEFAULT_EXCLUDE);
+  // The engine's own output must never trigger a build, whatever the user's exclude list says.
+  const outRel = path.relative(absRoot, outputDir).split(path.sep).join('/');
+  if (outRel && !outRel.startsWith('..')) exclude.push(`${outRel}/**`);
+
+  const config: EngineConfig = {
+    root: absRoot,
+    package: pkg,
+    buildCommand: command('buildCommand', raw.buildCommand),
+    buildFlags: strList('buildFlags', []),
+    debugInfo: bool('debugInfo', false),
+    buildTimeoutMs: num('buildTimeoutMs', DEFAULTS.buildTimeoutMs, 1000, 3_600_000),
+    preBuild,
+    outputDir,
+    binary,
+    args: strList('args', []),
+    env,
+    envFiles: strList('envFiles', DEFAULTS.envFiles),
+    envFilesDefault: envFilesRaw === undefined || envFilesRaw === null,
+    include: globs('include', DEFAULT_INCLUDE),
+    exclude,
+    quietWindowMs: num('quietWindowMs', DEFAULTS.quietWindowMs, 0, 10_000),
+    stopSignal,
+    killDelayMs: num('killDelayMs', DEFAULTS.killDelayMs, 0, 60_000),
+    port,
+    healthUrl,
+    readyPattern,
+    startupTimeoutMs: num('startupTimeoutMs', DEFAULTS.startupTimeoutMs, 100, 600_000),
+    stopOnBuildError: bool('stopOnBuildError', false),
+    restartOnCrash: bool('restartOnCrash', true),
+  };
+  return { config, issues };
+}
+
+/** The argv of the default build: a fast development profile unless debug info is asked for. */
+export function defaultBuildArgv(c: EngineConfig, binary = c.binary): string[] {
+  // -s -w skips the symbol table and DWARF: the link is faster, panics still print file:line.
+  // With debugInfo, keep DWARF and disable optimisations so a debugger can step through.
+  const profile = c.debugInfo ? ['-gcflags=all=-N -l'] : ['-ldflags=-s -w'];
+  return ['go', 'build', ...profile, ...c.buildFlags, '-o', binary, c.package];
+}
+
+/** Replaces ${binary}, ${package}, ${root} and ${outputDir} inside a user's argv (never through a shell). */
+export function expandArgv(argv: string[], c: EngineConfig, binary = c.binary): string[] {
+  const vars: Record<string, string> = { binary, package: c.package, root: c.root, outputDir: c.outputDir };
+  return argv.map((a) => a.replace(/\$\{(binary|package|root|outputDir)\}/g, (_, k: string) => vars[k]));
+}

@@ -1,0 +1,451 @@
+import * as path from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { ChangeFilter } from './filter';
+import { ChangeLedger } from './changeLedger';
+import { describeCommand, runCommand, type CommandResult, type RunningCommand } from './command';
+import { defaultBuildArgv, expandArgv, type CommandSpec, type EngineConfig } from './config';
+import { Emitter } from './events';
+import { loadEnvFiles } from './envFiles';
+import { silentLogger, type Logger } from './log';
+import { parseBuildOutput } from './buildOutput';
+import { isPortFree, portOwner } from './ports';
+import { sleep } from './processTree';
+import { waitReady } from './readiness';
+import { ServerProcess } from './server';
+import type { EngineOutput, EngineState, ReloadTimings } from './state';
+import { binaryForBuild, toolchainHint } from './buildPlan';
+
+const MAX_CRASH_RESTARTS = 3;
+/** A server that lived this long before exiting is not in a crash loop. */
+const STABLE_UPTIME_MS = 10_000;
+
+interface BuildOutcome {
+  result?: CommandResult;
+  binary: string;
+  durationMs: number;
+}
+
+/**
+ * The reload engine: coalesces changes, builds (one build at a time; a newer change cancels the
+ * build in progress), and swaps the server only after a good build, health-checked. It knows
+ * nothing of VS Code; the extension and the CLI are adapters over its events.
+ */
+export class ReloadEngine {
+  private readonly stateEmitter = new Emitter<EngineState>();
+  private readonly outputEmitter = new Emitter<EngineOutput>();
+  readonly onState = this.stateEmitter.event;
+  readonly onOutput = this.outputEmitter.event;
+
+  private current: EngineState = { kind: 'stopped' };
+  private filter: ChangeFilter;
+  private readonly ledger = new ChangeLedger();
+  private active = false;
+  private disposed = false;
+  /** Bumped by stop(): every await in the loop checks it and gives up when it moved. */
+  private generation = 0;
+  private dirty = new Set<string>();
+  private forced?: string;
+  private respawnReason?: string;
+  private lastChangeAt?: number;
+  private quietTimer?: NodeJS.Timeout;
+  private retryTimer?: NodeJS.Timeout;
+  private looping = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private build?: RunningCommand;
+  private inPreBuild = false;
+  private server?: ServerProcess;
+  private lastBinary?: string;
+  private buildSeq = 0;
+  private detectedPort?: number;
+  private crashCount = 0;
+  private lastTimings?: ReloadTimings;
+
+  constructor(
+    private config: EngineConfig,
+    private readonly log: Logger = silentLogger,
+  ) {
+    this.filter = new ChangeFilter(config.root, config.include, config.exclude);
+  }
+
+  get state(): EngineState {
+    return this.current;
+  }
+  get isActive(): boolean {
+    return this.active;
+  }
+  get configuration(): EngineConfig {
+    return this.config;
+  }
+  get timings(): ReloadTimings | undefined {
+    return this.lastTimings;
+  }
+  /** The port the server listens on: configured, or detected at its last start. */
+  get port(): number | undefined {
+    return this.config.port ?? this.detectedPort;
+  }
+  /** Pids of the running server tree (for tests and diagnostics). */
+  serverPids(): number[] {
+    return this.server?.alive ? this.server.members() : [];
+  }
+  get changeFilter(): ChangeFilter {
+    return this.filter;
+  }
+
+  /** Builds and runs now, then keeps the server up to date with every change. */
+  start(reason = 'start'): void {
+    if (this.disposed) return;
+    this.active = true;
+    this.forced = reason;
+    this.crashCount = 0;
+    this.ensureLoop();
+  }
+
+  /** Rebuilds and restarts even if nothing changed. */
+  restart(reason = 'restart'): void {
+    this.start(reason);
+  }
+
+  /**
+   * A file was created, changed or deleted. Irrelevant paths and content-identical rewrites are
+   * dropped; the rest start (or extend) the quiet window, after which one build runs.
+   */
+  fileChanged(file: string): boolean {
+    if (!this.active || this.disposed || !this.filter.matches(file)) return false;
+    if (this.inPreBuild) {
+      this.ledger.remember(file); // the build that follows reads it anyway
+      return false;
+    }
+    const verdict = this.ledger.classify(file);
+    if (verdict !== 'changed') {
+      this.log.trace(`ignored ${this.filter.relative(file)}: ${verdict === 'unchanged' ? 'content unchanged' : 'already in the running build'}`);
+      return false;
+    }
+    this.dirty.add(this.filter.relative(file));
+    this.lastChangeAt = performance.now();
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(() => {
+      this.quietTimer = undefined;
+      if (this.build) {
+        this.log.info('a newer change arrived during the build: cancelling it and building again');
+        this.build.cancel();
+      }
+      this.ensureLoop();
+    }, this.config.quietWindowMs);
+    return true;
+  }
+
+  /** Stops the server tree and any build; changes are ignored until start(). */
+  async stop(message?: string): Promise<void> {
+    this.active = false;
+    this.generation++;
+    this.dirty.clear();
+    this.forced = this.respawnReason = undefined;
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.quietTimer = this.retryTimer = undefined;
+    this.build?.cancel();
+    await this.loopDone;
+    await this.stopServer();
+    this.setState({ kind: 'stopped', message });
+  }
+
+  /** Applies a new configuration; with `restart`, rebuilds and restarts if the engine is active. */
+  reconfigure(config: EngineConfig, restart: boolean): void {
+    this.config = config;
+    this.filter = new ChangeFilter(config.root, config.include, config.exclude);
+    if (restart && this.active) this.restart('configuration changed');
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    await this.stop();
+    this.disposed = true;
+    this.stateEmitter.clear();
+    this.outputEmitter.clear();
+  }
+
+  /** Resolves once no build or swap is in progress and none is waiting (tests, benchmarks). */
+  async idle(): Promise<void> {
+    while (this.looping || this.quietTimer) await sleep(5);
+  }
+
+  // ---- the loop -------------------------------------------------------------------------
+
+  private hasWork(): boolean {
+    return this.active && !this.disposed && (this.dirty.size > 0 || !!this.forced || !!this.respawnReason);
+  }
+
+  private ensureLoop(): void {
+    if (this.looping || !this.hasWork()) return;
+    this.looping = true;
+    this.loopDone = (async () => {
+      try {
+        await this.loop();
+      } catch (e) {
+        this.log.error(`reload loop failed: ${(e as Error).stack ?? e}`);
+        this.setState({ kind: 'error', message: `Internal error: ${(e as Error).message}`, hint: 'Run "Gopher Reload: Restart Server"; please report this with the log.' });
+      } finally {
+        this.looping = false;
+      }
+      this.ensureLoop(); // work that arrived while the loop was finishing
+    })();
+  }
+
+  private async loop(): Promise<void> {
+    while (this.hasWork()) {
+      const gen = this.generation;
+      if (this.dirty.size === 0 && !this.forced && this.respawnReason) {
+        const reason = this.respawnReason;
+        this.respawnReason = undefined;
+        if (this.lastBinary) await this.swap(this.lastBinary, { trigger: reason }, performance.now(), gen);
+        continue;
+      }
+      const files = [...this.dirty];
+      const trigger = this.forced ?? describeFiles(files);
+      const changeAt = this.lastChangeAt ?? performance.now();
+      this.dirty.clear();
+      this.forced = this.respawnReason = undefined;
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.setState({ kind: 'building', trigger, serving: !!this.server?.alive });
+      this.log.info(`build (${trigger})`);
+
+      const built = await this.runBuild();
+      if (gen !== this.generation) return;
+      const r = built.result;
+      if (r?.cancelled) continue; // a newer change: the loop builds again
+      if (!r || !r.ok) {
+        await this.reportBuildFailure(built, gen);
+        continue;
+      }
+      this.out('engine', `built in ${built.durationMs} ms\n`);
+      if (this.dirty.size > 0) continue; // newer code was saved meanwhile: never serve a stale binary
+      await this.swap(built.binary, { trigger, buildMs: built.durationMs }, changeAt, gen);
+    }
+  }
+
+  private async runBuild(): Promise<BuildOutcome> {
+    const c = this.config;
+    const t0 = performance.now();
+    const env = this.environment();
+    const binary = binaryForBuild(c, ++this.buildSeq);
+    try {
+      mkdirSync(path.dirname(binary), { recursive: true });
+    } catch (e) {
+      this.log.warn(`could not create ${path.dirname(binary)}: ${(e as Error).message}`);
+    }
+    const done = () => Math.round(performance.now() - t0);
+    if (c.preBuild.length) {
+      this.inPreBuild = true;
+      try {
+        for (const spec of c.preBuild) {
+          const r = await this.runTracked(spec, env);
+          if (!r.ok) return { result: r, binary, durationMs: done() };
+        }
+        // Let the watcher deliver the generators' own writes while they still count as ours.
+        await sleep(Math.max(150, c.quietWindowMs));
+      } finally {
+        this.inPreBuild = false;
+      }
+    }
+    this.ledger.buildStartedAt = Date.now();
+    const spec: CommandSpec = c.buildCommand
+      ? typeof c.buildCommand === 'string'
+        ? c.buildCommand
+        : expandArgv(c.buildCommand, c, binary)
+      : defaultBuildArgv(c, binary);
+    const result = await this.runTracked(spec, { ...env, GOPHER_RELOAD_BINARY: binary });
+    return { result, binary, durationMs: done() };
+  }
+
+  private async runTracked(spec: CommandSpec, env: NodeJS.ProcessEnv): Promise<CommandResult> {
+    this.log.info(`$ ${describeCommand(spec)}`);
+    this.out('engine', `$ ${describeCommand(spec)}\n`);
+    const running = runCommand(spec, {
+      cwd: this.config.root,
+      env,
+      timeoutMs: this.config.buildTimeoutMs,
+      onOutput: (t) => this.out('build', t),
+    });
+    this.build = running;
+    try {
+      return await running.done;
+    } finally {
+      if (this.build === running) this.build = undefined;
+    }
+  }
+
+  private async reportBuildFailure(built: BuildOutcome, gen: number): Promise<void> {
+    const r = built.result!;
+    const serving = !!this.server?.alive;
+    if (r.spawnError || r.timedOut) {
+      const { message, hint } = r.timedOut
+        ? { message: `The build did not finish within ${Math.round(this.config.buildTimeoutMs / 1000)} s and was stopped.`, hint: 'Check the build output for what hangs, or raise gopherReload.buildTimeoutMs. Save again to retry.' }
+        : toolchainHint(r.spawnError!, this.config);
+      this.log.error(`${message} ${hint}`);
+      this.out('engine', `✗ ${message}\n  ${hint}\n`);
+      this.setState({ kind: 'error', message, hint, lastOutput: r.output.split('\n').slice(-20) });
+      return;
+    }
+    const problems = parseBuildOutput(r.output, { moduleRoot: this.config.root });
+    this.log.warn(`build failed in ${built.durationMs} ms with ${problems.length} problem(s); ${serving ? 'the previous server keeps serving' : 'no server is running'}`);
+    this.out('engine', `✗ build failed (${problems.length} problem${problems.length === 1 ? '' : 's'})${serving ? ', the previous server keeps serving' : ''}\n`);
+    if (this.config.stopOnBuildError && serving) await this.stopServer();
+    if (gen !== this.generation) return;
+    this.setState({ kind: 'build-failed', problems, output: r.output, serving: !!this.server?.alive, buildMs: built.durationMs });
+  }
+
+  // ---- the swap -------------------------------------------------------------------------
+
+  /** Stop the old server, confirm its port is free, start the new binary, wait until it is ready. */
+  private async swap(binary: string, timing: ReloadTimings, changeAt: number, gen: number): Promise<void> {
+    const stopMs = await this.stopServer();
+    if (gen !== this.generation) return;
+    const port = this.config.port ?? this.detectedPort;
+    if (port !== undefined && !(await this.ensurePortFree(port, gen))) return;
+
+    let proc: ServerProcess;
+    const started = performance.now();
+    try {
+      proc = await ServerProcess.start(binary, this.config.args, { cwd: this.config.root, env: this.environment() }, (t) => this.out('server', t));
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const message = `Could not start ${binary}: ${err.code ?? err.message}.`;
+      const hint = err.code === 'ENOENT' ? 'The build did not write the binary there: check gopherReload.binary and your build command.' : 'Check that the binary is executable and for this platform.';
+      this.setState({ kind: 'error', message, hint });
+      this.out('engine', `✗ ${message} ${hint}\n`);
+      return;
+    }
+    if (gen !== this.generation) {
+      await proc.stop(this.config.stopSignal, this.config.killDelayMs);
+      return;
+    }
+    this.server = proc;
+    if (binary !== this.lastBinary) this.removeOldBinary(this.lastBinary, binary);
+    this.lastBinary = binary;
+    void proc.exited.then(() => this.onServerExit(proc));
+    this.setState({ kind: 'starting', pid: proc.pid, port });
+
+    const ready = await waitReady({
+      port: this.config.port,
+      healthUrl: this.config.healthUrl,
+      readyPattern: this.config.readyPattern,
+      timeoutMs: this.config.startupTimeoutMs,
+      outputTail: () => proc.output.tail(50),
+      members: () => proc.members(),
+      exited: proc.exited,
+      aborted: () => gen !== this.generation || this.server !== proc,
+    });
+    if (!ready.ready) {
+      if (ready.reason === 'timeout') {
+        const message = `The server started (pid ${proc.pid}) but was not ready after ${Math.round(this.config.startupTimeoutMs / 1000)} s.`;
+        const hint = 'If it is an HTTP server, set gopherReload.port, healthUrl or readyPattern so Gopher Reload knows what "ready" means; raise startupTimeoutMs if it is just slow.';
+        this.out('engine', `! ${message}\n`);
+        this.setState({ kind: 'unready', pid: proc.pid, port, message: `${message} ${hint}`, lastOutput: proc.output.tail(20) });
+      }
+      return; // 'exited' is reported by onServerExit; 'aborted' by whoever aborted
+    }
+    if (ready.port !== undefined) this.detectedPort = ready.port;
+    const now = performance.now();
+    const timings: ReloadTimings = {
+      ...timing,
+      stopMs,
+      startToReadyMs: Math.round(now - started),
+      saveToReadyMs: Math.round(now - changeAt),
+    };
+    this.lastTimings = timings;
+    this.log.info(`ready on :${ready.port ?? '?'} (${ready.via}) — build ${timings.buildMs ?? 0} ms, stop ${stopMs} ms, start ${timings.startToReadyMs} ms, save→ready ${timings.saveToReadyMs} ms`);
+    this.out('engine', `✓ ${timings.buildMs !== undefined ? `rebuilt in ${timings.buildMs} ms, ` : ''}ready in ${timings.startToReadyMs} ms${ready.port ? ` on :${ready.port}` : ''}\n`);
+    this.setState({ kind: 'running', pid: proc.pid, port: ready.port ?? port, timings });
+  }
+
+  private async stopServer(): Promise<number> {
+    const s = this.server;
+    this.server = undefined;
+    if (!s?.alive) return 0;
+    const r = await s.stop(this.config.stopSignal, this.config.killDelayMs);
+    this.log.info(`stopped pid ${s.pid} in ${r.durationMs} ms${r.graceful ? '' : ` (did not exit on ${this.config.stopSignal} within ${this.config.killDelayMs} ms: killed the process tree)`}`);
+    if (r.survivors.length) this.log.error(`processes survived SIGKILL: ${r.survivors.join(', ')}`);
+    return r.durationMs;
+  }
+
+  private async ensurePortFree(port: number, gen: number): Promise<boolean> {
+    const deadline = performance.now() + 2000;
+    while (!(await isPortFree(port))) {
+      if (gen !== this.generation) return false;
+      if (performance.now() > deadline) {
+        const owner = portOwner(port);
+        const who = owner ? `pid ${owner.pid} (${owner.name})` : 'another process';
+        const message = `Port ${port} is in use by ${who}, so the new server was not started.`;
+        const hint = `Gopher Reload did not touch that process. Stop it${owner ? ` (kill ${owner.pid})` : ''}, or move your server to another port, then save or Restart Server.`;
+        this.log.error(message);
+        this.out('engine', `✗ ${message}\n  ${hint}\n`);
+        this.setState({ kind: 'error', message, hint });
+        return false;
+      }
+      await sleep(20);
+    }
+    return true;
+  }
+
+  private onServerExit(proc: ServerProcess): void {
+    if (proc.stopping || this.server !== proc) return;
+    this.server = undefined;
+    const { code, signal } = proc.exitInfo!;
+    const lastOutput = proc.output.tail(20);
+    if (code === 0) {
+      this.out('engine', '■ the server exited by itself (code 0)\n');
+      this.setState({ kind: 'stopped', message: 'The server exited by itself (code 0).' });
+      return;
+    }
+    const uptime = performance.now() - proc.startedAt;
+    this.crashCount = uptime >= STABLE_UPTIME_MS ? 1 : this.crashCount + 1;
+    const retry = this.config.restartOnCrash && this.active && this.crashCount <= MAX_CRASH_RESTARTS;
+    const retryInMs = retry ? Math.min(500 * 2 ** (this.crashCount - 1), 8000) : undefined;
+    this.log.warn(`server exited with ${signal ?? `code ${code}`} after ${Math.round(uptime)} ms (crash ${this.crashCount})${retry ? `; restarting in ${retryInMs} ms` : ''}`);
+    this.out('engine', `✗ the server exited with ${signal ?? `code ${code}`}${retry ? `; restarting in ${retryInMs} ms` : this.active ? '; save to try again' : ''}\n`);
+    this.setState({ kind: 'crashed', exitCode: code, signal, lastOutput, crashCount: this.crashCount, retryInMs });
+    if (retry) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.respawnReason = 'crash restart';
+        this.ensureLoop();
+      }, retryInMs);
+    }
+  }
+
+  private removeOldBinary(old: string | undefined, current: string): void {
+    // Only the per-build names used where a running binary is locked (Windows) are removed.
+    if (!old || old === current || old === this.config.binary) return;
+    try {
+      rmSync(old, { force: true });
+    } catch {
+      // still locked: the next build's cleanup gets it
+    }
+  }
+
+  // ---- helpers --------------------------------------------------------------------------
+
+  private environment(): NodeJS.ProcessEnv {
+    const c = this.config;
+    const files = loadEnvFiles(c.root, c.envFiles, !c.envFilesDefault);
+    for (const w of files.warnings) {
+      this.log.warn(w);
+      this.out('engine', `! ${w}\n`);
+    }
+    return { ...process.env, ...files.env, ...c.env };
+  }
+
+  private out(source: EngineOutput['source'], text: string): void {
+    this.outputEmitter.fire({ source, text });
+  }
+
+  private setState(s: EngineState): void {
+    this.current = s;
+    this.stateEmitter.fire(s);
+  }
+}
+
+function describeFiles(files: string[]): string {
+  if (files.length <= 3) return files.join(', ');
+  return `${files.slice(0, 3).join(', ')} and ${files.length - 3} more`;
+}

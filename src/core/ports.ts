@@ -1,0 +1,138 @@
+import * as net from 'node:net';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+/**
+ * True when a new server could bind `port` right now. Binding (not connecting) is the real test:
+ * a closing server may refuse connections yet still hold the socket. Go's `:8080` binds the
+ * dual-stack wildcard, so we try `::` and fall back to 0.0.0.0 on hosts without IPv6.
+ */
+export function isPortFree(port: number): Promise<boolean> {
+  const tryHost = (host: string) =>
+    new Promise<boolean | 'no-family'>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', (e: NodeJS.ErrnoException) =>
+        resolve(e.code === 'EADDRINUSE' || e.code === 'EACCES' ? false : 'no-family'),
+      );
+      srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
+    });
+  return tryHost('::').then((r) => (r === 'no-family' ? tryHost('0.0.0.0').then((r2) => r2 === true) : r));
+}
+
+/** Asks the OS for a port nobody uses (tests, the demo, the proxy's private port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** One TCP connect attempt to loopback (v4 then v6); true if something accepted. */
+export function canConnect(port: number, timeoutMs = 200): Promise<boolean> {
+  const attempt = (host: string) =>
+    new Promise<boolean>((resolve) => {
+      const sock = net.connect({ port, host });
+      const done = (ok: boolean) => {
+        sock.destroy();
+        resolve(ok);
+      };
+      sock.setTimeout(timeoutMs, () => done(false));
+      sock.once('connect', () => done(true));
+      sock.once('error', () => done(false));
+    });
+  return attempt('127.0.0.1').then((ok) => ok || attempt('::1'));
+}
+
+interface ListenSocket {
+  port: number;
+  inode: string;
+}
+
+/** LISTEN sockets from /proc/net/tcp{,6} (Linux). State 0A is TCP_LISTEN. */
+function listenSockets(): ListenSocket[] {
+  const out: ListenSocket[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || f[3] !== '0A') continue;
+      out.push({ port: parseInt(f[1].split(':')[1], 16), inode: f[9] });
+    }
+  }
+  return out;
+}
+
+function socketInodesOf(pid: number): Set<string> {
+  const inodes = new Set<string>();
+  let fds: string[] = [];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return inodes;
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]);
+    } catch {
+      // fd closed meanwhile
+    }
+  }
+  return inodes;
+}
+
+/** TCP ports these processes listen on (Linux only; elsewhere an empty list). */
+export function listeningPortsOf(pids: number[]): number[] {
+  if (process.platform !== 'linux' || pids.length === 0) return [];
+  const inodes = new Set<string>();
+  for (const pid of pids) for (const i of socketInodesOf(pid)) inodes.add(i);
+  const ports = new Set<number>();
+  for (const s of listenSockets()) if (inodes.has(s.inode)) ports.add(s.port);
+  return [...ports].sort((a, b) => a - b);
+}
+
+export interface PortOwner {
+  pid: number;
+  name: string;
+}
+
+/** Which process listens on `port`, so we can name it instead of killing it. */
+export function portOwner(port: number): PortOwner | undefined {
+  if (process.platform === 'linux') {
+    const inodes = new Set(listenSockets().filter((s) => s.port === port).map((s) => s.inode));
+    if (inodes.size === 0) return undefined;
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      const pid = Number(name);
+      for (const i of socketInodesOf(pid)) {
+        if (inodes.has(i)) return { pid, name: readComm(pid) };
+      }
+    }
+    return undefined; // owned by another user's process we cannot inspect
+  }
+  try {
+    const text = execFileSync('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN', '-Fpc'], { encoding: 'utf8' });
+    const pid = /^p(\d+)/m.exec(text);
+    const cmd = /^c(.+)$/m.exec(text);
+    return pid ? { pid: Number(pid[1]), name: cmd?.[1] ?? '?' } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readComm(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '?';
+  }
+}

@@ -1,0 +1,114 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import treeKill from 'tree-kill';
+
+/**
+ * Process-tree facts the supervisor needs: who is in a process group, who descends from a pid.
+ * Linux reads /proc directly (cheap enough to poll every few ms); other POSIX systems ask `ps`.
+ * Zombies are skipped: in containers whose PID 1 never reaps, they linger but hold no port.
+ */
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+  pgid: number;
+}
+
+function readProcLinux(): ProcInfo[] {
+  const out: ProcInfo[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    // The command name is in parentheses and may itself contain spaces or ')'.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const state = rest[0];
+    if (state === 'Z' || state === 'X') continue;
+    out.push({ pid: Number(name), ppid: Number(rest[1]), pgid: Number(rest[2]) });
+  }
+  return out;
+}
+
+function readProcPs(): ProcInfo[] {
+  try {
+    const text = execFileSync('ps', ['-A', '-o', 'pid=,ppid=,pgid=,stat='], { encoding: 'utf8' });
+    return text
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .filter((f) => f.length >= 4 && !f[3].startsWith('Z'))
+      .map((f) => ({ pid: Number(f[0]), ppid: Number(f[1]), pgid: Number(f[2]) }));
+  } catch {
+    return [];
+  }
+}
+
+export function listProcesses(): ProcInfo[] {
+  if (process.platform === 'win32') return [];
+  return process.platform === 'linux' ? readProcLinux() : readProcPs();
+}
+
+/** Live pids in process group `pgid` plus every live descendant of `root` (which may have left the group). */
+export function treeMembers(root: number, pgid: number, procs = listProcesses()): number[] {
+  const members = new Set<number>();
+  const children = new Map<number, number[]>();
+  for (const p of procs) {
+    if (p.pgid === pgid) members.add(p.pid);
+    const list = children.get(p.ppid) ?? [];
+    list.push(p.pid);
+    children.set(p.ppid, list);
+  }
+  const stack = procs.some((p) => p.pid === root) ? [root] : [];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    members.add(pid);
+    for (const c of children.get(pid) ?? []) if (!members.has(c)) stack.push(c);
+  }
+  return [...members];
+}
+
+export function isAlive(pid: number): boolean {
+  if (process.platform === 'linux') {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      return state !== 'Z' && state !== 'X';
+    } catch {
+      return false;
+    }
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Sends `signal` to a pid or (negative) group, ignoring "already gone". */
+export function signalQuietly(target: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(target, signal);
+  } catch {
+    // ESRCH: gone already, which is what we wanted.
+  }
+}
+
+/** tree-kill as a promise: walks the tree by parent pid (taskkill /T /F on Windows). */
+export function killTree(pid: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  return new Promise((resolve) => treeKill(pid, signal, () => resolve()));
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls until `done()` holds or `timeoutMs` passes; returns whether it held. */
+export async function waitFor(done: () => boolean, timeoutMs: number, everyMs = 10): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (done()) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(everyMs);
+  }
+}

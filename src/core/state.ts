@@ -1,0 +1,50 @@
+import type { BuildProblem } from './problem';
+
+/** Milliseconds of one reload, from the change that started it to the new server being ready. */
+export interface ReloadTimings {
+  /** What started it: file names (relative), "start", "restart", "crash restart"... */
+  trigger: string;
+  buildMs?: number;
+  stopMs?: number;
+  startToReadyMs?: number;
+  /** From the last change seen (the save) to the new server answering. */
+  saveToReadyMs?: number;
+}
+
+/**
+ * The single state machine the engine exposes. Every UI (status bar, CLI line) is a pure
+ * function of the current value.
+ */
+export type EngineState =
+  | { kind: 'stopped'; message?: string }
+  | { kind: 'building'; trigger: string; serving: boolean }
+  | { kind: 'starting'; pid: number; port?: number }
+  | { kind: 'running'; pid: number; port?: number; timings: ReloadTimings }
+  | { kind: 'unready'; pid: number; port?: number; message: string; lastOutput: string[] }
+  | {
+      kind: 'build-failed';
+      problems: BuildProblem[];
+      output: string;
+      /** The previous server still answers. */
+      serving: boolean;
+      buildMs: number;
+    }
+  | {
+      kind: 'crashed';
+      exitCode: number | null;
+      signal: string | null;
+      lastOutput: string[];
+      /** Consecutive crashes soon after start. */
+      crashCount: number;
+      /** Set while a backoff restart is scheduled. */
+      retryInMs?: number;
+    }
+  | { kind: 'error'; message: string; hint: string; lastOutput?: string[] };
+
+export type EngineStateKind = EngineState['kind'];
+
+export interface EngineOutput {
+  /** build: compiler and pre-build output; server: the app's stdout/stderr; engine: our own short lines. */
+  source: 'build' | 'server' | 'engine';
+  text: string;
+}

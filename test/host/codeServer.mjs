@@ -1,0 +1,231 @@
+// Start/stop an isolated VS Code Server (code-server) and drive it with Chromium.
+// Facts behind the choices: /work/shared/docs/vscode-host.md.
+//
+//   const srv = await startCodeServer({ runDir, env, trust });   // { port, url, pid, logFile, stop() }
+//   const url = workbenchUrl({ port: srv.port, folder, extensionDevelopmentPath, extensionTestsPath });
+//   const browser = await launchBrowser();
+//   ...
+//   await browser.close(); await srv.stop();
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { ensureCodeServer, CHROMIUM, REPO_ROOT } from './install.mjs';
+
+const HOST = '127.0.0.1';
+
+// User settings that remove every dialog/tour/network call that could block or slow the UI.
+export function defaultSettings({ trust = false } = {}) {
+  const s = {
+    'workbench.startupEditor': 'none',
+    'security.workspace.trust.enabled': false,
+    'telemetry.telemetryLevel': 'off',
+    'update.mode': 'none',
+    'extensions.autoUpdate': false,
+    'extensions.autoCheckUpdates': false,
+    'extensions.ignoreRecommendations': true,
+    'workbench.tips.enabled': false,
+    'workbench.enableExperiments': false,
+    'workbench.welcomePage.walkthroughs.openOnInstall': false,
+    'git.enabled': false,
+  };
+  // Testing the extension's own workspace-trust behaviour: keep trust on (VS Code's default).
+  if (trust) delete s['security.workspace.trust.enabled'];
+  return s;
+}
+
+/** Ask the OS for a free port: bind :0, read it, close. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, HOST, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// Every server still running, so a crash/Ctrl-C of the harness does not leave orphans:
+// the servers run in their own process group, so a terminal's SIGINT never reaches them.
+const live = new Set();
+let handlersInstalled = false;
+function killAllNow() {
+  for (const pid of live) {
+    try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+  live.clear();
+}
+function installExitHandlers() {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('exit', killAllNow);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(sig, () => {
+      killAllNow();
+      process.kill(process.pid, sig); // re-raise with the default behaviour (handler was `once`)
+    });
+  }
+}
+
+function groupAlive(pid) {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Start code-server isolated in `runDir` (created if missing).
+ * @param {{ runDir: string, env?: Record<string,string>, trust?: boolean, settings?: object, readyTimeoutMs?: number }} o
+ * `env` is added to the server's environment; the extension host inherits it.
+ * @returns {Promise<{ port: number, url: string, pid: number, runDir: string, logFile: string, stop(): Promise<void> }>}
+ */
+export async function startCodeServer({ runDir, env = {}, trust = false, settings = {}, readyTimeoutMs = 30_000 }) {
+  if (!runDir) throw new Error('startCodeServer: runDir is required');
+  const { entry } = await ensureCodeServer();
+  runDir = path.resolve(runDir);
+  const d = {
+    udd: path.join(runDir, 'udd'),
+    exts: path.join(runDir, 'exts'),
+    home: path.join(runDir, 'home'),
+    config: path.join(runDir, 'xdg', 'config'),
+    data: path.join(runDir, 'xdg', 'data'),
+    cache: path.join(runDir, 'xdg', 'cache'),
+  };
+  for (const dir of [...Object.values(d), path.join(d.udd, 'User')]) fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(d.udd, 'User', 'settings.json'),
+    JSON.stringify({ ...defaultSettings({ trust }), ...settings }, null, 2) + '\n');
+  const configFile = path.join(runDir, 'config.yaml');
+  fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
+  const logFile = path.join(runDir, 'code-server.log');
+
+  // Drop VS Code variables of an enclosing VS Code (e.g. when run from its terminal): they would
+  // make the server think it is nested in another instance.
+  const baseEnv = Object.fromEntries(Object.entries(process.env)
+    .filter(([k]) => !k.startsWith('VSCODE_') && k !== 'ELECTRON_RUN_AS_NODE'));
+  const childEnv = {
+    ...baseEnv,
+    HOME: d.home,
+    XDG_CONFIG_HOME: d.config,
+    XDG_DATA_HOME: d.data,
+    XDG_CACHE_HOME: d.cache,
+    EXTENSIONS_GALLERY: '{}', // no marketplace: nothing to fetch, nothing to recommend
+    ...env,
+  };
+
+  // The port is picked before the server binds it; retry if someone else grabs it meanwhile.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const args = [
+      entry,
+      '--config', configFile,
+      '--auth', 'none',
+      '--bind-addr', `${HOST}:${port}`,
+      '--user-data-dir', d.udd,
+      '--extensions-dir', d.exts,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+      ...(trust ? [] : ['--disable-workspace-trust']),
+    ];
+    const out = fs.createWriteStream(logFile, { flags: 'a' });
+    // detached: own process group, so stop() can kill the ptyHost/file-watcher children with it.
+    const child = spawn(process.execPath, args, { cwd: runDir, env: childEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    live.add(child.pid);
+    installExitHandlers();
+    let exited = false;
+    const exitP = new Promise((r) => child.once('exit', (code, sig) => { exited = true; r({ code, sig }); }));
+    let buf = '';
+    const ready = new Promise((resolve, reject) => {
+      const onData = (chunk) => {
+        out.write(chunk);
+        if (buf !== null) {
+          buf += chunk.toString();
+          if (buf.includes('HTTP server listening')) { buf = null; resolve(); }
+        }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      exitP.then(({ code, sig }) => reject(new Error(`code-server exited before it was ready (code ${code}, signal ${sig})`)));
+      setTimeout(() => reject(new Error(`code-server not ready after ${readyTimeoutMs} ms`)), readyTimeoutMs).unref();
+    });
+    ready.catch(() => {});
+    child.once('close', () => out.end()); // 'close' comes after the last output, unlike 'exit'
+
+    let stopped = null;
+    const stop = () => (stopped ??= (async () => {
+      // 1. SIGTERM to the main process only: the server shuts the extension host down gracefully,
+      //    so extensions' deactivate() runs. Killing the group first would skip that.
+      if (!exited) {
+        try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ }
+        await Promise.race([exitP, sleep(5000)]);
+      }
+      // 2. Whatever is left of the group (ptyHost, watchers, a hung main process): SIGKILL.
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* group already empty */ }
+      for (let i = 0; i < 40 && groupAlive(child.pid); i++) await sleep(50);
+      live.delete(child.pid);
+    })());
+
+    try {
+      await ready;
+    } catch (e) {
+      await stop();
+      const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+      if (/EADDRINUSE/.test(log) && attempt < 3) continue;
+      throw new Error(`${e.message}\n--- ${logFile} ---\n${log.split('\n').slice(-30).join('\n')}`);
+    }
+    return { port, url: `http://${HOST}:${port}/`, pid: child.pid, runDir, logFile, stop };
+  }
+}
+
+/** A `vscode-remote://` URI for an absolute path on the server's machine. */
+function remoteUri(port, absPath, host = HOST) {
+  if (!path.isAbsolute(absPath)) throw new Error(`not an absolute path: ${absPath}`);
+  return `vscode-remote://${host}:${port}${absPath.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/**
+ * The workbench URL opening `folder`, with the extension under development loaded, and (if
+ * `extensionTestsPath`, the compiled suite's index.js, is given) its tests run in the extension host.
+ * The payload values must be vscode-remote URIs with the page's own host:port, otherwise the
+ * workbench reads them as browser-local files.
+ */
+export function workbenchUrl({ port, folder, extensionDevelopmentPath, extensionTestsPath, host = HOST }) {
+  const payload = [];
+  if (extensionDevelopmentPath) payload.push(['extensionDevelopmentPath', remoteUri(port, path.resolve(extensionDevelopmentPath), host)]);
+  if (extensionTestsPath) payload.push(['extensionTestsPath', remoteUri(port, path.resolve(extensionTestsPath), host)]);
+  let url = `http://${host}:${port}/?folder=${encodeURIComponent(path.resolve(folder))}`;
+  if (payload.length) url += `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  return url;
+}
+
+/** playwright-core's Chromium, using Debian's browser (never `playwright install`: it downloads). */
+export async function launchBrowser({ headless = true, args = [] } = {}) {
+  // playwright-core is the project's devDependency; resolve it from the repo.
+  const require = createRequire(path.join(REPO_ROOT, 'package.json'));
+  const { chromium } = require('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless,
+    args: [
+      '--no-sandbox', // running as root in a container
+      '--disable-gpu',
+      '--disable-dev-shm-usage', // small /dev/shm in containers
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-default-apps',
+      '--disable-sync',
+      '--no-first-run',
+      '--password-store=basic',
+      ...args,
+    ],
+  });
+}
