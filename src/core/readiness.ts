@@ -29,7 +29,7 @@ export interface ReadinessOptions {
 
 const PORT_LINE = [
   /Listening and serving HTTPS? on [^\s]*:(\d{2,5})\b/, // Gin
-  /\blisten(?:ing)?\b[^\n]*?(?:https?:\/\/)?(?:localhost|[\d.]+|\[[:\w]*\]|0\.0\.0\.0)?:(\d{2,5})\b/i,
+  /\b(?:listen(?:ing)?|serv(?:e|ing)|started)\b[^\n]*?(?:https?:\/\/)?(?:localhost|[\d.]+|\[[:\w]*\])?:(\d{2,5})\b/i,
   /https?:\/\/(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1?\])(?::(\d{2,5}))/i,
 ];
 

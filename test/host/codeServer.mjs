@@ -70,13 +70,23 @@ function installExitHandlers() {
   }
 }
 
-function groupAlive(pid) {
+/** Is any non-zombie process left in process group `pgid`? (kill(-pgid, 0) also counts zombies,
+ *  which linger until init reaps them, so read /proc instead.) */
+function groupAlive(pgid) {
   try {
-    process.kill(-pid, 0);
-    return true;
+    process.kill(-pgid, 0);
   } catch {
-    return false;
+    return false; // no process at all in the group
   }
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat;
+    try { stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8'); } catch { continue; }
+    // Fields after the ")" that ends the command name: state ppid pgrp ...
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z') return true;
+  }
+  return false;
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -85,7 +95,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * Start code-server isolated in `runDir` (created if missing).
  * @param {{ runDir: string, env?: Record<string,string>, trust?: boolean, settings?: object, readyTimeoutMs?: number }} o
  * `env` is added to the server's environment; the extension host inherits it.
- * @returns {Promise<{ port: number, url: string, pid: number, runDir: string, logFile: string, stop(): Promise<void> }>}
+ * @returns {Promise<{ port: number, url: string, pid: number, runDir: string, logFile: string,
+ *   stop(opts?: { graceMs?: number }): Promise<void> }>}  stop(): SIGTERM, wait up to graceMs for the
+ *   group to exit by itself, then SIGKILL the process group. Idempotent.
  */
 export async function startCodeServer({ runDir, env = {}, trust = false, settings = {}, readyTimeoutMs = 30_000 }) {
   if (!runDir) throw new Error('startCodeServer: runDir is required');
@@ -141,8 +153,7 @@ export async function startCodeServer({ runDir, env = {}, trust = false, setting
     const child = spawn(process.execPath, args, { cwd: runDir, env: childEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(child.pid);
     installExitHandlers();
-    let exited = false;
-    const exitP = new Promise((r) => child.once('exit', (code, sig) => { exited = true; r({ code, sig }); }));
+    const exitP = new Promise((r) => child.once('exit', (code, sig) => r({ code, sig })));
     let buf = '';
     const ready = new Promise((resolve, reject) => {
       const onData = (chunk) => {
@@ -161,14 +172,17 @@ export async function startCodeServer({ runDir, env = {}, trust = false, setting
     child.once('close', () => out.end()); // 'close' comes after the last output, unlike 'exit'
 
     let stopped = null;
-    const stop = () => (stopped ??= (async () => {
+    const stop = ({ graceMs = 5000 } = {}) => (stopped ??= (async () => {
       // 1. SIGTERM to the main process only: the server shuts the extension host down gracefully,
-      //    so extensions' deactivate() runs. Killing the group first would skip that.
-      if (!exited) {
+      //    so extensions' deactivate() runs. Killing the group first would skip that. The main
+      //    process exits (~1 s) *before* the extension host has finished deactivating (~1.5 s),
+      //    so wait for the whole group to drain, not just for the main process.
+      const deadline = Date.now() + graceMs;
+      if (groupAlive(child.pid)) {
         try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ }
-        await Promise.race([exitP, sleep(5000)]);
+        while (Date.now() < deadline && groupAlive(child.pid)) await sleep(100);
       }
-      // 2. Whatever is left of the group (ptyHost, watchers, a hung main process): SIGKILL.
+      // 2. Whatever is left of the group (a watcher, a hung extension host): SIGKILL.
       try { process.kill(-child.pid, 'SIGKILL'); } catch { /* group already empty */ }
       for (let i = 0; i < 40 && groupAlive(child.pid); i++) await sleep(50);
       live.delete(child.pid);

@@ -84,13 +84,18 @@ function ensureAptPackages(log) {
     throw new Error(`missing system packages: ${missing.join(', ')}. Install them as root:\n  ${cmd}`);
   }
   log(`apt: installing ${missing.join(', ')} ...`);
-  for (const args of [['update'], ['install', '-y', '--no-install-recommends', ...missing]]) {
+  for (const args of [['update', '-q'], ['install', '-y', '-q', '--no-install-recommends', ...missing]]) {
     const r = spawnSync('apt-get', args, {
-      stdio: ['ignore', 'inherit', 'inherit'],
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     });
-    if (r.status !== 0) throw new Error(`apt-get ${args[0]} failed (exit ${r.status}); run: ${cmd}`);
+    if (r.status !== 0) {
+      const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-20).join('\n');
+      throw new Error(`apt-get ${args[0]} failed (exit ${r.status}); run: ${cmd}\n${tail}`);
+    }
   }
+  log(`apt: ok`);
 }
 
 /** Environment for the child npm processes. */

@@ -1,0 +1,94 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { defaultBuildArgv, expandArgv, resolveConfig } from '../../src/core/config';
+import { ChangeFilter } from '../../src/core/filter';
+
+const root = path.resolve('/work/app');
+
+describe('config model', () => {
+  it('has fast defaults: 30 ms quiet window, SIGINT, -s -w build into .gopher-reload/', () => {
+    const { config, issues } = resolveConfig(root, {});
+    assert.deepEqual(issues, []);
+    assert.equal(config.quietWindowMs, 30);
+    assert.equal(config.stopSignal, 'SIGINT');
+    assert.equal(config.binary, path.join(root, '.gopher-reload', process.platform === 'win32' ? 'app.exe' : 'app'));
+    assert.deepEqual(defaultBuildArgv(config), ['go', 'build', '-ldflags=-s -w', '-o', config.binary, '.']);
+  });
+
+  it('keeps debug info when asked (for a debugger)', () => {
+    const { config } = resolveConfig(root, { debugInfo: true, buildFlags: ['-tags', 'dev'], package: './cmd/api' });
+    assert.deepEqual(defaultBuildArgv(config), ['go', 'build', '-gcflags=all=-N -l', '-tags', 'dev', '-o', config.binary, './cmd/api']);
+  });
+
+  const bad: { name: string; raw: Record<string, unknown>; setting: string; check: (c: ReturnType<typeof resolveConfig>['config']) => void }[] = [
+    { name: 'a port out of range', raw: { port: 70000 }, setting: 'port', check: (c) => assert.equal(c.port, undefined) },
+    { name: 'a health URL that is not a URL', raw: { healthUrl: 'localhost:8080/health' }, setting: 'healthUrl', check: (c) => assert.equal(c.healthUrl, undefined) },
+    { name: 'an unknown stop signal', raw: { stopSignal: 'SIGSTOP' }, setting: 'stopSignal', check: (c) => assert.equal(c.stopSignal, 'SIGINT') },
+    { name: 'a negative quiet window', raw: { quietWindowMs: -5 }, setting: 'quietWindowMs', check: (c) => assert.equal(c.quietWindowMs, 30) },
+    { name: 'an invalid glob', raw: { exclude: ['**/vendor/**', 'foo/[bar'] }, setting: 'exclude', check: (c) => assert.ok(c.exclude.includes('**/vendor/**') && !c.exclude.includes('foo/[bar')) },
+    { name: 'an invalid ready pattern', raw: { readyPattern: 'Listening (' }, setting: 'readyPattern', check: (c) => assert.equal(c.readyPattern, undefined) },
+    { name: 'a build command of the wrong type', raw: { buildCommand: 42 }, setting: 'buildCommand', check: (c) => assert.equal(c.buildCommand, undefined) },
+    { name: 'env that is not an object', raw: { env: ['A=1'] }, setting: 'env', check: (c) => assert.deepEqual(c.env, {}) },
+    { name: 'args that are not strings', raw: { args: [1, 2] }, setting: 'args', check: (c) => assert.deepEqual(c.args, []) },
+  ];
+  for (const t of bad) {
+    it(`reports ${t.name}, names the setting, and falls back`, () => {
+      const { config, issues } = resolveConfig(root, t.raw);
+      assert.equal(issues.length, 1, JSON.stringify(issues));
+      assert.equal(issues[0].setting, t.setting);
+      assert.ok(issues[0].message.length > 20, issues[0].message);
+      t.check(config);
+    });
+  }
+
+  it('treats a string build command as a shell command and an array as argv', () => {
+    assert.equal(resolveConfig(root, { buildCommand: 'make build' }).config.buildCommand, 'make build');
+    assert.deepEqual(resolveConfig(root, { buildCommand: ['go', 'build', '-o', '${binary}', '${package}'] }).config.buildCommand, ['go', 'build', '-o', '${binary}', '${package}']);
+  });
+
+  it('expands ${binary} and ${package} without a shell, even in names with metacharacters', () => {
+    const weird = path.join(root, 'out $(rm -rf) ;`x`', 'bin');
+    const { config } = resolveConfig(root, { binary: weird, package: './cmd/a b' });
+    assert.deepEqual(expandArgv(['go', 'build', '-o', '${binary}', '${package}'], config), ['go', 'build', '-o', weird, './cmd/a b']);
+  });
+
+  it('always excludes its own output folder', () => {
+    const { config } = resolveConfig(root, { exclude: [] });
+    const f = new ChangeFilter(root, config.include, config.exclude);
+    assert.equal(f.matches(path.join(root, '.gopher-reload', 'x.go')), false);
+    assert.equal(f.matches(path.join(root, 'main.go')), true);
+  });
+});
+
+describe('change filter', () => {
+  const { config } = resolveConfig(root, {});
+  const f = new ChangeFilter(root, config.include, config.exclude);
+  const cases: { file: string; want: boolean }[] = [
+    { file: 'main.go', want: true },
+    { file: 'internal/handlers/users.go', want: true },
+    { file: 'templates/index.tmpl', want: true },
+    { file: 'web/page.html', want: true },
+    { file: 'views/x.tpl', want: true },
+    { file: 'go.mod', want: true },
+    { file: 'go.sum', want: true },
+    { file: 'main_test.go', want: false },
+    { file: 'vendor/github.com/x/y.go', want: false },
+    { file: 'pkg/testdata/a.go', want: false },
+    { file: 'web/node_modules/x/index.html', want: false },
+    { file: '.git/HEAD', want: false },
+    { file: 'README.md', want: false },
+    { file: 'main.go~', want: false },
+    { file: '.main.go.swp', want: false },
+    { file: '../elsewhere/main.go', want: false },
+  ];
+  for (const c of cases) {
+    it(`${c.want ? 'rebuilds on' : 'ignores'} ${c.file}`, () => assert.equal(f.matches(path.join(root, c.file)), c.want));
+  }
+  it('prunes excluded directories for the watcher, not ordinary ones', () => {
+    assert.equal(f.prunesDirectory(path.join(root, 'vendor')), true);
+    assert.equal(f.prunesDirectory(path.join(root, 'web', 'node_modules')), true);
+    assert.equal(f.prunesDirectory(path.join(root, '.gopher-reload')), true);
+    assert.equal(f.prunesDirectory(path.join(root, 'internal')), false);
+    assert.equal(f.prunesDirectory(root), false);
+  });
+});
