@@ -6,7 +6,7 @@
 //   const browser = await launchBrowser();
 //   ...
 //   await browser.close(); await srv.stop();
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -33,6 +33,23 @@ export function defaultSettings({ trust = false } = {}) {
   // Testing the extension's own workspace-trust behaviour: keep trust on (VS Code's default).
   if (trust) delete s['security.workspace.trust.enabled'];
   return s;
+}
+
+// Go settings the isolated HOME/XDG dirs would otherwise hide: the build and module caches
+// (a cold GOCACHE recompiles every dependency, a fresh GOMODCACHE downloads them) and what
+// `go env -w` put in ~/.config/go/env (here GOTOOLCHAIN=local and GOFLAGS=-buildvcs=false).
+const GO_VARS = ['GOCACHE', 'GOMODCACHE', 'GOPATH', 'GOENV', 'GOFLAGS', 'GOTOOLCHAIN', 'GOPROXY', 'GOSUMDB',
+  'GOPRIVATE', 'GONOPROXY', 'GONOSUMDB', 'GOINSECURE'];
+let goEnvCache;
+/** The effective values of GO_VARS for the harness's own user ({} when `go` is not on PATH). */
+export function hostGoEnv() {
+  if (goEnvCache) return goEnvCache;
+  const r = spawnSync('go', ['env', '-json', ...GO_VARS], { encoding: 'utf8', timeout: 10_000 });
+  goEnvCache = {};
+  if (r.status === 0) {
+    for (const [k, v] of Object.entries(JSON.parse(r.stdout))) if (v) goEnvCache[k] = v;
+  }
+  return goEnvCache;
 }
 
 /** Ask the OS for a free port: bind :0, read it, close. */
@@ -93,13 +110,16 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Start code-server isolated in `runDir` (created if missing).
- * @param {{ runDir: string, env?: Record<string,string>, trust?: boolean, settings?: object, readyTimeoutMs?: number }} o
- * `env` is added to the server's environment; the extension host inherits it.
+ * @param {{ runDir: string, env?: Record<string,string>, trust?: boolean, settings?: object,
+ *   keepGoEnv?: boolean, readyTimeoutMs?: number }} o
+ * `env` is added to the server's environment; the extension host inherits it. HOME and XDG_* point
+ * into runDir; keepGoEnv (default) passes the host's Go caches/settings through (see hostGoEnv).
+ * `settings` are merged over defaultSettings({ trust }).
  * @returns {Promise<{ port: number, url: string, pid: number, runDir: string, logFile: string,
  *   stop(opts?: { graceMs?: number }): Promise<void> }>}  stop(): SIGTERM, wait up to graceMs for the
  *   group to exit by itself, then SIGKILL the process group. Idempotent.
  */
-export async function startCodeServer({ runDir, env = {}, trust = false, settings = {}, readyTimeoutMs = 30_000 }) {
+export async function startCodeServer({ runDir, env = {}, trust = false, settings = {}, keepGoEnv = true, readyTimeoutMs = 30_000 }) {
   if (!runDir) throw new Error('startCodeServer: runDir is required');
   const { entry } = await ensureCodeServer();
   runDir = path.resolve(runDir);
@@ -129,6 +149,12 @@ export async function startCodeServer({ runDir, env = {}, trust = false, setting
     XDG_DATA_HOME: d.data,
     XDG_CACHE_HOME: d.cache,
     EXTENSIONS_GALLERY: '{}', // no marketplace: nothing to fetch, nothing to recommend
+    // The server normally gives the extension host the env of a login shell (`bash -ilc env`), run
+    // with our isolated HOME: that resets PATH to /etc/profile's (no /usr/local/go/bin, no
+    // ~/.bashrc additions), so `go` is not found. VSCODE_CLI=1 makes it skip that step
+    // ("resolveShellEnv(): skipped (VSCODE_CLI is set)"), and the extension host inherits this env.
+    VSCODE_CLI: '1',
+    ...(keepGoEnv ? hostGoEnv() : {}),
     ...env,
   };
 

@@ -151,7 +151,10 @@ export async function runExtensionTests({
     // then the server: SIGTERM (deactivate() runs), then SIGKILL to its process group.
     consoleLines = await bounded(Promise.all(consolePending), 2000) ?? [];
     if (browser) await bounded(browser.close(), 5000);
-    if (server) await server.stop();
+    mark('browserClosed');
+    // The extension host already ended with the suite (its deactivate() ran then), so only a
+    // short grace before the process group is killed.
+    if (server) await server.stop({ graceMs: 1500 });
     mark('cleanedUp');
     const out = suiteOutput(counts, consoleLines);
     const logs = exthostLogs(runDir);
@@ -209,7 +212,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       const t = r.timings;
       console.log(`[host] VS Code Server ${r.ok ? 'PASSED' : 'FAILED'}: ${r.passed ?? '?'} passed, ${r.failed ?? '?'} failed` +
         ` (exit code ${r.exitCode}${r.resultsFromFile ? '' : ', no results file'}) in ${(r.durationMs / 1000).toFixed(1)} s` +
-        ` [server ${t.serverReady} ms, browser ${t.browserReady} ms, suite done ${t.suiteDone} ms, cleaned up ${t.cleanedUp} ms]`);
+        ` [server ${t.serverReady} ms, browser ${t.browserReady} ms, suite done ${t.suiteDone} ms, browser closed ${t.browserClosed} ms, cleaned up ${t.cleanedUp} ms]`);
       for (const f of r.failures) console.log(`[host]   x ${f.title}\n${String(f.error).split('\n').map((l) => `        ${l}`).join('\n')}`);
       if (r.runDir) console.log(`[host] run dir kept: ${r.runDir}`);
       process.exit(r.ok ? 0 : 1);

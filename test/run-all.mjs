@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// The one test command (npm test): type-check, bundle, then every suite, with one summary line
+// at the end ("N passed, N failed, N skipped") that CI reads.
+import { spawnSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const notes = [];
+
+function step(title, cmd, args) {
+  console.log(`\n▶ ${title}: ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`✗ ${title} failed (exit ${r.status ?? r.signal})`);
+    console.log(`\ntests: ${totals.passed} passed, ${totals.failed + 1} failed, ${totals.skipped} skipped`);
+    process.exit(1);
+  }
+}
+
+/** Runs mocha with the spec reporter, echoing it, and adds its counts to the totals. */
+function mocha(title, config) {
+  console.log(`\n▶ ${title}`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(root, 'node_modules/mocha/bin/mocha.js'), '--config', config], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (b) => {
+      out += b;
+      process.stdout.write(b);
+    });
+    child.on('exit', (code) => {
+      const n = (word) => Number(new RegExp(`(\\d+) ${word}`).exec(out)?.[1] ?? 0);
+      const passed = n('passing');
+      const failed = n('failing') || (code !== 0 && passed === 0 ? 1 : 0);
+      totals.passed += passed;
+      totals.failed += failed;
+      totals.skipped += n('pending');
+      notes.push(`${title}: ${passed} passed, ${failed} failed, ${n('pending')} skipped`);
+      resolve();
+    });
+  });
+}
+
+const go = spawnSync('go', ['version'], { encoding: 'utf8' });
+if (go.status !== 0) {
+  console.error('✗ the Go toolchain is required for the tests (they build real Go projects): install Go and retry.');
+  process.exit(1);
+}
+console.log(`using ${go.stdout.trim()}, node ${process.version}`);
+
+step('type-check', process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.']);
+step('bundle', process.execPath, ['esbuild.mjs']);
+step('compile tests', process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'test/tsconfig.json']);
+await mocha('core and CLI (plain Node, real Go builds)', 'test/unit/.mocharc.json');
+
+console.log('\n' + notes.join('\n'));
+console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(totals.failed > 0 ? 1 : 0);

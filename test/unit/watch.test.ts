@@ -1,0 +1,77 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { watchTree } from '../../src/core/watcher';
+import { freePort } from '../../src/core/ports';
+import { body, copyFixture, edit, harness, processesUnder, repoRoot, waitState, waitUntil, type Harness } from './helpers';
+
+async function watched(h: Harness) {
+  const w = watchTree(h.dir, h.engine.changeFilter, { onChange: (p) => h.engine.fileChanged(p) });
+  await w.ready;
+  return w;
+}
+
+/** The file watcher in front of the engine, and the CLI as a user runs it. */
+describe('watcher and CLI', function () {
+  it('rebuilds on a real file write seen by the watcher', async () => {
+    const h = await harness('nethttp');
+    const w = await watched(h);
+    try {
+      h.engine.start();
+      await waitState(h, 'running');
+      edit(path.join(h.dir, 'main.go'), 'message = "nethttp v1"', 'message = "nethttp v2"');
+      await waitUntil('v2 served', async () => (await body(h.port)) === 'nethttp v2');
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('does not rebuild in a loop on files its pre-build step generates', async () => {
+    // The generator writes new content every time, as `go generate` with a timestamp would.
+    const gen = `printf 'package main\\n\\nconst generatedAt = "%s"\\n' "$(date +%s%N)" > zz_generated.go`;
+    const h = await harness('nethttp', { preBuild: [['sh', '-c', gen]] });
+    const w = await watched(h);
+    try {
+      h.engine.start();
+      await waitState(h, 'running');
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(h.states.filter((s) => s.kind === 'building').length, 1, 'generated files did not trigger another build');
+      const from = h.states.length;
+      edit(path.join(h.dir, 'main.go'), 'message = "nethttp v1"', 'message = "nethttp v2"');
+      await waitState(h, 'running', 60_000, from);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(h.states.slice(from).filter((s) => s.kind === 'building').length, 1, 'one save, one build');
+      assert.equal(await body(h.port), 'nethttp v2');
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('CLI: prints the URL, reloads on save, and leaves nothing behind on Ctrl-C', async function () {
+    const cli = path.join(repoRoot(), 'dist', 'cli.js');
+    if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` first');
+    const dir = copyFixture('gin-api');
+    const port = await freePort();
+    const child = spawn(process.execPath, [cli, dir], { env: { ...process.env, PORT: String(port), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b) => (out += b));
+    child.stderr.on('data', (b) => (out += b));
+    try {
+      await waitUntil('first running line', () => out.includes(`● running on http://localhost:${port}`), 90_000);
+      assert.equal(await body(port), 'Hello from Gin v1');
+      edit(path.join(dir, 'handlers', 'message.go'), 'Gin v1', 'Gin v2');
+      await waitUntil('second running line', () => out.split('● running').length === 3, 60_000);
+      assert.equal(await body(port), 'Hello from Gin v2');
+      assert.match(out, /save→ready \d+ ms/);
+      fs.writeFileSync(path.join(dir, 'handlers', 'message.go'), 'package handlers\n\nconst Message = 1 +\n');
+      await waitUntil('build error line', () => /handlers\/message\.go:\d+:\d+: /.test(out), 60_000);
+      assert.equal(await body(port), 'Hello from Gin v2', 'old server keeps serving');
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((r) => child.once('exit', r));
+    }
+    assert.match(out, /stopped/);
+    assert.deepEqual(processesUnder(dir), []);
+  });
+});
