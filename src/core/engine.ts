@@ -19,6 +19,9 @@ const MAX_CRASH_RESTARTS = 3;
 /** A server that lived this long before exiting is not in a crash loop. */
 const STABLE_UPTIME_MS = 10_000;
 
+/** Replaces the build command (the extension runs a VS Code task instead). */
+export type BuildStep = (ctx: { binary: string; env: NodeJS.ProcessEnv; onOutput: (text: string) => void }) => RunningCommand;
+
 interface BuildOutcome {
   result?: CommandResult;
   binary: string;
@@ -63,6 +66,7 @@ export class ReloadEngine {
   constructor(
     private config: EngineConfig,
     private readonly log: Logger = silentLogger,
+    private buildStep?: BuildStep,
   ) {
     this.filter = new ChangeFilter(config.root, config.include, config.exclude);
   }
@@ -150,8 +154,9 @@ export class ReloadEngine {
   }
 
   /** Applies a new configuration; with `restart`, rebuilds and restarts if the engine is active. */
-  reconfigure(config: EngineConfig, restart: boolean): void {
+  reconfigure(config: EngineConfig, restart: boolean, buildStep = this.buildStep): void {
     this.config = config;
+    this.buildStep = buildStep;
     this.filter = new ChangeFilter(config.root, config.include, config.exclude);
     if (restart && this.active) this.restart('configuration changed');
   }
@@ -248,6 +253,11 @@ export class ReloadEngine {
       }
     }
     this.ledger.buildStartedAt = Date.now();
+    if (this.buildStep) {
+      const step = this.buildStep;
+      const result = await this.track(() => step({ binary, env, onOutput: (t) => this.out('build', t) }));
+      return { result, binary, durationMs: done() };
+    }
     const spec: CommandSpec = c.buildCommand
       ? typeof c.buildCommand === 'string'
         ? c.buildCommand
@@ -257,15 +267,22 @@ export class ReloadEngine {
     return { result, binary, durationMs: done() };
   }
 
-  private async runTracked(spec: CommandSpec, env: NodeJS.ProcessEnv): Promise<CommandResult> {
+  private runTracked(spec: CommandSpec, env: NodeJS.ProcessEnv): Promise<CommandResult> {
     this.log.info(`$ ${describeCommand(spec)}`);
     this.out('engine', `$ ${describeCommand(spec)}\n`);
-    const running = runCommand(spec, {
-      cwd: this.config.root,
-      env,
-      timeoutMs: this.config.buildTimeoutMs,
-      onOutput: (t) => this.out('build', t),
-    });
+    return this.track(() =>
+      runCommand(spec, {
+        cwd: this.config.root,
+        env,
+        timeoutMs: this.config.buildTimeoutMs,
+        onOutput: (t) => this.out('build', t),
+      }),
+    );
+  }
+
+  /** Runs one build step as the cancellable "current build". */
+  private async track(start: () => RunningCommand): Promise<CommandResult> {
+    const running = start();
     this.build = running;
     try {
       return await running.done;

@@ -1,0 +1,182 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { resolveConfig, type EngineConfig } from '../core/config';
+import { ReloadEngine } from '../core/engine';
+import type { Logger } from '../core/log';
+import type { EngineState } from '../core/state';
+import { publish } from './diagnostics';
+import { needsRestart, readSettings, SECTION } from './settings';
+import { statusView } from './statusView';
+import { taskBuildStep } from './taskBuild';
+import { OutputTerminal } from './terminal';
+
+/**
+ * One Go module in the workspace: its engine, terminal, Problems, status bar item, and the
+ * VS Code events that feed the engine. Everything here is glue; decisions live in the engine.
+ */
+export class FolderController implements vscode.Disposable {
+  readonly engine: ReloadEngine;
+  private readonly terminal: OutputTerminal;
+  private readonly diagnostics: vscode.DiagnosticCollection;
+  private readonly item: vscode.StatusBarItem;
+  private readonly subs: vscode.Disposable[] = [];
+  private configIssues: string[] = [];
+  private hotReload: boolean;
+
+  constructor(
+    readonly root: string,
+    readonly folder: vscode.WorkspaceFolder,
+    readonly name: string,
+    private readonly memento: vscode.Memento,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly onChanged: () => void,
+  ) {
+    const scope = vscode.Uri.file(root);
+    const settings = readSettings(scope);
+    this.hotReload = memento.get<boolean>(this.mementoKey) ?? settings.startOnOpen;
+    this.terminal = new OutputTerminal(name === folder.name && vscode.workspace.workspaceFolders?.length === 1 ? 'Gopher Reload' : `Gopher Reload: ${name}`);
+    this.diagnostics = vscode.languages.createDiagnosticCollection(`gopherReload:${name}`);
+    this.item = vscode.window.createStatusBarItem(`gopherReload.status.${root}`, vscode.StatusBarAlignment.Left, 50);
+    this.item.name = 'Gopher Reload';
+    this.item.command = { command: 'gopherReload.toggle', title: 'Toggle Hot Reload', arguments: [root] };
+    const logger: Logger = {
+      trace: (m) => log.trace(`[${name}] ${m}`),
+      info: (m) => log.info(`[${name}] ${m}`),
+      warn: (m) => log.warn(`[${name}] ${m}`),
+      error: (m) => log.error(`[${name}] ${m}`),
+    };
+    this.engine = new ReloadEngine(this.resolve(settings.raw), logger, settings.buildTask ? taskBuildStep(settings.buildTask, folder) : undefined);
+    this.subs.push(
+      this.engine.onState((s) => this.onState(s)),
+      this.engine.onOutput((o) => (o.source === 'engine' ? this.terminal.note(o.text, colourOf(o.text)) : this.terminal.write(o.text))),
+      vscode.workspace.onDidSaveTextDocument((d) => this.changed(d.uri)),
+      vscode.workspace.onDidChangeConfiguration((e) => this.onConfig(e)),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.onTrust()),
+    );
+    // Changes made outside the editor (branch switch, generators, another tool) come from here.
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), '**/*'));
+    this.subs.push(watcher, watcher.onDidChange((u) => this.changed(u)), watcher.onDidCreate((u) => this.changed(u)), watcher.onDidDelete((u) => this.changed(u)));
+    this.render();
+    this.item.show();
+    if (this.hotReload && vscode.workspace.isTrusted) this.start('start');
+  }
+
+  private get mementoKey(): string {
+    return `gopherReload.hotReload:${this.root}`;
+  }
+
+  get isHotReload(): boolean {
+    return this.hotReload;
+  }
+
+  get state(): EngineState {
+    return this.engine.state;
+  }
+
+  get statusText(): string {
+    return this.item.text;
+  }
+
+  get tooltipText(): string {
+    const t = this.item.tooltip;
+    return typeof t === 'string' ? t : (t?.value ?? '');
+  }
+
+  start(reason = 'start'): void {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('Gopher Reload builds and runs nothing in an untrusted workspace.', 'Manage Workspace Trust').then((a) => a && vscode.commands.executeCommand('workbench.trust.manage'));
+      return;
+    }
+    this.log.info(`[${this.name}] ${reason}: effective configuration ${describe(this.engine.configuration)}`);
+    this.terminal.show(true);
+    this.engine.start(reason);
+  }
+
+  async stop(): Promise<void> {
+    await this.engine.stop();
+  }
+
+  async setHotReload(on: boolean): Promise<void> {
+    this.hotReload = on;
+    await this.memento.update(this.mementoKey, on);
+    this.log.info(`[${this.name}] hot reload ${on ? 'on' : 'off'}`);
+    if (on) this.start('start');
+    else await this.engine.stop('Hot reload is off.');
+    this.render();
+  }
+
+  showTerminal(): void {
+    this.terminal.show(false);
+  }
+
+  private changed(uri: vscode.Uri): void {
+    if (uri.scheme !== 'file' || !this.hotReload || !vscode.workspace.isTrusted) return;
+    if (this.engine.fileChanged(uri.fsPath)) this.log.trace(`[${this.name}] change: ${path.relative(this.root, uri.fsPath)}`);
+  }
+
+  private resolve(raw: ReturnType<typeof readSettings>['raw']): EngineConfig {
+    const { config, issues } = resolveConfig(this.root, raw);
+    this.configIssues = issues.map((i) => `${SECTION}.${i.setting}: ${i.message}`);
+    for (const i of this.configIssues) this.log.warn(`[${this.name}] ${i}`);
+    if (issues.length) {
+      void vscode.window.showWarningMessage(`Gopher Reload: ${this.configIssues[0]}${issues.length > 1 ? ` (and ${issues.length - 1} more, see the log)` : ''}`, 'Open Settings').then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', SECTION));
+    }
+    return config;
+  }
+
+  private onConfig(e: vscode.ConfigurationChangeEvent): void {
+    const scope = vscode.Uri.file(this.root);
+    if (!e.affectsConfiguration(SECTION, scope)) return;
+    const settings = readSettings(scope);
+    const restart = needsRestart(e, scope);
+    this.log.info(`[${this.name}] settings changed${restart ? ': rebuilding and restarting' : ''}`);
+    this.engine.reconfigure(this.resolve(settings.raw), restart, settings.buildTask ? taskBuildStep(settings.buildTask, this.folder) : undefined);
+    this.render();
+  }
+
+  private onTrust(): void {
+    this.log.info(`[${this.name}] workspace trusted`);
+    if (this.hotReload) this.start('start');
+    this.render();
+  }
+
+  private onState(s: EngineState): void {
+    if (s.kind === 'build-failed') publish(this.diagnostics, s.problems, this.root);
+    else if (s.kind === 'running' || s.kind === 'starting') this.diagnostics.clear();
+    this.render();
+  }
+
+  private render(): void {
+    const v = statusView({ name: this.name, trusted: vscode.workspace.isTrusted, hotReload: this.hotReload, state: this.engine.state, configIssues: this.configIssues });
+    this.item.text = v.text;
+    const md = new vscode.MarkdownString(v.tooltip, true);
+    md.isTrusted = { enabledCommands: ['gopherReload.restart', 'gopherReload.stop', 'gopherReload.start', 'gopherReload.showLogs', 'gopherReload.showTerminal', 'gopherReload.openInBrowser', 'gopherReload.toggle', 'workbench.trust.manage'] };
+    this.item.tooltip = md;
+    this.item.backgroundColor = v.background ? new vscode.ThemeColor(`statusBarItem.${v.background}Background`) : undefined;
+    this.onChanged();
+  }
+
+  async disposeAsync(): Promise<void> {
+    await this.engine.dispose();
+    this.dispose();
+  }
+
+  dispose(): void {
+    for (const s of this.subs) s.dispose();
+    this.item.dispose();
+    this.diagnostics.dispose();
+    this.terminal.dispose();
+  }
+}
+
+function colourOf(text: string): 'dim' | 'green' | 'red' | 'yellow' {
+  if (text.startsWith('✓')) return 'green';
+  if (text.startsWith('✗')) return 'red';
+  if (text.startsWith('!')) return 'yellow';
+  return 'dim';
+}
+
+function describe(c: EngineConfig): string {
+  const { readyPattern, ...rest } = c;
+  return JSON.stringify({ ...rest, readyPattern: readyPattern?.source });
+}

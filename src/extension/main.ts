@@ -1,0 +1,26 @@
+import * as vscode from 'vscode';
+import { Workspace } from './workspace';
+
+let workspace: Workspace | undefined;
+
+/** Thin on purpose: one Workspace object owns everything and is disposed with the extension. */
+export async function activate(context: vscode.ExtensionContext) {
+  const log = vscode.window.createOutputChannel('Gopher Reload', { log: true });
+  context.subscriptions.push(log);
+  try {
+    workspace = new Workspace(context, log);
+    context.subscriptions.push(workspace);
+    await workspace.discover();
+  } catch (e) {
+    log.error(`activation failed: ${(e as Error).stack ?? e}`);
+    void vscode.window.showErrorMessage(`Gopher Reload could not start: ${(e as Error).message}`, 'Show Logs').then((a) => a && log.show());
+  }
+  return workspace?.api();
+}
+
+/** Stops every server and its process tree before VS Code closes the extension host. */
+export async function deactivate(): Promise<void> {
+  const w = workspace;
+  workspace = undefined;
+  await w?.shutdown();
+}

@@ -1,0 +1,103 @@
+import type { EngineState } from '../core/state';
+
+/**
+ * The status bar as a pure function of state, kept free of `vscode` so it is unit-tested in
+ * plain Node; the adapter maps `background` to a ThemeColor and `tooltip` to MarkdownString.
+ */
+export interface StatusView {
+  text: string;
+  tooltip: string;
+  background?: 'error' | 'warning';
+}
+
+export interface StatusInput {
+  name: string;
+  trusted: boolean;
+  hotReload: boolean;
+  state: EngineState;
+  configIssues: string[];
+}
+
+const LINKS = {
+  restart: '[$(debug-restart) Restart Server](command:gopherReload.restart)',
+  stop: '[$(debug-stop) Stop](command:gopherReload.stop)',
+  start: '[$(play) Start Server](command:gopherReload.start)',
+  logs: '[$(output) Show Logs](command:gopherReload.showLogs)',
+  output: '[$(terminal) Output](command:gopherReload.showTerminal)',
+  browser: '[$(globe) Open in Browser](command:gopherReload.openInBrowser)',
+  toggle: (on: boolean) => `[$(${on ? 'circle-slash' : 'zap'}) Turn hot reload ${on ? 'off' : 'on'}](command:gopherReload.toggle)`,
+  trust: '[$(shield) Manage Workspace Trust](command:workbench.trust.manage)',
+};
+
+const esc = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+const code = (lines: string[]) => (lines.length ? '\n\n```\n' + lines.slice(-8).join('\n').replace(/```/g, "'''") + '\n```' : '');
+const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+
+export function statusView(i: StatusInput): StatusView {
+  const head = `**Gopher Reload** — ${esc(i.name)}`;
+  const issues = i.configIssues.length ? '\n\n$(warning) Settings: ' + i.configIssues.map(esc).join('; ') : '';
+  const foot = (links: string[]) => `\n\n${links.join(' · ')}${issues}`;
+  if (!i.trusted) {
+    return {
+      text: '$(workspace-untrusted) Gopher Reload: untrusted',
+      tooltip: `${head}\n\nThis workspace is not trusted, so nothing is built or run: build commands come from workspace files. Trust the workspace to turn hot reload on.\n\n${LINKS.trust}`,
+      background: 'warning',
+    };
+  }
+  const s = i.state;
+  switch (s.kind) {
+    case 'stopped':
+      return {
+        text: i.hotReload ? '$(circle-outline) Gopher Reload: stopped' : '$(circle-slash) Gopher Reload: off',
+        tooltip: `${head}\n\n${s.message ? esc(s.message) + '\n\n' : ''}Hot reload is ${i.hotReload ? 'on, the server is stopped' : 'off'}. Click to turn it ${i.hotReload ? 'off' : 'on'}.${foot([LINKS.start, LINKS.toggle(i.hotReload), LINKS.logs])}`,
+      };
+    case 'building':
+      return {
+        text: '$(loading~spin) Gopher Reload: building…',
+        tooltip: `${head}\n\nBuilding after ${esc(s.trigger)}.${s.serving ? ' The current server keeps serving until the new one is ready.' : ''}${foot([LINKS.output, LINKS.stop, LINKS.logs])}`,
+      };
+    case 'starting':
+      return { text: '$(loading~spin) Gopher Reload: starting…', tooltip: `${head}\n\nStarting pid ${s.pid}, waiting until it is ready.${foot([LINKS.output, LINKS.stop, LINKS.logs])}` };
+    case 'running': {
+      const t = s.timings;
+      const reloaded = t.saveToReadyMs !== undefined && t.trigger !== 'start' ? `, reloaded in ${t.saveToReadyMs} ms` : '';
+      const rows = [
+        ['Trigger', esc(t.trigger)],
+        ['Build', t.buildMs !== undefined ? `${t.buildMs} ms` : '—'],
+        ['Restart (stop + ready)', `${(t.stopMs ?? 0) + (t.startToReadyMs ?? 0)} ms`],
+        ['Save → ready', t.saveToReadyMs !== undefined ? `${t.saveToReadyMs} ms` : '—'],
+      ];
+      const table = '\n\n| | |\n|---|---|\n' + rows.map((r) => `| ${r[0]} | ${r[1]} |`).join('\n');
+      return {
+        text: `$(pass-filled) ${s.port ? `:${s.port}` : 'running'}${reloaded}`,
+        tooltip: `${head}\n\nRunning${s.port ? ` on http://localhost:${s.port}` : ''} (pid ${s.pid}). Hot reload is ${i.hotReload ? 'on' : 'off'}; click to turn it ${i.hotReload ? 'off' : 'on'}.${table}${foot([LINKS.restart, LINKS.stop, ...(s.port ? [LINKS.browser] : []), LINKS.output, LINKS.logs])}`,
+      };
+    }
+    case 'unready':
+      return { text: '$(warning) Gopher Reload: not ready', tooltip: `${head}\n\n${esc(s.message)}${code(s.lastOutput)}${foot([LINKS.restart, LINKS.stop, LINKS.output, LINKS.logs])}`, background: 'warning' };
+    case 'build-failed': {
+      const n = s.problems.length;
+      const list = s.problems.slice(0, 5).map((p) => `- \`${p.file.split(/[\\/]/).pop()}:${p.line}\` ${esc(p.message.split('\n')[0])}`).join('\n');
+      return {
+        text: `$(error) Build failed (${n})`,
+        tooltip: `${head}\n\nThe build failed with ${plural(n, 'problem')} (see the Problems panel). ${s.serving ? 'The previous server keeps serving.' : 'No server is running.'}\n\n${list}${n === 0 ? code(s.output.split('\n').filter(Boolean)) : ''}${foot([LINKS.output, LINKS.restart, LINKS.logs])}`,
+        background: 'error',
+      };
+    }
+    case 'crashed': {
+      const why = s.signal ?? `exit ${s.exitCode}`;
+      const times = s.crashCount > 1 ? ` (${s.crashCount} times)` : '';
+      return {
+        text: `$(flame) Crashed: ${why}${times}`,
+        tooltip: `${head}\n\nThe server exited with ${why}${times}. ${s.retryInMs ? `Restarting in ${s.retryInMs} ms.` : 'Save a file or restart to try again.'}${code(s.lastOutput)}${foot([LINKS.restart, LINKS.output, LINKS.logs])}`,
+        background: 'error',
+      };
+    }
+    case 'error':
+      return {
+        text: '$(error) Gopher Reload: error',
+        tooltip: `${head}\n\n**${esc(s.message)}**\n\n${esc(s.hint)}${code(s.lastOutput ?? [])}${foot([LINKS.restart, LINKS.output, LINKS.logs])}`,
+        background: 'error',
+      };
+  }
+}

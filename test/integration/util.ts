@@ -1,0 +1,61 @@
+import * as http from 'node:http';
+import * as vscode from 'vscode';
+import type { EngineState } from '../../src/core/state';
+
+export const EXTENSION_ID = 'gopher-reload.gopher-reload';
+
+export interface ModuleView {
+  root: string;
+  state: EngineState;
+  hotReload: boolean;
+  port?: number;
+  statusText: string;
+  tooltip: string;
+  serverPids: number[];
+}
+
+export async function api(): Promise<{ modules(): ModuleView[] }> {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} not found`);
+  return (await ext.activate()) as { modules(): ModuleView[] };
+}
+
+export async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${last})` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function get(port: number, path = '/'): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path, timeout: 2000, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve(body));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+/** Edits a document the way a user does (through the editor), then saves it. */
+export async function editAndSave(uri: vscode.Uri, from: string | RegExp, to: string): Promise<void> {
+  const doc = await vscode.workspace.openTextDocument(uri);
+  await vscode.window.showTextDocument(doc);
+  const text = doc.getText();
+  const next = text.replace(from, to);
+  if (next === text) throw new Error(`${from} not found in ${uri.fsPath}`);
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(uri, new vscode.Range(doc.positionAt(0), doc.positionAt(text.length)), next);
+  if (!(await vscode.workspace.applyEdit(edit))) throw new Error('applyEdit failed');
+  if (!(await doc.save())) throw new Error('save failed');
+}
