@@ -1,7 +1,7 @@
 // Start/stop an isolated VS Code Server (code-server) and drive it with Chromium.
 // Facts behind the choices: /work/shared/docs/vscode-host.md.
 //
-//   const srv = await startCodeServer({ runDir, env, trust });   // { port, url, pid, logFile, stop() }
+//   const srv = await startCodeServer({ runDir, env, trust });   // { port, url, pid, logFile, stop({ graceMs }) }
 //   const url = workbenchUrl({ port: srv.port, folder, extensionDevelopmentPath, extensionTestsPath });
 //   const browser = await launchBrowser();
 //   ...
@@ -9,6 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { ensureCodeServer, CHROMIUM, REPO_ROOT } from './install.mjs';
@@ -130,6 +131,7 @@ export async function startCodeServer({ runDir, env = {}, trust = false, setting
     config: path.join(runDir, 'xdg', 'config'),
     data: path.join(runDir, 'xdg', 'data'),
     cache: path.join(runDir, 'xdg', 'cache'),
+    tmp: path.join(runDir, 'tmp'),
   };
   for (const dir of [...Object.values(d), path.join(d.udd, 'User')]) fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(d.udd, 'User', 'settings.json'),
@@ -142,6 +144,7 @@ export async function startCodeServer({ runDir, env = {}, trust = false, setting
   // make the server think it is nested in another instance.
   const baseEnv = Object.fromEntries(Object.entries(process.env)
     .filter(([k]) => !k.startsWith('VSCODE_') && k !== 'ELECTRON_RUN_AS_NODE'));
+  const tmp = d.tmp;
   const childEnv = {
     ...baseEnv,
     HOME: d.home,
@@ -154,6 +157,9 @@ export async function startCodeServer({ runDir, env = {}, trust = false, setting
     // ~/.bashrc additions), so `go` is not found. VSCODE_CLI=1 makes it skip that step
     // ("resolveShellEnv(): skipped (VSCODE_CLI is set)"), and the extension host inherits this env.
     VSCODE_CLI: '1',
+    // The server leaves its vscode-ipc-*.sock files in the temp dir: keep them in the run dir
+    // (unless that makes unix-socket paths too long: the limit is 107 bytes).
+    ...(tmp.length <= 60 ? { TMPDIR: tmp } : {}),
     ...(keepGoEnv ? hostGoEnv() : {}),
     ...env,
   };
@@ -252,9 +258,13 @@ export async function launchBrowser({ headless = true, args = [] } = {}) {
   // playwright-core is the project's devDependency; resolve it from the repo.
   const require = createRequire(path.join(REPO_ROOT, 'package.json'));
   const { chromium } = require('playwright-core');
-  return chromium.launch({
+  // Chromium writes ~/.config/chromium/Crash Reports even with a temporary profile: give it its own
+  // HOME, removed when the browser goes away.
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'gopher-chromium-'));
+  const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless,
+    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') },
     args: [
       '--no-sandbox', // running as root in a container
       '--disable-gpu',
@@ -267,5 +277,10 @@ export async function launchBrowser({ headless = true, args = [] } = {}) {
       '--password-store=basic',
       ...args,
     ],
+  }).catch((e) => {
+    fs.rmSync(home, { recursive: true, force: true });
+    throw e;
   });
+  browser.on('disconnected', () => fs.rmSync(home, { recursive: true, force: true }));
+  return browser;
 }

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-export const CODE_SERVER_VERSION = '4.100.3'; // VS Code 1.100.3, the last line that runs on Node 20
+export const CODE_SERVER_VERSION = '4.100.3'; // VS Code 1.100.3; engines.node 20 (4.103+ needs Node 22)
 const RIPGREP_PKG_VERSION = '1.18.0';
 const APT_PACKAGES = ['chromium', 'libkrb5-dev']; // libkrb5-dev: the `kerberos` native module needs gssapi/gssapi.h
 
@@ -53,12 +53,11 @@ export async function ensureCodeServer({ log = (m) => console.log(`[host-install
   const p = codeServerPaths();
   const m = readMarker(p.marker);
   // Native modules are built against the running Node's ABI, so a Node upgrade invalidates the cache.
-  if (m && m.version === CODE_SERVER_VERSION && m.nodeAbi === process.versions.modules &&
-      fs.existsSync(p.entry) && fs.existsSync(p.chromium)) {
-    return { entry: p.entry, chromium: p.chromium, prefix: p.prefix };
-  }
+  const cached = m && m.version === CODE_SERVER_VERSION && m.nodeAbi === process.versions.modules && fs.existsSync(p.entry);
+  if (cached && fs.existsSync(p.chromium)) return { entry: p.entry, chromium: p.chromium, prefix: p.prefix };
   const t0 = Date.now();
   ensureAptPackages(log);
+  if (cached) return { entry: p.entry, chromium: p.chromium, prefix: p.prefix }; // only the browser was missing
   await installCodeServer(p, log);
   fs.writeFileSync(p.marker, JSON.stringify({
     version: CODE_SERVER_VERSION,

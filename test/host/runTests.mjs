@@ -147,8 +147,8 @@ export async function runExtensionTests({
     throw e;
   } finally {
     clearTimeout(timer);
-    // Always clean up, also after a timeout or an error. Browser first (it holds the connection),
-    // then the server: SIGTERM (deactivate() runs), then SIGKILL to its process group.
+    // Always clean up, also after a timeout or an error: the browser, then the server (SIGTERM,
+    // then SIGKILL to its whole process group, which also takes anything the extension spawned).
     consoleLines = await bounded(Promise.all(consolePending), 2000) ?? [];
     if (browser) await bounded(browser.close(), 5000);
     mark('browserClosed');
