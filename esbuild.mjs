@@ -22,6 +22,7 @@ const problemMatcherPlugin = {
 const entries = [
   { in: 'src/cli/main.ts', out: 'cli' },
   { in: 'src/extension/main.ts', out: 'extension' },
+  { in: 'src/core/reaper.ts', out: 'reaper' },
 ].filter((e) => existsSync(e.in));
 
 const ctx = await esbuild.context({

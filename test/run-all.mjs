@@ -42,6 +42,29 @@ function mocha(title, config) {
   });
 }
 
+/** Runs a node script that ends with "<label>: N passed, N failed, N skipped" and adds it up. */
+function suite(title, script, label) {
+  console.log(`\n▶ ${title}`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(root, script)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (b) => {
+      out += b;
+      process.stdout.write(b);
+    });
+    child.on('exit', (code) => {
+      const m = new RegExp(`^${label}: (\\d+) passed, (\\d+) failed, (\\d+) skipped$`, 'm').exec(out);
+      const [passed, failed, skipped] = m ? m.slice(1).map(Number) : [0, 1, 0];
+      const f = failed || (code !== 0 ? 1 : 0);
+      totals.passed += passed;
+      totals.failed += f;
+      totals.skipped += skipped;
+      notes.push(`${title}: ${passed} passed, ${f} failed, ${skipped} skipped`);
+      resolve();
+    });
+  });
+}
+
 const go = spawnSync('go', ['version'], { encoding: 'utf8' });
 if (go.status !== 0) {
   console.error('✗ the Go toolchain is required for the tests (they build real Go projects): install Go and retry.');
@@ -53,6 +76,8 @@ step('type-check', process.execPath, [path.join(root, 'node_modules/typescript/b
 step('bundle', process.execPath, ['esbuild.mjs']);
 step('compile tests', process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'test/tsconfig.json']);
 await mocha('core and CLI (plain Node, real Go builds)', 'test/unit/.mocharc.json');
+await suite('extension in a real VS Code (VS Code Server + Chromium)', 'test/integration/run.mjs', 'host');
+await suite('what a person sees (workbench in Chromium, Playwright)', 'test/integration/ui.mjs', 'ui');
 
 console.log('\n' + notes.join('\n'));
 console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

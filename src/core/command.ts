@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import type { CommandSpec } from './config';
 import { killTree, signalQuietly } from './processTree';
+import { registerGroup, releaseGroup } from './reaperClient';
 
 export interface CommandResult {
   ok: boolean;
@@ -91,6 +92,7 @@ export function runCommand(spec: CommandSpec, opts: CommandOptions): RunningComm
         // Not permitted here: run at normal priority.
       }
     }
+    registerGroup(child.pid);
     const onData = (b: Buffer) => {
       const text = b.toString('utf8');
       if (output.length < OUTPUT_CAP) output += text;
@@ -110,6 +112,7 @@ export function runCommand(spec: CommandSpec, opts: CommandOptions): RunningComm
     // 'close' (not 'exit') so every byte of output is in; a build's children all end with it.
     child.once('close', (code) => {
       if (timer) clearTimeout(timer);
+      releaseGroup(child.pid);
       finish(code);
     });
   });

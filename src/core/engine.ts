@@ -371,7 +371,7 @@ export class ReloadEngine {
     };
     this.lastTimings = timings;
     this.log.info(`ready on :${ready.port ?? '?'} (${ready.via}) — build ${timings.buildMs ?? 0} ms, stop ${stopMs} ms, start ${timings.startToReadyMs} ms, save→ready ${timings.saveToReadyMs} ms`);
-    this.out('engine', `✓ ${timings.buildMs !== undefined ? `rebuilt in ${timings.buildMs} ms, ` : ''}ready in ${timings.startToReadyMs} ms${ready.port ? ` on :${ready.port}` : ''}\n`);
+    this.out('engine', `✓ ${timings.buildMs !== undefined ? `${timing.trigger === 'start' ? 'built' : 'rebuilt'} in ${timings.buildMs} ms, ` : ''}ready in ${timings.startToReadyMs} ms${ready.port ? ` on :${ready.port}` : ''}\n`);
     this.setState({ kind: 'running', pid: proc.pid, port: ready.port ?? port, timings });
   }
 

@@ -3,6 +3,7 @@ import { spawnCommand } from './command';
 import { LineRing } from './ringBuffer';
 import { isAlive, killTree, listProcesses, signalQuietly, sleep, treeMembers } from './processTree';
 import type { StopSignal } from './config';
+import { registerGroup, releaseGroup } from './reaperClient';
 
 export interface ExitInfo {
   code: number | null;
@@ -41,9 +42,16 @@ export class ServerProcess {
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         this.exitInfo = { code, signal };
+        if (!this.stopping && process.platform !== 'win32') {
+          // It died on its own: whatever it spawned is orphaned and may hold the port. Its group
+          // is still ours to clean up (its pid cannot be reused while members live).
+          signalQuietly(-this.pid, 'SIGKILL');
+          releaseGroup(this.pid);
+        }
         resolve(this.exitInfo);
       }),
     );
+    registerGroup(this.pid);
   }
 
   /** Starts `binary args...`; rejects with the spawn error (ENOENT, EACCES) instead of a late 'error' event. */
@@ -119,6 +127,7 @@ export class ServerProcess {
       while ((left = remaining()).length && performance.now() < killDeadline) await sleep(5);
     }
     if (this.alive) await Promise.race([this.exited, sleep(1000)]);
+    if (left.length === 0) releaseGroup(this.pid);
     return { graceful, durationMs: Math.round(performance.now() - t0), survivors: left };
   }
 }

@@ -69,6 +69,7 @@ export function freePort() {
 // Every server still running, so a crash/Ctrl-C of the harness does not leave orphans:
 // the servers run in their own process group, so a terminal's SIGINT never reaches them.
 const live = new Set();
+const liveStops = new Map(); // pid -> graceful stop(), used on Ctrl-C so deactivate() still runs
 let handlersInstalled = false;
 function killAllNow() {
   for (const pid of live) {
@@ -81,7 +82,9 @@ function installExitHandlers() {
   handlersInstalled = true;
   process.on('exit', killAllNow);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.once(sig, () => {
+    process.once(sig, async () => {
+      // Graceful first (SIGTERM: extensions' deactivate() runs), bounded, then the hard way.
+      await Promise.race([Promise.allSettled([...liveStops.values()].map((stop) => stop())), sleep(8000)]);
       killAllNow();
       process.kill(process.pid, sig); // re-raise with the default behaviour (handler was `once`)
     });
@@ -218,6 +221,7 @@ export async function startCodeServer({ runDir, env = {}, trust = false, setting
       try { process.kill(-child.pid, 'SIGKILL'); } catch { /* group already empty */ }
       for (let i = 0; i < 40 && groupAlive(child.pid); i++) await sleep(50);
       live.delete(child.pid);
+      liveStops.delete(child.pid);
     })());
 
     try {
@@ -228,6 +232,7 @@ export async function startCodeServer({ runDir, env = {}, trust = false, setting
       if (/EADDRINUSE/.test(log) && attempt < 3) continue;
       throw new Error(`${e.message}\n--- ${logFile} ---\n${log.split('\n').slice(-30).join('\n')}`);
     }
+    liveStops.set(child.pid, stop);
     return { port, url: `http://${HOST}:${port}/`, pid: child.pid, runDir, logFile, stop };
   }
 }

@@ -69,8 +69,7 @@ describe('Gopher Reload in VS Code: a Go workspace', function () {
   });
 
   it('Restart Server starts a new process that serves', async () => {
-    const before = mod().state;
-    assert.equal(before.kind, 'running');
+    const before = await waitFor('running', () => mod().state.kind === 'running' && mod().state);
     await vscode.commands.executeCommand('gopherReload.restart');
     await waitFor('new pid', () => mod().state.kind === 'running' && (mod().state as { pid: number }).pid !== (before as { pid: number }).pid);
     assert.equal(await get(port), 'nethttp v4');

@@ -1,0 +1,50 @@
+import * as path from 'node:path';
+import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/**
+ * Registers process groups with the reaper (see reaper.ts), so a server or build survives its
+ * parent only until the reaper notices the parent is gone. One reaper per parent process, started
+ * on first use; it costs nothing on the reload path (one line written per start and stop).
+ */
+let reaper: ChildProcess | undefined;
+let unavailable = false;
+
+function ensure(): ChildProcess | undefined {
+  if (reaper || unavailable) return reaper;
+  // dist/reaper.js beside the bundle, or out/src/core/reaper.js beside this file in tests.
+  const script = path.join(__dirname, 'reaper.js');
+  if (!existsSync(script)) {
+    unavailable = true;
+    return undefined;
+  }
+  try {
+    reaper = spawn(process.execPath, [script], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      detached: true, // its own group: a kill of our group or tree must not take it with us
+      windowsHide: true,
+      // In VS Code, execPath is Electron: run it as plain Node.
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    });
+    reaper.on('error', () => {
+      unavailable = true;
+      reaper = undefined;
+    });
+    reaper.on('exit', () => (reaper = undefined));
+    reaper.stdin?.on('error', () => {});
+    // Neither the process nor its pipe may keep our event loop (a CLI, a test run) alive.
+    reaper.unref();
+    (reaper.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  } catch {
+    unavailable = true;
+  }
+  return reaper;
+}
+
+export function registerGroup(pid: number | undefined): void {
+  if (pid !== undefined) ensure()?.stdin?.write(`+${pid}\n`);
+}
+
+export function releaseGroup(pid: number | undefined): void {
+  if (pid !== undefined) reaper?.stdin?.write(`-${pid}\n`);
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// Runs the integration suites inside a real VS Code: VS Code Server (code-server) here and on CI,
+// and desktop VS Code through @vscode/test-electron when GOPHER_RELOAD_DESKTOP=1 and it can be
+// downloaded. Each scenario opens its own fixture workspace (a fresh copy) and runs one test file.
+// Prints "host: N passed, N failed, N skipped" for test/run-all.mjs to add up.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureCodeServer } from '../host/install.mjs';
+import { runExtensionTests } from '../host/runTests.mjs';
+import { freePort } from '../host/codeServer.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const suite = path.join(root, 'out', 'test', 'integration', 'index.js');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gopher-reload-it-'));
+
+function workspace(name, fixture, settings) {
+  const dir = path.join(work, name);
+  if (fixture) fs.cpSync(path.join(root, 'test', 'fixtures', fixture), dir, { recursive: true });
+  else fs.mkdirSync(dir, { recursive: true });
+  if (settings) {
+    fs.mkdirSync(path.join(dir, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(dir, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
+  }
+  if (!fixture) fs.writeFileSync(path.join(dir, 'README.md'), '# not a Go project\n');
+  return dir;
+}
+
+/** Live processes whose command line or executable lives under dir (what a leak looks like). */
+function processesUnder(dir) {
+  const out = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (/\) [ZX] /.test(fs.readFileSync(`/proc/${name}/stat`, 'utf8'))) continue;
+      const cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      let exe = '';
+      try { exe = fs.readlinkSync(`/proc/${name}/exe`); } catch {}
+      if (cmd.includes(dir) || exe.includes(dir)) out.push(`${name} ${cmd.trim()}`);
+    } catch {}
+  }
+  return out;
+}
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const scenarios = [
+  { name: 'go', fixture: 'nethttp', trust: false, settings: (port) => ({ 'gopherReload.env': { PORT: String(port) }, 'gopherReload.killDelayMs': 500 }) },
+  { name: 'plain', fixture: undefined, trust: false },
+  { name: 'untrusted', fixture: 'nethttp', trust: true, settings: (port) => ({ 'gopherReload.env': { PORT: String(port) }, 'gopherReload.startOnOpen': true }) },
+];
+
+if (process.platform !== 'linux') {
+  console.log(`VS Code Server host: skipped (this harness runs on Linux; platform is ${process.platform})`);
+} else {
+  await ensureCodeServer();
+  for (const s of scenarios) {
+    const port = await freePort();
+    const ws = workspace(s.name, s.fixture, s.settings?.(port));
+    console.log(`\n— scenario "${s.name}" in VS Code Server (code-server 4.100.3)${s.trust ? ', workspace trust on' : ''}`);
+    let r;
+    try {
+      r = await runExtensionTests({
+        extensionDevelopmentPath: root,
+        extensionTestsPath: suite,
+        workspace: ws,
+        trust: s.trust,
+        timeoutMs: 240_000,
+        env: { GOPHER_RELOAD_SCENARIO: s.name, GOPHER_RELOAD_PORT: String(port) },
+        printOutput: true,
+      });
+    } catch (e) {
+      r = { passed: 0, failed: 1, failures: [{ title: s.name, error: String(e?.stack ?? e) }] };
+    }
+    totals.passed += r.passed ?? 0;
+    totals.failed += r.failed ?? (r.ok ? 0 : 1);
+    totals.skipped += r.pending ?? 0;
+    for (const f of r.failures ?? []) console.log(`  ✗ ${f.title}\n    ${String(f.error).split('\n').slice(0, 6).join('\n    ')}`);
+    // deactivate() must have stopped every server: nothing may run from the workspace now.
+    await new Promise((res) => setTimeout(res, 500));
+    const left = processesUnder(ws);
+    if (left.length) {
+      totals.failed++;
+      console.log(`  ✗ processes left behind after VS Code closed: ${left.join('; ')}`);
+      for (const l of left) try { process.kill(Number(l.split(' ')[0]), 'SIGKILL'); } catch {}
+    } else {
+      totals.passed++;
+      console.log('  ✓ no process survived the window (deactivate stopped every server)');
+    }
+  }
+}
+
+if (process.env.GOPHER_RELOAD_DESKTOP === '1') {
+  console.log('\ndesktop VS Code (@vscode/test-electron): see test/integration/desktop.mjs');
+} else {
+  console.log('\ndesktop VS Code (@vscode/test-electron): skipped — it downloads VS Code, which this machine cannot; set GOPHER_RELOAD_DESKTOP=1 where it can.');
+}
+fs.rmSync(work, { recursive: true, force: true });
+console.log(`\nhost: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(totals.failed ? 1 : 0);
