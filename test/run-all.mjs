@@ -78,6 +78,7 @@ step('compile tests', process.execPath, [path.join(root, 'node_modules/typescrip
 await mocha('core and CLI (plain Node, real Go builds)', 'test/unit/.mocharc.json');
 await suite('extension in a real VS Code (VS Code Server + Chromium)', 'test/integration/run.mjs', 'host');
 await suite('what a person sees (workbench in Chromium, Playwright)', 'test/integration/ui.mjs', 'ui');
+await suite('the packaged .vsix installs and activates', 'test/integration/vsix.mjs', 'vsix');
 
 console.log('\n' + notes.join('\n'));
 console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

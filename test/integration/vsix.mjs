@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// The packaged extension, as a user gets it: `npm run package` builds the .vsix from the
+// allow-list, VS Code Server installs it (--install-extension), and a Go workspace opened in the
+// workbench activates it and runs the server. Prints "vsix: N passed, N failed, N skipped".
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as http from 'node:http';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ensureCodeServer } from '../host/install.mjs';
+import { openWorkbench, STATUSBAR } from '../host/screenshot.mjs';
+import { freePort } from '../host/codeServer.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gopher-reload-vsix-'));
+const results = { passed: 0, failed: 0 };
+const check = async (title, fn) => {
+  try {
+    await fn();
+    results.passed++;
+    console.log(`  ✔ ${title}`);
+  } catch (e) {
+    results.failed++;
+    console.log(`  ✗ ${title}\n    ${String(e?.stack ?? e).split('\n').slice(0, 6).join('\n    ')}`);
+    throw e;
+  }
+};
+const get = (port) =>
+  new Promise((resolve) => {
+    http.get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+      let b = '';
+      res.on('data', (c) => (b += c));
+      res.on('end', () => resolve(b));
+    }).on('error', () => resolve(undefined));
+  });
+
+if (process.platform !== 'linux') {
+  console.log('vsix: 0 passed, 0 failed, 1 skipped');
+  process.exit(0);
+}
+const { entry } = await ensureCodeServer();
+const vsix = path.join(work, 'gopher-reload.vsix');
+const runDir = path.join(work, 'run');
+let wb;
+try {
+  await check('npm run package builds a .vsix holding only the allow-listed files', async () => {
+    const r = spawnSync(process.execPath, [path.join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--out', vsix], { cwd: root, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`vsce failed:\n${r.stdout}\n${r.stderr}`);
+    const list = spawnSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith('extension/')).sort();
+    const want = ['extension/LICENSE.txt', 'extension/changelog.md', 'extension/dist/cli.js', 'extension/dist/extension.js', 'extension/dist/reaper.js', 'extension/media/icon.png', 'extension/package.json', 'extension/readme.md'];
+    if (JSON.stringify(list) !== JSON.stringify(want)) throw new Error(`vsix holds ${JSON.stringify(list)}`);
+  });
+  await check('VS Code Server installs it with --install-extension', async () => {
+    fs.mkdirSync(path.join(runDir, 'udd'), { recursive: true });
+    const r = spawnSync(process.execPath, [entry, '--extensions-dir', path.join(runDir, 'exts'), '--user-data-dir', path.join(runDir, 'udd'), '--install-extension', vsix], { encoding: 'utf8', env: { ...process.env, HOME: work } });
+    if (!/successfully installed/.test(r.stdout + r.stderr)) throw new Error(`install said:\n${r.stdout}\n${r.stderr}`);
+  });
+  const port = await freePort();
+  const folder = path.join(work, 'ws');
+  fs.cpSync(path.join(root, 'test', 'fixtures', 'nethttp'), folder, { recursive: true });
+  fs.mkdirSync(path.join(folder, '.vscode'));
+  fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'gopherReload.startOnOpen': true, 'gopherReload.env': { PORT: String(port) } }));
+  await check('the installed extension activates on a Go workspace and runs the server', async () => {
+    wb = await openWorkbench({ folder, runDir, keepRunDir: true });
+    const deadline = Date.now() + 90_000;
+    let items = [];
+    while (Date.now() < deadline) {
+      items = await wb.page.$$eval(`${STATUSBAR} .statusbar-item`, (els) => els.map((e) => e.innerText.trim()));
+      if (items.some((t) => t.includes(`:${port}`)) && (await get(port)) === 'nethttp v1') return;
+      await wb.page.waitForTimeout(200);
+    }
+    throw new Error(`status bar: ${JSON.stringify(items)}; server: ${await get(port)}`);
+  });
+} catch {
+  // counted by check()
+} finally {
+  await wb?.close();
+  fs.rmSync(work, { recursive: true, force: true });
+}
+console.log(`vsix: ${results.passed} passed, ${results.failed} failed, ${3 - results.passed - results.failed} skipped`);
+process.exit(results.failed ? 1 : 0);
