@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { ChangeFilter } from './filter';
 import { ChangeLedger } from './changeLedger';
 import { describeCommand, runCommand, type CommandResult, type RunningCommand } from './command';
@@ -8,16 +8,10 @@ import { Emitter } from './events';
 import { loadEnvFiles } from './envFiles';
 import { silentLogger, type Logger } from './log';
 import { parseBuildOutput } from './buildOutput';
-import { isPortFree, portOwner } from './ports';
 import { sleep } from './processTree';
-import { waitReady } from './readiness';
-import { ServerProcess } from './server';
+import { Supervisor } from './supervisor';
 import type { EngineOutput, EngineState, ReloadTimings } from './state';
 import { binaryForBuild, toolchainHint } from './buildPlan';
-
-const MAX_CRASH_RESTARTS = 3;
-/** A server that lived this long before exiting is not in a crash loop. */
-const STABLE_UPTIME_MS = 10_000;
 
 /** Replaces the build command (the extension runs a VS Code task instead). */
 export type BuildStep = (ctx: { binary: string; env: NodeJS.ProcessEnv; onOutput: (text: string) => void }) => RunningCommand;
@@ -51,17 +45,13 @@ export class ReloadEngine {
   private respawnReason?: string;
   private lastChangeAt?: number;
   private quietTimer?: NodeJS.Timeout;
-  private retryTimer?: NodeJS.Timeout;
   private looping = false;
   private loopDone: Promise<void> = Promise.resolve();
   private build?: RunningCommand;
   private inPreBuild = false;
-  private server?: ServerProcess;
-  private lastBinary?: string;
   private buildSeq = 0;
-  private detectedPort?: number;
-  private crashCount = 0;
   private lastTimings?: ReloadTimings;
+  private readonly supervisor: Supervisor;
 
   constructor(
     private config: EngineConfig,
@@ -69,6 +59,18 @@ export class ReloadEngine {
     private buildStep?: BuildStep,
   ) {
     this.filter = new ChangeFilter(config.root, config.include, config.exclude);
+    this.supervisor = new Supervisor({
+      config: () => this.config,
+      environment: () => this.environment(),
+      log,
+      out: (source, text) => this.out(source, text),
+      setState: (st) => this.setState(st),
+      active: () => this.active,
+      respawn: (reason) => {
+        this.respawnReason = reason;
+        this.ensureLoop();
+      },
+    });
   }
 
   get state(): EngineState {
@@ -85,11 +87,11 @@ export class ReloadEngine {
   }
   /** The port the server listens on: configured, or detected at its last start. */
   get port(): number | undefined {
-    return this.config.port ?? this.detectedPort;
+    return this.supervisor.port;
   }
   /** Pids of the running server tree (for tests and diagnostics). */
   serverPids(): number[] {
-    return this.server?.alive ? this.server.members() : [];
+    return this.supervisor.members();
   }
   get changeFilter(): ChangeFilter {
     return this.filter;
@@ -100,7 +102,7 @@ export class ReloadEngine {
     if (this.disposed) return;
     this.active = true;
     this.forced = reason;
-    this.crashCount = 0;
+    this.supervisor.resetCrashes();
     this.ensureLoop();
   }
 
@@ -145,11 +147,11 @@ export class ReloadEngine {
     this.dirty.clear();
     this.forced = this.respawnReason = undefined;
     if (this.quietTimer) clearTimeout(this.quietTimer);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.quietTimer = this.retryTimer = undefined;
+    this.quietTimer = undefined;
+    this.supervisor.cancelRetry();
     this.build?.cancel();
     await this.loopDone;
-    await this.stopServer();
+    await this.supervisor.stop();
     this.setState({ kind: 'stopped', message });
   }
 
@@ -202,7 +204,8 @@ export class ReloadEngine {
       if (this.dirty.size === 0 && !this.forced && this.respawnReason) {
         const reason = this.respawnReason;
         this.respawnReason = undefined;
-        if (this.lastBinary) await this.swap(this.lastBinary, { trigger: reason }, performance.now(), gen);
+        const binary = this.supervisor.lastBinary;
+        if (binary) await this.swap(binary, { trigger: reason }, performance.now(), gen);
         continue;
       }
       const files = [...this.dirty];
@@ -210,8 +213,8 @@ export class ReloadEngine {
       const changeAt = this.lastChangeAt ?? performance.now();
       this.dirty.clear();
       this.forced = this.respawnReason = undefined;
-      if (this.retryTimer) clearTimeout(this.retryTimer);
-      this.setState({ kind: 'building', trigger, serving: !!this.server?.alive });
+      this.supervisor.cancelRetry();
+      this.setState({ kind: 'building', trigger, serving: this.supervisor.serving });
       this.log.info(`build (${trigger})`);
 
       const built = await this.runBuild();
@@ -293,7 +296,7 @@ export class ReloadEngine {
 
   private async reportBuildFailure(built: BuildOutcome, gen: number): Promise<void> {
     const r = built.result!;
-    const serving = !!this.server?.alive;
+    const serving = this.supervisor.serving;
     if (r.spawnError || r.timedOut) {
       const { message, hint } = r.timedOut
         ? { message: `The build did not finish within ${Math.round(this.config.buildTimeoutMs / 1000)} s and was stopped.`, hint: 'Check the build output for what hangs, or raise gopherReload.buildTimeoutMs. Save again to retry.' }
@@ -306,138 +309,14 @@ export class ReloadEngine {
     const problems = parseBuildOutput(r.output, { moduleRoot: this.config.root });
     this.log.warn(`build failed in ${built.durationMs} ms with ${problems.length} problem(s); ${serving ? 'the previous server keeps serving' : 'no server is running'}`);
     this.out('engine', `✗ build failed (${problems.length} problem${problems.length === 1 ? '' : 's'})${serving ? ', the previous server keeps serving' : ''}\n`);
-    if (this.config.stopOnBuildError && serving) await this.stopServer();
+    if (this.config.stopOnBuildError && serving) await this.supervisor.stop();
     if (gen !== this.generation) return;
-    this.setState({ kind: 'build-failed', problems, output: r.output, serving: !!this.server?.alive, buildMs: built.durationMs });
+    this.setState({ kind: 'build-failed', problems, output: r.output, serving: this.supervisor.serving, buildMs: built.durationMs });
   }
 
-  // ---- the swap -------------------------------------------------------------------------
-
-  /** Stop the old server, confirm its port is free, start the new binary, wait until it is ready. */
   private async swap(binary: string, timing: ReloadTimings, changeAt: number, gen: number): Promise<void> {
-    const stopMs = await this.stopServer();
-    if (gen !== this.generation) return;
-    const port = this.config.port ?? this.detectedPort;
-    if (port !== undefined && !(await this.ensurePortFree(port, gen))) return;
-
-    let proc: ServerProcess;
-    const started = performance.now();
-    try {
-      proc = await ServerProcess.start(binary, this.config.args, { cwd: this.config.root, env: this.environment() }, (t) => this.out('server', t));
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      const message = `Could not start ${binary}: ${err.code ?? err.message}.`;
-      const hint = err.code === 'ENOENT' ? 'The build did not write the binary there: check gopherReload.binary and your build command.' : 'Check that the binary is executable and for this platform.';
-      this.setState({ kind: 'error', message, hint });
-      this.out('engine', `✗ ${message} ${hint}\n`);
-      return;
-    }
-    if (gen !== this.generation) {
-      await proc.stop(this.config.stopSignal, this.config.killDelayMs);
-      return;
-    }
-    this.server = proc;
-    if (binary !== this.lastBinary) this.removeOldBinary(this.lastBinary, binary);
-    this.lastBinary = binary;
-    void proc.exited.then(() => this.onServerExit(proc));
-    this.setState({ kind: 'starting', pid: proc.pid, port });
-
-    const ready = await waitReady({
-      port: this.config.port,
-      healthUrl: this.config.healthUrl,
-      readyPattern: this.config.readyPattern,
-      timeoutMs: this.config.startupTimeoutMs,
-      outputTail: () => proc.output.tail(50),
-      members: () => proc.members(),
-      exited: proc.exited,
-      aborted: () => gen !== this.generation || this.server !== proc,
-    });
-    if (!ready.ready) {
-      if (ready.reason === 'timeout') {
-        const message = `The server started (pid ${proc.pid}) but was not ready after ${Math.round(this.config.startupTimeoutMs / 1000)} s.`;
-        const hint = 'If it is an HTTP server, set gopherReload.port, healthUrl or readyPattern so Gopher Reload knows what "ready" means; raise startupTimeoutMs if it is just slow.';
-        this.out('engine', `! ${message}\n`);
-        this.setState({ kind: 'unready', pid: proc.pid, port, message: `${message} ${hint}`, lastOutput: proc.output.tail(20) });
-      }
-      return; // 'exited' is reported by onServerExit; 'aborted' by whoever aborted
-    }
-    if (ready.port !== undefined) this.detectedPort = ready.port;
-    const now = performance.now();
-    const timings: ReloadTimings = {
-      ...timing,
-      stopMs,
-      startToReadyMs: Math.round(now - started),
-      saveToReadyMs: Math.round(now - changeAt),
-    };
-    this.lastTimings = timings;
-    this.log.info(`ready on :${ready.port ?? '?'} (${ready.via}) — build ${timings.buildMs ?? 0} ms, stop ${stopMs} ms, start ${timings.startToReadyMs} ms, save→ready ${timings.saveToReadyMs} ms`);
-    this.out('engine', `✓ ${timings.buildMs !== undefined ? `${timing.trigger === 'start' ? 'built' : 'rebuilt'} in ${timings.buildMs} ms, ` : ''}ready in ${timings.startToReadyMs} ms${ready.port ? ` on :${ready.port}` : ''}\n`);
-    this.setState({ kind: 'running', pid: proc.pid, port: ready.port ?? port, timings });
-  }
-
-  private async stopServer(): Promise<number> {
-    const s = this.server;
-    this.server = undefined;
-    if (!s?.alive) return 0;
-    const r = await s.stop(this.config.stopSignal, this.config.killDelayMs);
-    this.log.info(`stopped pid ${s.pid} in ${r.durationMs} ms${r.graceful ? '' : ` (did not exit on ${this.config.stopSignal} within ${this.config.killDelayMs} ms: killed the process tree)`}`);
-    if (r.survivors.length) this.log.error(`processes survived SIGKILL: ${r.survivors.join(', ')}`);
-    return r.durationMs;
-  }
-
-  private async ensurePortFree(port: number, gen: number): Promise<boolean> {
-    const deadline = performance.now() + 2000;
-    while (!(await isPortFree(port))) {
-      if (gen !== this.generation) return false;
-      if (performance.now() > deadline) {
-        const owner = portOwner(port);
-        const who = owner ? `pid ${owner.pid} (${owner.name})` : 'another process';
-        const message = `Port ${port} is in use by ${who}, so the new server was not started.`;
-        const hint = `Gopher Reload did not touch that process. Stop it${owner ? ` (kill ${owner.pid})` : ''}, or move your server to another port, then save or Restart Server.`;
-        this.log.error(message);
-        this.out('engine', `✗ ${message}\n  ${hint}\n`);
-        this.setState({ kind: 'error', message, hint });
-        return false;
-      }
-      await sleep(20);
-    }
-    return true;
-  }
-
-  private onServerExit(proc: ServerProcess): void {
-    if (proc.stopping || this.server !== proc) return;
-    this.server = undefined;
-    const { code, signal } = proc.exitInfo!;
-    const lastOutput = proc.output.tail(20);
-    if (code === 0) {
-      this.out('engine', '■ the server exited by itself (code 0)\n');
-      this.setState({ kind: 'stopped', message: 'The server exited by itself (code 0).' });
-      return;
-    }
-    const uptime = performance.now() - proc.startedAt;
-    this.crashCount = uptime >= STABLE_UPTIME_MS ? 1 : this.crashCount + 1;
-    const retry = this.config.restartOnCrash && this.active && this.crashCount <= MAX_CRASH_RESTARTS;
-    const retryInMs = retry ? Math.min(500 * 2 ** (this.crashCount - 1), 8000) : undefined;
-    this.log.warn(`server exited with ${signal ?? `code ${code}`} after ${Math.round(uptime)} ms (crash ${this.crashCount})${retry ? `; restarting in ${retryInMs} ms` : ''}`);
-    this.out('engine', `✗ the server exited with ${signal ?? `code ${code}`}${retry ? `; restarting in ${retryInMs} ms` : this.active ? '; save to try again' : ''}\n`);
-    this.setState({ kind: 'crashed', exitCode: code, signal, lastOutput, crashCount: this.crashCount, retryInMs });
-    if (retry) {
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = undefined;
-        this.respawnReason = 'crash restart';
-        this.ensureLoop();
-      }, retryInMs);
-    }
-  }
-
-  private removeOldBinary(old: string | undefined, current: string): void {
-    // Only the per-build names used where a running binary is locked (Windows) are removed.
-    if (!old || old === current || old === this.config.binary) return;
-    try {
-      rmSync(old, { force: true });
-    } catch {
-      // still locked: the next build's cleanup gets it
-    }
+    const timings = await this.supervisor.swap(binary, timing, changeAt, () => gen === this.generation);
+    if (timings) this.lastTimings = timings;
   }
 
   // ---- helpers --------------------------------------------------------------------------

@@ -1,0 +1,186 @@
+import { rmSync } from 'node:fs';
+import type { EngineConfig } from './config';
+import type { Logger } from './log';
+import { isPortFree, portOwner } from './ports';
+import { sleep } from './processTree';
+import { waitReady } from './readiness';
+import { ServerProcess } from './server';
+import type { EngineOutput, EngineState, ReloadTimings } from './state';
+
+const MAX_CRASH_RESTARTS = 3;
+/** A server that lived this long before exiting is not in a crash loop. */
+const STABLE_UPTIME_MS = 10_000;
+
+/** What the supervisor needs from the engine that owns it. */
+export interface SupervisorHost {
+  config(): EngineConfig;
+  environment(): NodeJS.ProcessEnv;
+  log: Logger;
+  out(source: EngineOutput['source'], text: string): void;
+  setState(s: EngineState): void;
+  /** Whether changes are being followed (crash restarts only happen then). */
+  active(): boolean;
+  /** Ask the engine's loop to start the last good binary again (crash restart). */
+  respawn(reason: string): void;
+}
+
+/**
+ * The server side of a reload: stop the old server (graceful, then its whole tree), confirm the
+ * port is free, start the new binary, wait until it is ready; and notice crashes, restarting with
+ * backoff. One server at a time; the engine's loop calls it, never concurrently.
+ */
+export class Supervisor {
+  private server?: ServerProcess;
+  private detectedPort?: number;
+  private crashCount = 0;
+  private retryTimer?: NodeJS.Timeout;
+  lastBinary?: string;
+
+  constructor(private readonly host: SupervisorHost) {}
+
+  get port(): number | undefined {
+    return this.host.config().port ?? this.detectedPort;
+  }
+  get serving(): boolean {
+    return !!this.server?.alive;
+  }
+  members(): number[] {
+    return this.server?.alive ? this.server.members() : [];
+  }
+  resetCrashes(): void {
+    this.crashCount = 0;
+  }
+  cancelRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  /**
+   * Swaps to `binary`. `current()` turns false when the engine was stopped meanwhile; every await
+   * checks it. Returns the timings when the new server is ready.
+   */
+  async swap(binary: string, timing: ReloadTimings, changeAt: number, current: () => boolean): Promise<ReloadTimings | undefined> {
+    const c = this.host.config();
+    const stopMs = await this.stop();
+    if (!current()) return undefined;
+    const port = this.port;
+    if (port !== undefined && !(await this.ensurePortFree(port, current))) return undefined;
+
+    let proc: ServerProcess;
+    const started = performance.now();
+    try {
+      proc = await ServerProcess.start(binary, c.args, { cwd: c.root, env: this.host.environment() }, (t) => this.host.out('server', t));
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const message = `Could not start ${binary}: ${err.code ?? err.message}.`;
+      const hint = err.code === 'ENOENT' ? 'The build did not write the binary there: check gopherReload.binary and your build command.' : 'Check that the binary is executable and for this platform.';
+      this.host.setState({ kind: 'error', message, hint });
+      this.host.out('engine', `✗ ${message} ${hint}\n`);
+      return undefined;
+    }
+    if (!current()) {
+      await proc.stop(c.stopSignal, c.killDelayMs);
+      return undefined;
+    }
+    this.server = proc;
+    if (binary !== this.lastBinary) this.removeOldBinary(this.lastBinary, binary);
+    this.lastBinary = binary;
+    void proc.exited.then(() => this.onExit(proc));
+    this.host.setState({ kind: 'starting', pid: proc.pid, port });
+
+    const ready = await waitReady({
+      port: c.port,
+      healthUrl: c.healthUrl,
+      readyPattern: c.readyPattern,
+      timeoutMs: c.startupTimeoutMs,
+      outputTail: () => proc.output.tail(50),
+      members: () => proc.members(),
+      exited: proc.exited,
+      aborted: () => !current() || this.server !== proc,
+    });
+    if (!ready.ready) {
+      if (ready.reason === 'timeout') {
+        const message = `The server started (pid ${proc.pid}) but was not ready after ${Math.round(c.startupTimeoutMs / 1000)} s.`;
+        const hint = 'If it is an HTTP server, set gopherReload.port, healthUrl or readyPattern so Gopher Reload knows what "ready" means; raise startupTimeoutMs if it is just slow.';
+        this.host.out('engine', `! ${message}\n`);
+        this.host.setState({ kind: 'unready', pid: proc.pid, port, message: `${message} ${hint}`, lastOutput: proc.output.tail(20) });
+      }
+      return undefined; // 'exited' is reported by onExit; 'aborted' by whoever aborted
+    }
+    if (ready.port !== undefined) this.detectedPort = ready.port;
+    const now = performance.now();
+    const timings: ReloadTimings = { ...timing, stopMs, startToReadyMs: Math.round(now - started), saveToReadyMs: Math.round(now - changeAt) };
+    this.host.log.info(`ready on :${ready.port ?? '?'} (${ready.via}) — build ${timings.buildMs ?? 0} ms, stop ${stopMs} ms, start ${timings.startToReadyMs} ms, save→ready ${timings.saveToReadyMs} ms`);
+    const built = timings.buildMs !== undefined ? `${timing.trigger === 'start' ? 'built' : 'rebuilt'} in ${timings.buildMs} ms, ` : '';
+    this.host.out('engine', `✓ ${built}ready in ${timings.startToReadyMs} ms${ready.port ? ` on :${ready.port}` : ''}\n`);
+    this.host.setState({ kind: 'running', pid: proc.pid, port: ready.port ?? port, timings });
+    return timings;
+  }
+
+  /** Stops the current server and its whole tree; returns how long it took (0 if none). */
+  async stop(): Promise<number> {
+    const s = this.server;
+    this.server = undefined;
+    if (!s?.alive) return 0;
+    const c = this.host.config();
+    const r = await s.stop(c.stopSignal, c.killDelayMs);
+    this.host.log.info(`stopped pid ${s.pid} in ${r.durationMs} ms${r.graceful ? '' : ` (did not exit on ${c.stopSignal} within ${c.killDelayMs} ms: killed the process tree)`}`);
+    if (r.survivors.length) this.host.log.error(`processes survived SIGKILL: ${r.survivors.join(', ')}`);
+    return r.durationMs;
+  }
+
+  private async ensurePortFree(port: number, current: () => boolean): Promise<boolean> {
+    const deadline = performance.now() + 2000;
+    while (!(await isPortFree(port))) {
+      if (!current()) return false;
+      if (performance.now() > deadline) {
+        const owner = portOwner(port);
+        const who = owner ? `pid ${owner.pid} (${owner.name})` : 'another process';
+        const message = `Port ${port} is in use by ${who}, so the new server was not started.`;
+        const hint = `Gopher Reload did not touch that process. Stop it${owner ? ` (kill ${owner.pid})` : ''}, or move your server to another port, then save or Restart Server.`;
+        this.host.log.error(message);
+        this.host.out('engine', `✗ ${message}\n  ${hint}\n`);
+        this.host.setState({ kind: 'error', message, hint });
+        return false;
+      }
+      await sleep(20);
+    }
+    return true;
+  }
+
+  private onExit(proc: ServerProcess): void {
+    if (proc.stopping || this.server !== proc) return;
+    this.server = undefined;
+    const { code, signal } = proc.exitInfo!;
+    const lastOutput = proc.output.tail(20);
+    if (code === 0) {
+      this.host.out('engine', '■ the server exited by itself (code 0)\n');
+      this.host.setState({ kind: 'stopped', message: 'The server exited by itself (code 0).' });
+      return;
+    }
+    const uptime = performance.now() - proc.startedAt;
+    this.crashCount = uptime >= STABLE_UPTIME_MS ? 1 : this.crashCount + 1;
+    const active = this.host.active();
+    const retry = this.host.config().restartOnCrash && active && this.crashCount <= MAX_CRASH_RESTARTS;
+    const retryInMs = retry ? Math.min(500 * 2 ** (this.crashCount - 1), 8000) : undefined;
+    this.host.log.warn(`server exited with ${signal ?? `code ${code}`} after ${Math.round(uptime)} ms (crash ${this.crashCount})${retry ? `; restarting in ${retryInMs} ms` : ''}`);
+    this.host.out('engine', `✗ the server exited with ${signal ?? `code ${code}`}${retry ? `; restarting in ${retryInMs} ms` : active ? '; save to try again' : ''}\n`);
+    this.host.setState({ kind: 'crashed', exitCode: code, signal, lastOutput, crashCount: this.crashCount, retryInMs });
+    if (retry) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.host.respawn('crash restart');
+      }, retryInMs);
+    }
+  }
+
+  private removeOldBinary(old: string | undefined, current: string): void {
+    // Only the per-build names used where a running binary is locked (Windows) are removed.
+    if (!old || old === current || old === this.host.config().binary) return;
+    try {
+      rmSync(old, { force: true });
+    } catch {
+      // still locked: the next build's cleanup gets it
+    }
+  }
+}
