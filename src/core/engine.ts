@@ -155,8 +155,11 @@ export class ReloadEngine {
     this.setState({ kind: 'stopped', message });
   }
 
-  /** Applies a new configuration; with `restart`, rebuilds and restarts if the engine is active. */
-  reconfigure(config: EngineConfig, restart: boolean, buildStep = this.buildStep): void {
+  /**
+   * Applies a new configuration and build step (none: the configured command); with `restart`,
+   * rebuilds and restarts if the engine is active.
+   */
+  reconfigure(config: EngineConfig, restart: boolean, buildStep?: BuildStep): void {
     this.config = config;
     this.buildStep = buildStep;
     this.filter = new ChangeFilter(config.root, config.include, config.exclude);

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { api, editAndSave, EXTENSION_ID, get, waitFor, type ModuleView } from './util';
+import { api, editAndSave, EXTENSION_ID, get, setDescribeContext, waitFor, type ModuleView } from './util';
 
 /**
  * The extension in a real VS Code on a Go workspace (a copy of test/fixtures/nethttp whose
@@ -16,6 +16,7 @@ describe('Gopher Reload in VS Code: a Go workspace', function () {
   before(async () => {
     const a = await api();
     mod = () => a.modules()[0];
+    setDescribeContext(() => `state: ${JSON.stringify(mod().state).slice(0, 600)}`);
   });
 
   it('activates on a workspace with go.mod and registers its commands', async () => {
@@ -81,6 +82,20 @@ describe('Gopher Reload in VS Code: a Go workspace', function () {
     const pid = (mod().state as { pid: number }).pid;
     await cfg.update('env', env, vscode.ConfigurationTarget.Workspace);
     await waitFor('restart after settings change', () => mod().state.kind === 'running' && (mod().state as { pid: number }).pid !== pid);
+  });
+
+  it('the build step can be a VS Code task from tasks.json', async () => {
+    const cfg = vscode.workspace.getConfiguration('gopherReload', vscode.Uri.file(folder));
+    const pid = (mod().state as { pid: number }).pid;
+    // tasks.json (written by the runner) has "build app": go build -o .gopher-reload/from-task .
+    await cfg.update('binary', '.gopher-reload/from-task', vscode.ConfigurationTarget.Workspace);
+    await cfg.update('buildTask', 'build app', vscode.ConfigurationTarget.Workspace);
+    await waitFor('restart through the task', () => mod().state.kind === 'running' && (mod().state as { pid: number }).pid !== pid);
+    assert.equal(await get(port), 'nethttp v4');
+    assert.ok(vscode.window.terminals.some((t) => t.name.includes('build app')), `task terminal: ${vscode.window.terminals.map((t) => t.name)}`);
+    await cfg.update('buildTask', undefined, vscode.ConfigurationTarget.Workspace);
+    await cfg.update('binary', undefined, vscode.ConfigurationTarget.Workspace);
+    await waitFor('back on the default build', () => mod().state.kind === 'running');
   });
 
   it('toggling hot reload off stops the server and saves no longer rebuild', async () => {

@@ -24,6 +24,11 @@ function workspace(name, fixture, settings) {
     fs.writeFileSync(path.join(dir, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
   }
   if (!fixture) fs.writeFileSync(path.join(dir, 'README.md'), '# not a Go project\n');
+  if (fixture && settings) {
+    // A build task for the "build step as a task" test.
+    const tasks = { version: '2.0.0', tasks: [{ label: 'build app', type: 'process', command: 'go', args: ['build', '-o', '.gopher-reload/from-task', '.'], problemMatcher: ['$go'] }] };
+    fs.writeFileSync(path.join(dir, '.vscode', 'tasks.json'), JSON.stringify(tasks, null, 2));
+  }
   return dir;
 }
 

@@ -20,6 +20,12 @@ export async function api(): Promise<{ modules(): ModuleView[] }> {
   return (await ext.activate()) as { modules(): ModuleView[] };
 }
 
+/** Extra context for timeout messages (the suite sets it to the module's current state). */
+export let describeContext: () => string = () => '';
+export function setDescribeContext(fn: () => string): void {
+  describeContext = fn;
+}
+
 export async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -30,7 +36,7 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false |
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${last})` : ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${last})` : ''}; ${describeContext()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
