@@ -69,6 +69,48 @@ export function treeMembers(root: number, pgid: number, procs = listProcesses())
   return [...members];
 }
 
+/**
+ * Descendants of `root` by walking /proc/<pid>/task/<tid>/children (Linux): touches only the tree,
+ * so it costs microseconds where a full /proc scan costs milliseconds. Elsewhere, a full scan.
+ */
+export function descendantsOf(root: number): number[] {
+  if (process.platform !== 'linux') return treeMembers(root, -1).filter((p) => p !== root);
+  const out: number[] = [];
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tasks) {
+      try {
+        for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) {
+          if (c.trim()) {
+            out.push(Number(c));
+            stack.push(Number(c));
+          }
+        }
+      } catch {
+        // no children file (old kernel): the full scan in treeMembers still catches the group
+      }
+    }
+  }
+  return out;
+}
+
+/** False when no process at all is left in the group; true may include zombies (check further). */
+export function groupMayHaveMembers(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export function isAlive(pid: number): boolean {
   if (process.platform === 'linux') {
     try {
@@ -102,6 +144,13 @@ export function killTree(pid: number, signal: NodeJS.Signals = 'SIGKILL'): Promi
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Waits for `p` at most `ms`, clearing the timer either way (no stray timer keeps Node alive). */
+export function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
 
 /** Polls until `done()` holds or `timeoutMs` passes; returns whether it held. */
 export async function waitFor(done: () => boolean, timeoutMs: number, everyMs = 10): Promise<boolean> {

@@ -68,7 +68,7 @@ export async function waitReady(o: ReadinessOptions): Promise<ReadyResult> {
       if (found !== undefined && (await canConnect(found, 100))) return { ready: true, port: found, via: 'detected' };
     }
     tick++;
-    await Promise.race([sleep(o.port !== undefined || o.healthUrl ? 5 : 10), o.exited]);
+    await Promise.race([sleep(o.port !== undefined ? 2 : o.healthUrl ? 5 : 10), o.exited]);
   }
   return { ready: false, reason: 'timeout' };
 }

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawnCommand } from './command';
 import { LineRing } from './ringBuffer';
-import { isAlive, killTree, listProcesses, signalQuietly, sleep, treeMembers } from './processTree';
+import { descendantsOf, groupMayHaveMembers, isAlive, killTree, listProcesses, signalQuietly, sleep, treeMembers, within } from './processTree';
 import type { StopSignal } from './config';
 import { registerGroup, releaseGroup } from './reaperClient';
 
@@ -88,6 +88,15 @@ export class ServerProcess {
     return treeMembers(this.pid, this.pid, listProcesses());
   }
 
+  /** What is still alive of the tree: the server, the snapshot, and (if any) its group. */
+  private leftovers(snapshot: Set<number>): number[] {
+    const left = new Set([...snapshot].filter(isAlive));
+    if (this.alive) left.add(this.pid);
+    // Only scan /proc for group members when the kernel says the group is not empty.
+    if (groupMayHaveMembers(this.pid)) for (const p of treeMembers(-1, this.pid)) left.add(p);
+    return [...left];
+  }
+
   /**
    * Graceful stop: `signal` to the group, wait up to `killDelayMs` for every member to exit,
    * then SIGKILL the tree (tree-kill) and the group. Children that ignore the signal or outlive
@@ -101,22 +110,18 @@ export class ServerProcess {
       await this.exited;
       return { graceful: false, durationMs: Math.round(performance.now() - t0), survivors: [] };
     }
-    const snapshot = new Set(this.members());
-    snapshot.add(this.pid);
-    const remaining = () => {
-      const now = new Set([...snapshot].filter(isAlive));
-      for (const p of this.alive ? this.members() : treeMembers(-1, this.pid)) now.add(p);
-      if (this.alive) now.add(this.pid);
-      return [...now];
-    };
-
+    // Descendants now, while the tree is intact: children that left the group are still found.
+    const snapshot = new Set(descendantsOf(this.pid));
     signalQuietly(-this.pid, signal);
     signalQuietly(this.pid, signal);
-    let left = remaining();
     const deadline = performance.now() + killDelayMs;
+    // Event-driven: most servers exit at once on the signal, and every millisecond here is
+    // downtime (the port is closed until the new server starts).
+    if (this.alive) await within(this.exited, killDelayMs);
+    let left = this.leftovers(snapshot);
     while (left.length && performance.now() < deadline) {
       await sleep(5);
-      left = remaining();
+      left = this.leftovers(snapshot);
     }
     const graceful = left.length === 0;
     if (!graceful) {
@@ -124,9 +129,9 @@ export class ServerProcess {
       signalQuietly(-this.pid, 'SIGKILL');
       for (const p of left) signalQuietly(p, 'SIGKILL');
       const killDeadline = performance.now() + 3000;
-      while ((left = remaining()).length && performance.now() < killDeadline) await sleep(5);
+      while ((left = this.leftovers(snapshot)).length && performance.now() < killDeadline) await sleep(5);
     }
-    if (this.alive) await Promise.race([this.exited, sleep(1000)]);
+    if (this.alive) await within(this.exited, 1000);
     if (left.length === 0) releaseGroup(this.pid);
     return { graceful, durationMs: Math.round(performance.now() - t0), survivors: left };
   }

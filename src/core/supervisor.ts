@@ -89,7 +89,8 @@ export class Supervisor {
     this.host.setState({ kind: 'starting', pid: proc.pid, port });
 
     const ready = await waitReady({
-      port: c.port,
+      // A port seen at the last start is probed directly: no log parsing or socket scan needed.
+      port: c.port ?? (c.healthUrl || c.readyPattern ? undefined : this.detectedPort),
       healthUrl: c.healthUrl,
       readyPattern: c.readyPattern,
       timeoutMs: c.startupTimeoutMs,

@@ -22,6 +22,9 @@ export class FolderController implements vscode.Disposable {
   private readonly subs: vscode.Disposable[] = [];
   private configIssues: string[] = [];
   private hotReload: boolean;
+  private lastAcceptedChangeAt?: number;
+  /** From the last accepted change event to the build starting (quiet window + our overhead). */
+  saveToBuildMs?: number;
 
   constructor(
     readonly root: string,
@@ -111,7 +114,10 @@ export class FolderController implements vscode.Disposable {
 
   private changed(uri: vscode.Uri): void {
     if (uri.scheme !== 'file' || !this.hotReload || !vscode.workspace.isTrusted) return;
-    if (this.engine.fileChanged(uri.fsPath)) this.log.trace(`[${this.name}] change: ${path.relative(this.root, uri.fsPath)}`);
+    if (this.engine.fileChanged(uri.fsPath)) {
+      this.lastAcceptedChangeAt = performance.now();
+      this.log.trace(`[${this.name}] change: ${path.relative(this.root, uri.fsPath)}`);
+    }
   }
 
   private resolve(raw: ReturnType<typeof readSettings>['raw']): EngineConfig {
@@ -141,6 +147,10 @@ export class FolderController implements vscode.Disposable {
   }
 
   private onState(s: EngineState): void {
+    if (s.kind === 'building' && this.lastAcceptedChangeAt !== undefined) {
+      this.saveToBuildMs = Math.round((performance.now() - this.lastAcceptedChangeAt) * 10) / 10;
+      this.lastAcceptedChangeAt = undefined;
+    }
     if (s.kind === 'build-failed') publish(this.diagnostics, s.problems, this.root);
     else if (s.kind === 'running' || s.kind === 'starting') this.diagnostics.clear();
     this.render();

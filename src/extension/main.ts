@@ -5,12 +5,15 @@ let workspace: Workspace | undefined;
 
 /** Thin on purpose: one Workspace object owns everything and is disposed with the extension. */
 export async function activate(context: vscode.ExtensionContext) {
+  const t0 = performance.now();
   const log = vscode.window.createOutputChannel('Gopher Reload', { log: true });
   context.subscriptions.push(log);
   try {
     workspace = new Workspace(context, log);
     context.subscriptions.push(workspace);
     await workspace.discover();
+    workspace.activationMs = Math.round((performance.now() - t0) * 10) / 10;
+    log.info(`activated in ${workspace.activationMs} ms`);
   } catch (e) {
     log.error(`activation failed: ${(e as Error).stack ?? e}`);
     void vscode.window.showErrorMessage(`Gopher Reload could not start: ${(e as Error).message}`, 'Show Logs').then((a) => a && log.show());

@@ -10,6 +10,8 @@ import { registerCommands } from './commands';
  */
 export class Workspace implements vscode.Disposable {
   readonly controllers = new Map<string, FolderController>();
+  /** How long activate() took (measured by main.ts), for the benchmark. */
+  activationMs?: number;
   private readonly subs: vscode.Disposable[] = [];
 
   constructor(
@@ -74,6 +76,7 @@ export class Workspace implements vscode.Disposable {
   /** For tests and for other extensions: read-only views of each module's state. */
   api() {
     return {
+      activationMs: this.activationMs,
       modules: () =>
         [...this.controllers.values()].map((c) => ({
           root: c.root,
@@ -83,6 +86,7 @@ export class Workspace implements vscode.Disposable {
           statusText: c.statusText,
           tooltip: c.tooltipText,
           serverPids: c.engine.serverPids(),
+          saveToBuildMs: c.saveToBuildMs,
         })),
     };
   }

@@ -12,12 +12,13 @@ export interface ModuleView {
   statusText: string;
   tooltip: string;
   serverPids: number[];
+  saveToBuildMs?: number;
 }
 
-export async function api(): Promise<{ modules(): ModuleView[] }> {
+export async function api(): Promise<{ activationMs?: number; modules(): ModuleView[] }> {
   const ext = vscode.extensions.getExtension(EXTENSION_ID);
   if (!ext) throw new Error(`extension ${EXTENSION_ID} not found`);
-  return (await ext.activate()) as { modules(): ModuleView[] };
+  return (await ext.activate()) as { activationMs?: number; modules(): ModuleView[] };
 }
 
 /** Extra context for timeout messages (the suite sets it to the module's current state). */

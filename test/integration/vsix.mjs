@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The packaged extension, as a user gets it: `npm run package` builds the .vsix from the
+// The packaged extension, as a user gets it: the `npm run package` command builds the .vsix from the
 // allow-list, VS Code Server installs it (--install-extension), and a Go workspace opened in the
 // workbench activates it and runs the server. Prints "vsix: N passed, N failed, N skipped".
 import * as fs from 'node:fs';
@@ -45,7 +45,7 @@ const runDir = path.join(work, 'run');
 let wb;
 try {
   await check('npm run package builds a .vsix holding only the allow-listed files', async () => {
-    const r = spawnSync(process.execPath, [path.join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--out', vsix], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--readme-path', 'dist/README.md', '--out', vsix], { cwd: root, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`vsce failed:\n${r.stdout}\n${r.stderr}`);
     const list = spawnSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith('extension/')).sort();
     const want = ['extension/LICENSE.txt', 'extension/changelog.md', 'extension/dist/cli.js', 'extension/dist/extension.js', 'extension/dist/reaper.js', 'extension/media/icon.png', 'extension/package.json', 'extension/readme.md'];

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// The benchmark with tiny N, run by `npm test` so it cannot rot: every tool must serve every
+// edit, and every section must be filled. It checks that the numbers exist, never what they are.
+// Prints "bench: N passed, N failed, 0 skipped".
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'gopher-reload-bench-smoke-'));
+const r = spawnSync(process.execPath, [path.join(here, 'run.mjs'), '--smoke', '--out', out], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 900_000 });
+const checks = [];
+const check = (title, ok) => {
+  checks.push(ok);
+  console.log(`  ${ok ? '✔' : '✗'} ${title}`);
+};
+const file = path.join(out, 'latest.json');
+check('the benchmark ran to the end', r.status === 0 && fs.existsSync(file));
+const res = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+for (const t of ['ours', 'floor', 'air-default', 'air-delay0', 'air-sw']) {
+  const s = res.saveToServing?.[t];
+  check(`save → serving measured for ${t} (${s?.n}/${res.n} edits served)`, s?.n === res.n && s?.failed === 0);
+}
+check('downtime measured for ours and air', ['ours', 'air-default'].every((t) => res.downtime?.[t]?.sent > 0));
+check('bursts measured (one build or more each)', ['saveAll', 'branchSwitch'].every((k) => res.bursts?.[k]?.ours?.buildsStarted >= 1));
+check('the extension measured in VS Code Server', res.extension?.saveToServing?.n === res.n && res.extension?.idleHotReloadOn?.cpuPercent !== undefined);
+check('a Markdown table was written', fs.existsSync(path.join(out, 'latest.md')));
+fs.rmSync(out, { recursive: true, force: true });
+const passed = checks.filter(Boolean).length;
+console.log(`bench: ${passed} passed, ${checks.length - passed} failed, 0 skipped`);
+process.exit(passed === checks.length ? 0 : 1);
