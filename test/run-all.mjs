@@ -76,6 +76,7 @@ step('type-check', process.execPath, [path.join(root, 'node_modules/typescript/b
 step('bundle', process.execPath, ['esbuild.mjs']);
 step('compile tests', process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'test/tsconfig.json']);
 await mocha('core and CLI (plain Node, real Go builds)', 'test/unit/.mocharc.json');
+await mocha('fault suite (load, faults, bad input, security)', 'test/faults/.mocharc.json');
 await suite('extension in a real VS Code (VS Code Server + Chromium)', 'test/integration/run.mjs', 'host');
 await suite('what a person sees (workbench in Chromium, Playwright)', 'test/integration/ui.mjs', 'ui');
 await suite('the packaged .vsix installs and activates', 'test/integration/vsix.mjs', 'vsix');

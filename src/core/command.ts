@@ -7,6 +7,8 @@ import { registerGroup, releaseGroup } from './reaperClient';
 export interface CommandResult {
   ok: boolean;
   exitCode: number | null;
+  /** The signal that ended the command, when one did. */
+  signal?: NodeJS.Signals | null;
   /** Everything the command printed (stdout and stderr interleaved), capped. */
   output: string;
   durationMs: number;
@@ -68,8 +70,9 @@ export function runCommand(spec: CommandSpec, opts: CommandOptions): RunningComm
   };
 
   const done = new Promise<CommandResult>((resolve) => {
-    const finish = (exitCode: number | null) =>
+    const finish = (exitCode: number | null, signal: NodeJS.Signals | null = null) =>
       resolve({
+        signal,
         ok: exitCode === 0 && !cancelled && !timedOut && !spawnError,
         exitCode,
         output,
@@ -110,10 +113,10 @@ export function runCommand(spec: CommandSpec, opts: CommandOptions): RunningComm
       spawnError = e as NodeJS.ErrnoException;
     });
     // 'close' (not 'exit') so every byte of output is in; a build's children all end with it.
-    child.once('close', (code) => {
+    child.once('close', (code, signal) => {
       if (timer) clearTimeout(timer);
       releaseGroup(child.pid);
-      finish(code);
+      finish(code, signal);
     });
   });
 

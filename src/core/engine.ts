@@ -300,8 +300,11 @@ export class ReloadEngine {
   private async reportBuildFailure(built: BuildOutcome, gen: number): Promise<void> {
     const r = built.result!;
     const serving = this.supervisor.serving;
-    if (r.spawnError || r.timedOut) {
-      const { message, hint } = r.timedOut
+    const killedOutside = r.exitCode === null && !!r.signal && !r.cancelled && !r.timedOut;
+    if (r.spawnError || r.timedOut || killedOutside) {
+      const { message, hint } = killedOutside
+        ? { message: `The build was killed from outside Gopher Reload (${r.signal}).`, hint: 'Nothing was changed; the previous server (if any) keeps serving. Save again to rebuild.' }
+        : r.timedOut
         ? { message: `The build did not finish within ${Math.round(this.config.buildTimeoutMs / 1000)} s and was stopped.`, hint: 'Check the build output for what hangs, or raise gopherReload.buildTimeoutMs. Save again to retry.' }
         : toolchainHint(r.spawnError!, this.config);
       this.log.error(`${message} ${hint}`);

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { OutputThrottle } from '../core/outputThrottle';
 
 const MAX_BACKLOG = 256 * 1024;
 
@@ -13,6 +14,8 @@ export class OutputTerminal implements vscode.Disposable {
   private open = false;
   private backlog = '';
   private readonly subs: vscode.Disposable[] = [];
+  /** A server logging hundreds of MB must not flood the renderer: batched and capped per frame. */
+  private readonly throttle = new OutputThrottle((text) => this.emit(text));
 
   constructor(private readonly name: string) {
     this.subs.push(
@@ -23,6 +26,10 @@ export class OutputTerminal implements vscode.Disposable {
   }
 
   write(text: string): void {
+    this.throttle.push(text);
+  }
+
+  private emit(text: string): void {
     const crlf = text.replace(/\r?\n/g, '\r\n');
     this.backlog = (this.backlog + crlf).slice(-MAX_BACKLOG);
     if (this.open) this.writer?.fire(crlf);
@@ -62,6 +69,7 @@ export class OutputTerminal implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.throttle.dispose();
     this.terminal?.dispose();
     this.reset();
     for (const s of this.subs) s.dispose();

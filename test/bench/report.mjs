@@ -10,13 +10,14 @@ const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : '—');
 export function markdown(r) {
   const s = r.saveToServing;
   const floorMed = s.floor?.median;
-  const airMed = s['air-default']?.median;
+  const airMed = (s['air-default'] ?? s['air-delay0'])?.median;
+  const airName = s['air-default'] ? 'air (defaults)' : 'air (delay 0)';
   const lines = [];
   lines.push(`Measured ${r.date.slice(0, 10)} on ${r.machine.cpus} cores (${r.machine.cpu}), ${r.machine.memGiB} GiB, ${r.machine.os}; ${r.versions.go}, Node ${r.versions.node}, air ${r.versions.air}. The Gin fixture (\`test/fixtures/gin-api\`), ${r.n} edits per tool, each a one-line change to a handler string; time from the file write to the first HTTP response with the new string (polled every 3 ms).${r.smoke ? ' **Smoke run (tiny N): not representative.**' : ''}`);
   lines.push('');
   lines.push('**Save → serving**');
   lines.push('');
-  lines.push('| tool | min | median | p90 | max | median / floor | median / air (defaults) |');
+  lines.push(`| tool | min | median | p90 | max | median / floor | median / ${airName} |`);
   lines.push('|---|---|---|---|---|---|---|');
   for (const [, v] of Object.entries(s)) {
     lines.push(`| ${v.label} | ${ms(v.min)} | ${ms(v.median)} | ${ms(v.p90)} | ${ms(v.max)} | ${ratio(v.median, floorMed)} | ${ratio(v.median, airMed)} |`);

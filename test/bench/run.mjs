@@ -25,7 +25,7 @@ const { values: opt } = parseArgs({
 });
 const smoke = !!opt.smoke;
 const N = Number(opt.n ?? (smoke ? 2 : 20));
-const DOWNTIME_RELOADS = smoke ? 2 : 10;
+const DOWNTIME_RELOADS = smoke ? 1 : 10;
 const BURST = smoke ? { saveAll: 5, branch: 20 } : { saveAll: 20, branch: 500 };
 const outDir = path.resolve(opt.out ?? path.join(ROOT, 'test', 'bench', 'results'));
 fs.mkdirSync(WORK, { recursive: true });
@@ -33,7 +33,10 @@ fs.mkdirSync(outDir, { recursive: true });
 const log = (m) => console.log(m);
 
 ensureAir(log);
-const tools = [ours(), floor(), airDefault(), airNoDelay(), airOurFlags()].filter((t) => !opt.tools || opt.tools.split(',').includes(t.name));
+// The smoke run (npm test) exercises every code path once: ours, the floor, and air (one variant;
+// the others differ only in their .air.toml).
+const chosen = opt.tools?.split(',') ?? (smoke ? ['ours', 'floor', 'air-delay0'] : undefined);
+const tools = [ours(), floor(), airDefault(), airNoDelay(), airOurFlags()].filter((t) => !chosen || chosen.includes(t.name));
 const results = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}` },
@@ -112,7 +115,7 @@ for (const tool of tools.filter((t) => t.name === 'ours' || t.name === 'air-dela
 
 if (!opt['no-extension']) {
   log('\n▶ the extension in VS Code Server: save from the editor → serving, activation, idle cost');
-  results.extension = await extensionCosts({ n: N, idleMs: smoke ? 2000 : 60_000, generatedFiles: smoke ? 500 : 20_000 });
+  results.extension = await extensionCosts({ n: N, idleMs: smoke ? 1000 : 60_000, generatedFiles: smoke ? 500 : 20_000 });
   if (results.extension?.saveToServing) results.saveToServing['ours-editor'] = { label: 'Gopher Reload (VS Code, save in editor)', ...results.extension.saveToServing };
 }
 

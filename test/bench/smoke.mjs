@@ -19,11 +19,11 @@ const check = (title, ok) => {
 const file = path.join(out, 'latest.json');
 check('the benchmark ran to the end', r.status === 0 && fs.existsSync(file));
 const res = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
-for (const t of ['ours', 'floor', 'air-default', 'air-delay0', 'air-sw']) {
+for (const t of ['ours', 'floor', 'air-delay0']) {
   const s = res.saveToServing?.[t];
   check(`save → serving measured for ${t} (${s?.n}/${res.n} edits served)`, s?.n === res.n && s?.failed === 0);
 }
-check('downtime measured for ours and air', ['ours', 'air-default'].every((t) => res.downtime?.[t]?.sent > 0));
+check('downtime measured for ours and air', ['ours', 'air-delay0'].every((t) => res.downtime?.[t]?.sent > 0));
 check('bursts measured (one build or more each)', ['saveAll', 'branchSwitch'].every((k) => res.bursts?.[k]?.ours?.buildsStarted >= 1));
 check('the extension measured in VS Code Server', res.extension?.saveToServing?.n === res.n && res.extension?.idleHotReloadOn?.cpuPercent !== undefined);
 check('a Markdown table was written', fs.existsSync(path.join(out, 'latest.md')));

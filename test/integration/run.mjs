@@ -26,7 +26,13 @@ function workspace(name, fixture, settings) {
   if (!fixture) fs.writeFileSync(path.join(dir, 'README.md'), '# not a Go project\n');
   if (fixture && settings) {
     // A build task for the "build step as a task" test.
-    const tasks = { version: '2.0.0', tasks: [{ label: 'build app', type: 'process', command: 'go', args: ['build', '-o', '.gopher-reload/from-task', '.'], problemMatcher: ['$go'] }] };
+    const tasks = {
+      version: '2.0.0',
+      tasks: [
+        { label: 'build app', type: 'process', command: 'go', args: ['build', '-o', '.gopher-reload/from-task', '.'], problemMatcher: ['$go'] },
+        { label: 'evil', type: 'process', command: 'touch', args: ['RAN-task'] },
+      ],
+    };
     fs.writeFileSync(path.join(dir, '.vscode', 'tasks.json'), JSON.stringify(tasks, null, 2));
   }
   return dir;
@@ -52,8 +58,38 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 const scenarios = [
   { name: 'go', fixture: 'nethttp', trust: false, settings: (port) => ({ 'gopherReload.env': { PORT: String(port) }, 'gopherReload.killDelayMs': 500 }) },
   { name: 'plain', fixture: undefined, trust: false },
-  { name: 'untrusted', fixture: 'nethttp', trust: true, settings: (port) => ({ 'gopherReload.env': { PORT: String(port) }, 'gopherReload.startOnOpen': true }) },
+  {
+    name: 'untrusted',
+    fixture: 'nethttp',
+    trust: true,
+    // Everything a workspace could ask to run, each leaving a marker file if it ever ran.
+    settings: (port) => ({
+      'gopherReload.env': { PORT: String(port) },
+      'gopherReload.startOnOpen': true,
+      'gopherReload.preBuild': [['touch', 'RAN-prebuild']],
+      'gopherReload.buildCommand': 'touch RAN-buildcommand',
+    }),
+    markers: ['RAN-prebuild', 'RAN-buildcommand', 'RAN-task'],
+  },
+  {
+    name: 'deactivate',
+    fixture: 'nethttp',
+    trust: false,
+    // A build that takes 20 s: the run ends (and VS Code closes) while it is in progress.
+    settings: (port) => ({ 'gopherReload.env': { PORT: String(port), BUILDWRAP_SLEEP: '20' }, 'gopherReload.buildCommand': [path.join(root, 'test', 'fixtures', 'tools', 'buildwrap.sh'), '${root}/.gopher-reload', 'go', 'build', '-o', '${binary}', '.'] }),
+  },
 ];
+
+/** Host-level figures for the README's Reliability section (same file as the fault suite's). */
+const reliability = process.env.GOPHER_RELOAD_RELIABILITY_OUT ?? path.join(root, 'test', 'results', 'reliability.json');
+function record(f) {
+  fs.mkdirSync(path.dirname(reliability), { recursive: true });
+  const all = fs.existsSync(reliability) ? JSON.parse(fs.readFileSync(reliability, 'utf8')) : [];
+  const i = all.findIndex((x) => x.test === f.test);
+  if (i >= 0) all[i] = f;
+  else all.push(f);
+  fs.writeFileSync(reliability, JSON.stringify(all, null, 2) + '\n');
+}
 
 if (process.platform !== 'linux') {
   console.log(`VS Code Server host: skipped (this harness runs on Linux; platform is ${process.platform})`);
@@ -84,6 +120,18 @@ if (process.platform !== 'linux') {
     // deactivate() must have stopped every server: nothing may run from the workspace now.
     await new Promise((res) => setTimeout(res, 500));
     const left = processesUnder(ws);
+    if (s.markers) {
+      const ran = s.markers.filter((m) => fs.existsSync(path.join(ws, m)));
+      record({ group: 'Security', test: 'An untrusted workspace whose settings ask to start on open, with a preBuild step, a shell build command and a tasks.json task', figure: `${ran.length} of ${s.markers.length} commands ran (checked by marker files), no server started` });
+      if (ran.length) {
+        totals.failed++;
+        console.log(`  ✗ an untrusted workspace ran: ${ran.join(', ')}`);
+      } else {
+        totals.passed++;
+        console.log('  ✓ the untrusted workspace ran nothing (no marker file)');
+      }
+    }
+    if (s.name === 'deactivate') record({ group: 'Load and faults', test: 'The VS Code window closed mid-build (real VS Code host)', figure: `${left.length} processes left after the extension host shut down` });
     if (left.length) {
       totals.failed++;
       console.log(`  ✗ processes left behind after VS Code closed: ${left.join('; ')}`);

@@ -20,6 +20,8 @@ describe('Gopher Reload in VS Code: an untrusted workspace', function () {
     assert.match(mod.tooltip, /not trusted/);
     await editAndSave(vscode.Uri.file(path.join(folder, 'main.go')), 'message = "nethttp v1"', 'message = "nethttp v2"');
     await vscode.commands.executeCommand('gopherReload.restart');
+    await vscode.commands.executeCommand('gopherReload.start');
+    await vscode.commands.executeCommand('gopherReload.toggle');
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal(a.modules()[0].state.kind, 'stopped');
     assert.equal(await get(port), undefined);

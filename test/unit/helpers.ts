@@ -43,7 +43,11 @@ export async function harness(fixture: string, raw: RawSettings = {}, dir = copy
   const states: EngineState[] = [];
   let out = '';
   engine.onState((s) => states.push(s));
-  engine.onOutput((o) => (out += o.text));
+  // Bounded like everything else that holds server output (a test server may log 200 MB).
+  engine.onOutput((o) => {
+    out += o.text;
+    if (out.length > 2 << 20) out = out.slice(-(1 << 20));
+  });
   const h: Harness = {
     engine,
     dir,
