@@ -1,7 +1,7 @@
 // Bundles the CLI and the extension entry into dist/ (CommonJS, Node).
 // `vscode` stays external: the extension host provides it at run time.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -39,6 +39,14 @@ const ctx = await esbuild.context({
   logLevel: 'silent',
   plugins: [problemMatcherPlugin],
 });
+
+if (production) {
+  // The packaged README: the marketplace and VS Code's extension page cannot show images that are
+  // relative paths in a repository we do not publish, so they are replaced by their alt text.
+  mkdirSync('dist', { recursive: true });
+  const readme = readFileSync('README.md', 'utf8').replace(/^!\[([^\]]*)\]\([^)]*\)$/gm, '*($1: see the screenshots in the project repository.)*');
+  writeFileSync('dist/README.md', readme);
+}
 
 if (watch) {
   await ctx.watch();
