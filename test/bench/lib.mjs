@@ -1,23 +1,16 @@
 // Shared pieces of the benchmarks: fixtures, HTTP polling, process trees, statistics.
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { freePort, processesUnder } from '../support.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const WORK = path.join(ROOT, 'test', 'bench', 'work');
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** A fresh copy of the Gin fixture for one tool, so tools never see each other's files. */
 export function ginCopy(name) {
@@ -87,20 +80,15 @@ export function isAlive(pid) {
 
 /** Kills any process whose executable or command line is under dir (the servers tools started). */
 export function killUnder(dir) {
-  let n = 0;
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+  const left = processesUnder(dir);
+  for (const p of left) {
     try {
-      const cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      let exe = '';
-      try { exe = fs.readlinkSync(`/proc/${name}/exe`); } catch {}
-      if ((cmd.includes(dir) || exe.includes(dir)) && isAlive(Number(name))) {
-        process.kill(Number(name), 'SIGKILL');
-        n++;
-      }
-    } catch {}
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
   }
-  return n;
+  return left.length;
 }
 
 export function stats(values) {

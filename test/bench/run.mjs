@@ -21,6 +21,7 @@ const { values: opt } = parseArgs({
     'no-extension': { type: 'boolean' },
     'no-readme': { type: 'boolean' },
     tools: { type: 'string' },
+    'extension-only': { type: 'boolean' },
   },
 });
 const smoke = !!opt.smoke;
@@ -31,6 +32,17 @@ const outDir = path.resolve(opt.out ?? path.join(ROOT, 'test', 'bench', 'results
 fs.mkdirSync(WORK, { recursive: true });
 fs.mkdirSync(outDir, { recursive: true });
 const log = (m) => console.log(m);
+
+if (opt['extension-only']) {
+  // Re-measure only the extension, keeping the rest of the last full run.
+  const file = path.join(outDir, 'latest.json');
+  const last = JSON.parse(fs.readFileSync(file, 'utf8'));
+  log('▶ the extension in VS Code Server (only; the rest is from the last run)');
+  last.extension = await extensionCosts({ n: last.n, idleMs: last.smoke ? 1000 : 60_000, generatedFiles: last.smoke ? 500 : 20_000 });
+  if (last.extension?.saveToServing) last.saveToServing['ours-editor'] = { label: 'Gopher Reload (VS Code, save in editor)', ...last.extension.saveToServing };
+  await writeReport(last, outDir, { readme: !opt['no-readme'] && !opt.out, chart: !opt.out });
+  process.exit(0);
+}
 
 ensureAir(log);
 // The smoke run (npm test) exercises every code path once: ours, the floor, and air (one variant;

@@ -3,24 +3,11 @@
 // Edit test/fixtures/gin-api/handlers/message.go and save: the server reloads.
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import * as net from 'node:net';
+import { freePort, isFree } from '../support.mjs';
 import * as path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const project = path.join(root, 'test', 'fixtures', 'gin-api');
-
-const isFree = (port) =>
-  new Promise((resolve) => {
-    const s = net.createServer().once('error', () => resolve(false));
-    s.listen(port, () => s.close(() => resolve(true)));
-  });
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = net.createServer().listen(0, () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);

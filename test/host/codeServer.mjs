@@ -253,7 +253,10 @@ export function workbenchUrl({ port, folder, extensionDevelopmentPath, extension
   const payload = [];
   if (extensionDevelopmentPath) payload.push(['extensionDevelopmentPath', remoteUri(port, path.resolve(extensionDevelopmentPath), host)]);
   if (extensionTestsPath) payload.push(['extensionTestsPath', remoteUri(port, path.resolve(extensionTestsPath), host)]);
-  let url = `http://${host}:${port}/?folder=${encodeURIComponent(path.resolve(folder))}`;
+  // A .code-workspace file opens as a (multi-root) workspace, anything else as a folder.
+  const target = path.resolve(folder);
+  const key = target.endsWith('.code-workspace') ? 'workspace' : 'folder';
+  let url = `http://${host}:${port}/?${key}=${encodeURIComponent(target)}`;
   if (payload.length) url += `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   return url;
 }

@@ -36,6 +36,7 @@ async function idle(ms: number) {
 }
 
 describe('benchmark: the extension in the host', function () {
+  this.timeout(30 * 60_000); // N edits plus two idle windows of IDLE_MS
   it('measures', async () => {
     const port = Number(process.env.GOPHER_RELOAD_PORT);
     const a = await api();

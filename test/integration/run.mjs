@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCodeServer } from '../host/install.mjs';
 import { runExtensionTests } from '../host/runTests.mjs';
-import { freePort } from '../host/codeServer.mjs';
+import { freePort, processesUnder } from '../support.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const suite = path.join(root, 'out', 'test', 'integration', 'index.js');
@@ -38,20 +38,23 @@ function workspace(name, fixture, settings) {
   return dir;
 }
 
-/** Live processes whose command line or executable lives under dir (what a leak looks like). */
-function processesUnder(dir) {
-  const out = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (/\) [ZX] /.test(fs.readFileSync(`/proc/${name}/stat`, 'utf8'))) continue;
-      const cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      let exe = '';
-      try { exe = fs.readlinkSync(`/proc/${name}/exe`); } catch {}
-      if (cmd.includes(dir) || exe.includes(dir)) out.push(`${name} ${cmd.trim()}`);
-    } catch {}
+/** A .code-workspace with api/ (Gin), svc/ (net/http) and docs/ (no Go); both servers on free ports. */
+function multiRootWorkspace(name, port, port2) {
+  const dir = path.join(work, name);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.cpSync(path.join(root, 'test', 'fixtures', 'gin-api'), path.join(dir, 'api'), { recursive: true });
+  fs.cpSync(path.join(root, 'test', 'fixtures', 'nethttp'), path.join(dir, 'svc'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'docs'));
+  fs.writeFileSync(path.join(dir, 'docs', 'README.md'), '# docs\n');
+  const file = path.join(dir, 'multi.code-workspace');
+  const folders = [{ path: 'api' }, { path: 'svc' }, { path: 'docs' }];
+  fs.writeFileSync(file, JSON.stringify({ folders, settings: { 'gopherReload.killDelayMs': 500 } }, null, 2));
+  // Per-folder settings: each server gets its own port.
+  for (const [f, p] of [['api', port], ['svc', port2]]) {
+    fs.mkdirSync(path.join(dir, f, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(dir, f, '.vscode', 'settings.json'), JSON.stringify({ 'gopherReload.env': { PORT: String(p) } }));
   }
-  return out;
+  return file;
 }
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -70,6 +73,12 @@ const scenarios = [
       'gopherReload.buildCommand': 'touch RAN-buildcommand',
     }),
     markers: ['RAN-prebuild', 'RAN-buildcommand', 'RAN-task'],
+  },
+  {
+    name: 'multiroot',
+    // Two Go modules and a folder without Go, opened as one multi-root workspace.
+    multiRoot: true,
+    trust: false,
   },
   {
     name: 'deactivate',
@@ -97,7 +106,8 @@ if (process.platform !== 'linux') {
   await ensureCodeServer();
   for (const s of scenarios) {
     const port = await freePort();
-    const ws = workspace(s.name, s.fixture, s.settings?.(port));
+    const port2 = await freePort();
+    const ws = s.multiRoot ? multiRootWorkspace(s.name, port, port2) : workspace(s.name, s.fixture, s.settings?.(port));
     console.log(`\n— scenario "${s.name}" in VS Code Server (code-server 4.100.3)${s.trust ? ', workspace trust on' : ''}`);
     let r;
     try {
@@ -107,7 +117,7 @@ if (process.platform !== 'linux') {
         workspace: ws,
         trust: s.trust,
         timeoutMs: 240_000,
-        env: { GOPHER_RELOAD_SCENARIO: s.name, GOPHER_RELOAD_PORT: String(port) },
+        env: { GOPHER_RELOAD_SCENARIO: s.name, GOPHER_RELOAD_PORT: String(port), GOPHER_RELOAD_PORT2: String(port2) },
         printOutput: true,
       });
     } catch (e) {
@@ -119,7 +129,7 @@ if (process.platform !== 'linux') {
     for (const f of r.failures ?? []) console.log(`  ✗ ${f.title}\n    ${String(f.error).split('\n').slice(0, 6).join('\n    ')}`);
     // deactivate() must have stopped every server: nothing may run from the workspace now.
     await new Promise((res) => setTimeout(res, 500));
-    const left = processesUnder(ws);
+    const left = processesUnder(s.multiRoot ? path.dirname(ws) : ws);
     if (s.markers) {
       const ran = s.markers.filter((m) => fs.existsSync(path.join(ws, m)));
       record({ group: 'Security', test: 'An untrusted workspace whose settings ask to start on open, with a preBuild step, a shell build command and a tasks.json task', figure: `${ran.length} of ${s.markers.length} commands ran (checked by marker files), no server started` });
@@ -134,8 +144,8 @@ if (process.platform !== 'linux') {
     if (s.name === 'deactivate') record({ group: 'Load and faults', test: 'The VS Code window closed mid-build (real VS Code host)', figure: `${left.length} processes left after the extension host shut down` });
     if (left.length) {
       totals.failed++;
-      console.log(`  ✗ processes left behind after VS Code closed: ${left.join('; ')}`);
-      for (const l of left) try { process.kill(Number(l.split(' ')[0]), 'SIGKILL'); } catch {}
+      console.log(`  ✗ processes left behind after VS Code closed: ${left.map((p) => `${p.pid} ${p.cmd}`).join('; ')}`);
+      for (const p of left) try { process.kill(p.pid, 'SIGKILL'); } catch {}
     } else {
       totals.passed++;
       console.log('  ✓ no process survived the window (deactivate stopped every server)');

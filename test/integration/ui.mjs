@@ -7,37 +7,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { ensureCodeServer } from '../host/install.mjs';
 import { openWorkbench, STATUSBAR } from '../host/screenshot.mjs';
-import { freePort } from '../host/codeServer.mjs';
+import { checks, freePort, getBody as get } from '../support.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gopher-reload-ui-'));
 const shots = process.env.GOPHER_RELOAD_SCREENSHOTS === '1' ? path.join(root, 'media') : work;
-const results = { passed: 0, failed: 0 };
-
-async function check(title, fn) {
-  try {
-    await fn();
-    results.passed++;
-    console.log(`  ✔ ${title}`);
-  } catch (e) {
-    results.failed++;
-    console.log(`  ✗ ${title}\n    ${String(e?.stack ?? e).split('\n').slice(0, 5).join('\n    ')}`);
-    throw e;
-  }
-}
-
-const get = (port) =>
-  new Promise((resolve) => {
-    http.get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
-      let b = '';
-      res.on('data', (c) => (b += c));
-      res.on('end', () => resolve(b));
-    }).on('error', () => resolve(undefined));
-  });
+const { check, summary } = checks();
 
 const statusItems = (page) => page.$$eval(`${STATUSBAR} .statusbar-item`, (els) => els.map((e) => e.innerText.trim()).filter(Boolean));
 async function waitStatus(page, re, timeout = 90_000) {
@@ -116,5 +94,4 @@ try {
   await wb?.close();
   fs.rmSync(work, { recursive: true, force: true });
 }
-console.log(`ui: ${results.passed} passed, ${results.failed} failed, ${3 - results.passed - results.failed} skipped`);
-process.exit(results.failed ? 1 : 0);
+process.exit(summary('ui', 3));

@@ -5,35 +5,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as http from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ensureCodeServer } from '../host/install.mjs';
 import { openWorkbench, STATUSBAR } from '../host/screenshot.mjs';
-import { freePort } from '../host/codeServer.mjs';
+import { checks, freePort, getBody as get } from '../support.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gopher-reload-vsix-'));
-const results = { passed: 0, failed: 0 };
-const check = async (title, fn) => {
-  try {
-    await fn();
-    results.passed++;
-    console.log(`  ✔ ${title}`);
-  } catch (e) {
-    results.failed++;
-    console.log(`  ✗ ${title}\n    ${String(e?.stack ?? e).split('\n').slice(0, 6).join('\n    ')}`);
-    throw e;
-  }
-};
-const get = (port) =>
-  new Promise((resolve) => {
-    http.get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
-      let b = '';
-      res.on('data', (c) => (b += c));
-      res.on('end', () => resolve(b));
-    }).on('error', () => resolve(undefined));
-  });
+const { check, summary } = checks();
 
 if (process.platform !== 'linux') {
   console.log('vsix: 0 passed, 0 failed, 1 skipped');
@@ -78,5 +58,4 @@ try {
   await wb?.close();
   fs.rmSync(work, { recursive: true, force: true });
 }
-console.log(`vsix: ${results.passed} passed, ${results.failed} failed, ${3 - results.passed - results.failed} skipped`);
-process.exit(results.failed ? 1 : 0);
+process.exit(summary('vsix', 3));
