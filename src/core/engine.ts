@@ -93,6 +93,10 @@ export class ReloadEngine {
   serverPids(): number[] {
     return this.supervisor.members();
   }
+  /** The last lines the running server printed (bounded; for tooltips, tests and diagnostics). */
+  serverOutput(lines = 20): string[] {
+    return this.supervisor.outputTail(lines);
+  }
   get changeFilter(): ChangeFilter {
     return this.filter;
   }

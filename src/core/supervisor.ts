@@ -44,6 +44,9 @@ export class Supervisor {
   get serving(): boolean {
     return !!this.server?.alive;
   }
+  outputTail(lines: number): string[] {
+    return this.server?.output.tail(lines) ?? [];
+  }
   members(): number[] {
     return this.server?.alive ? this.server.members() : [];
   }

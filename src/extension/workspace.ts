@@ -87,6 +87,7 @@ export class Workspace implements vscode.Disposable {
           tooltip: c.tooltipText,
           serverPids: c.engine.serverPids(),
           saveToBuildMs: c.saveToBuildMs,
+          serverOutput: c.engine.serverOutput(5),
         })),
     };
   }

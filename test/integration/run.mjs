@@ -81,6 +81,12 @@ const scenarios = [
     trust: false,
   },
   {
+    name: 'chatty',
+    fixture: 'chatty',
+    trust: false,
+    settings: (port) => ({ 'gopherReload.env': { PORT: String(port), CHATTY_MB: '200' }, 'gopherReload.startOnOpen': true }),
+  },
+  {
     name: 'deactivate',
     fixture: 'nethttp',
     trust: false,
@@ -104,7 +110,8 @@ if (process.platform !== 'linux') {
   console.log(`VS Code Server host: skipped (this harness runs on Linux; platform is ${process.platform})`);
 } else {
   await ensureCodeServer();
-  for (const s of scenarios) {
+  const only = process.env.GOPHER_RELOAD_SCENARIOS?.split(',');
+  for (const s of scenarios.filter((x) => !only || only.includes(x.name))) {
     const port = await freePort();
     const port2 = await freePort();
     const ws = s.multiRoot ? multiRootWorkspace(s.name, port, port2) : workspace(s.name, s.fixture, s.settings?.(port));
@@ -117,7 +124,7 @@ if (process.platform !== 'linux') {
         workspace: ws,
         trust: s.trust,
         timeoutMs: 240_000,
-        env: { GOPHER_RELOAD_SCENARIO: s.name, GOPHER_RELOAD_PORT: String(port), GOPHER_RELOAD_PORT2: String(port2) },
+        env: { GOPHER_RELOAD_SCENARIO: s.name, GOPHER_RELOAD_PORT: String(port), GOPHER_RELOAD_PORT2: String(port2), GOPHER_RELOAD_RELIABILITY_OUT: reliability },
         printOutput: true,
       });
     } catch (e) {

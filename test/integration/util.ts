@@ -13,6 +13,7 @@ export interface ModuleView {
   tooltip: string;
   serverPids: number[];
   saveToBuildMs?: number;
+  serverOutput: string[];
 }
 
 export async function api(): Promise<{ activationMs?: number; modules(): ModuleView[] }> {
