@@ -7,6 +7,7 @@ import { ReloadEngine } from '../core/engine';
 import { watchTree } from '../core/watcher';
 import { formatState, paint } from './format';
 import type { Logger } from '../core/log';
+import { AirTomlError, readAirToml } from '../core/airToml';
 
 const HELP = `gopher-reload — rebuild and restart a Go server on every save
 
@@ -34,6 +35,7 @@ Usage: gopher-reload [dir] [options] [-- build command argv...]
       --startup-timeout-ms <ms>  (default 30000)
       --stop-on-error      stop the old server when a build fails
       --no-restart-on-crash
+      --no-air             ignore .air.toml (used by default when present)
   -v, --verbose            log every decision
   -h, --help
 `;
@@ -62,6 +64,7 @@ function main(): void {
       'startup-timeout-ms': { type: 'string' },
       'stop-on-error': { type: 'boolean' },
       'no-restart-on-crash': { type: 'boolean' },
+      'no-air': { type: 'boolean' },
       verbose: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -109,7 +112,24 @@ function main(): void {
     stopOnBuildError: v['stop-on-error'],
     restartOnCrash: v['no-restart-on-crash'] ? false : undefined,
   };
-  const { config, issues } = resolveConfig(root, raw);
+  // A project with an .air.toml runs from it as air would, unless flags say otherwise.
+  const given = Object.fromEntries(Object.entries(raw).filter(([k, val]) => val !== undefined && !(k === 'env' && Object.keys(env).length === 0)));
+  let settings: RawSettings = given;
+  if (!v['no-air']) {
+    try {
+      const air = readAirToml(root);
+      if (air) {
+        settings = { ...air.settings, ...given };
+        console.log(paint.cyan(`gopher-reload: using .air.toml (flags win; --no-air to ignore it)`));
+        for (const u of air.unsupported) console.error(paint.yellow(`! .air.toml ${u}`));
+      }
+    } catch (e) {
+      if (!(e instanceof AirTomlError)) throw e;
+      console.error(paint.red(`✗ ${e.message}. Fix it, or run with --no-air to ignore it.`));
+      process.exit(2);
+    }
+  }
+  const { config, issues } = resolveConfig(root, settings);
   for (const i of issues) console.error(paint.yellow(`! ${i.setting}: ${i.message}`));
 
   const log: Logger = {

@@ -12,6 +12,7 @@ export function registerCommands(w: Workspace): vscode.Disposable[] {
       if (c) await c.setHotReload(!c.isHotReload);
     },
     'gopherReload.showLogs': () => w.log.show(),
+    'gopherReload.convertAirToml': async (root) => (await w.pick(root))?.convertAirToml(),
     'gopherReload.showTerminal': async (root) => (await w.pick(root))?.showTerminal(),
     'gopherReload.openInBrowser': async (root) => {
       const c = await w.pick(root);

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { resolveConfig, type EngineConfig } from '../core/config';
+import { resolveConfig, type EngineConfig, type RawSettings } from '../core/config';
+import { AirTomlError, readAirToml } from '../core/airToml';
 import { ReloadEngine } from '../core/engine';
 import type { Logger } from '../core/log';
 import type { EngineState } from '../core/state';
@@ -120,14 +121,55 @@ export class FolderController implements vscode.Disposable {
     }
   }
 
-  private resolve(raw: ReturnType<typeof readSettings>['raw']): EngineConfig {
-    const { config, issues } = resolveConfig(this.root, raw);
-    this.configIssues = issues.map((i) => `${SECTION}.${i.setting}: ${i.message}`);
+  private resolve(raw: RawSettings): EngineConfig {
+    const air = this.fromAirToml(raw);
+    const { config, issues } = resolveConfig(this.root, air.raw);
+    this.configIssues = [...air.issues, ...issues.map((i) => `${SECTION}.${i.setting}: ${i.message}`)];
     for (const i of this.configIssues) this.log.warn(`[${this.name}] ${i}`);
     if (issues.length) {
       void vscode.window.showWarningMessage(`Gopher Reload: ${this.configIssues[0]}${issues.length > 1 ? ` (and ${issues.length - 1} more, see the log)` : ''}`, 'Open Settings').then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', SECTION));
     }
     return config;
+  }
+
+  /**
+   * With no gopherReload.* settings and an .air.toml beside go.mod, run as air would. Unsupported
+   * keys go to the log; a syntax error is a settings issue (tooltip, log, notification).
+   */
+  private fromAirToml(raw: RawSettings): { raw: RawSettings; issues: string[] } {
+    if (Object.keys(raw).length > 0) return { raw, issues: [] };
+    try {
+      const air = readAirToml(this.root);
+      if (!air) return { raw, issues: [] };
+      this.log.info(`[${this.name}] no gopherReload settings: using .air.toml (${JSON.stringify(air.settings)}); "Gopher Reload: Convert .air.toml to Settings" makes them settings`);
+      for (const u of air.unsupported) this.log.warn(`[${this.name}] .air.toml ${u}`);
+      for (const i of air.ignored) this.log.info(`[${this.name}] .air.toml ${i}: ignored`);
+      return { raw: air.settings, issues: [] };
+    } catch (e) {
+      if (!(e instanceof AirTomlError)) throw e;
+      return { raw, issues: [`${e.message} (fix it, or set any gopherReload setting to stop using .air.toml); using the defaults`] };
+    }
+  }
+
+  /** Writes what .air.toml says as this folder's gopherReload settings. */
+  async convertAirToml(): Promise<void> {
+    let air;
+    try {
+      air = readAirToml(this.root);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Gopher Reload: ${(e as Error).message}`);
+      return;
+    }
+    if (!air) {
+      void vscode.window.showInformationMessage(`Gopher Reload: there is no .air.toml in ${this.root}.`);
+      return;
+    }
+    const cfg = vscode.workspace.getConfiguration(SECTION, vscode.Uri.file(this.root));
+    const target = (vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? vscode.ConfigurationTarget.WorkspaceFolder : vscode.ConfigurationTarget.Workspace;
+    for (const [k, val] of Object.entries(air.settings)) await cfg.update(k, val, target);
+    this.log.info(`[${this.name}] .air.toml converted to settings: ${Object.keys(air.settings).join(', ')}`);
+    const more = air.unsupported.length ? ` Not converted: ${air.unsupported.join('; ')}.` : '';
+    void vscode.window.showInformationMessage(`Gopher Reload: .air.toml is now ${Object.keys(air.settings).length} settings in .vscode/settings.json.${more}`);
   }
 
   private onConfig(e: vscode.ConfigurationChangeEvent): void {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveConfig } from '../../src/core/config';
 import { loadEnvFiles } from '../../src/core/envFiles';
-import { body, copyFixture, harness, waitState, waitUntil } from '../unit/helpers';
+import { body, copyFixture, harness, repoRoot, waitState, waitUntil } from '../unit/helpers';
 import { record } from './record';
 
 /** Bad input: a clear message naming the problem and the fix, and nothing crashes. */
@@ -64,6 +64,16 @@ describe('faults: bad input', function () {
     const p = s.problems.find((x) => x.file.endsWith('go.mod'));
     assert.ok(p && p.line > 0, JSON.stringify(s.problems));
     record({ group: 'Bad input', test: 'A go.mod with a syntax error', figure: `Problems: go.mod:${p!.line}: ${p!.message}` });
+  });
+
+  it('A .air.toml with a syntax error', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const dir = copyFixture('nethttp');
+    fs.copyFileSync(path.join(repoRoot(), 'test', 'fixtures', 'air', 'broken.air.toml'), path.join(dir, '.air.toml'));
+    const r = spawnSync(process.execPath, [path.join(repoRoot(), 'dist', 'cli.js'), dir], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 30_000 });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /\.air\.toml line 5/);
+    record({ group: 'Bad input', test: 'A `.air.toml` with a syntax error', figure: `CLI exits 2 with "${r.stderr.trim().replace(/^✗ /, '').split('\n')[0]}"; the extension shows the same in the status bar tooltip and uses its defaults` });
   });
 
   it('A port already held by a process that is not ours', async () => {

@@ -9,7 +9,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const file = process.argv[2] ?? path.join(root, 'test', 'results', 'reliability.json');
 const figures = JSON.parse(fs.readFileSync(file, 'utf8'));
 const notYet = [
-  { group: 'Bad input', test: 'A `.air.toml` with a syntax error', figure: 'not applicable yet: `.air.toml` import is not built (issue 7)' },
   { group: 'Security', test: 'The proxy and live-reload endpoints bind to loopback, same-origin only', figure: 'not applicable yet: there is no proxy or live-reload endpoint (issue 6)' },
 ];
 const groups = ['Load and faults', 'Bad input', 'Security'];

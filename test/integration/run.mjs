@@ -38,6 +38,17 @@ function workspace(name, fixture, settings) {
   return dir;
 }
 
+/** A folder with no go.mod at its top and one in server/ (activation: workspaceContains:*\/go.mod). */
+function nestedWorkspace(name, port) {
+  const dir = path.join(work, name);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.cpSync(path.join(root, 'test', 'fixtures', 'nethttp'), path.join(dir, 'server'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'README.md'), '# a repo with the Go module in server/\n');
+  fs.mkdirSync(path.join(dir, '.vscode'));
+  fs.writeFileSync(path.join(dir, '.vscode', 'settings.json'), JSON.stringify({ 'gopherReload.env': { PORT: String(port) } }));
+  return dir;
+}
+
 /** A .code-workspace with api/ (Gin), svc/ (net/http) and docs/ (no Go); both servers on free ports. */
 function multiRootWorkspace(name, port, port2) {
   const dir = path.join(work, name);
@@ -81,6 +92,26 @@ const scenarios = [
     trust: false,
   },
   {
+    name: 'nested',
+    nested: true,
+    trust: false,
+  },
+  {
+    name: 'air',
+    fixture: 'nethttp',
+    trust: false,
+    airToml: 'template.air.toml',
+    // Only PORT, through .env: any gopherReload setting would switch .air.toml off.
+  },
+  {
+    name: 'air',
+    label: 'air (broken .air.toml)',
+    fixture: 'nethttp',
+    trust: false,
+    airToml: 'broken.air.toml',
+    env: { GOPHER_RELOAD_AIR: 'broken' },
+  },
+  {
     name: 'chatty',
     fixture: 'chatty',
     trust: false,
@@ -114,8 +145,12 @@ if (process.platform !== 'linux') {
   for (const s of scenarios.filter((x) => !only || only.includes(x.name))) {
     const port = await freePort();
     const port2 = await freePort();
-    const ws = s.multiRoot ? multiRootWorkspace(s.name, port, port2) : workspace(s.name, s.fixture, s.settings?.(port));
-    console.log(`\n— scenario "${s.name}" in VS Code Server (code-server 4.100.3)${s.trust ? ', workspace trust on' : ''}`);
+    const ws = s.multiRoot ? multiRootWorkspace(s.name, port, port2) : s.nested ? nestedWorkspace(s.name, port) : workspace(s.label ? `${s.name}-broken` : s.name, s.fixture, s.settings?.(port));
+    if (s.airToml) {
+      fs.copyFileSync(path.join(root, 'test', 'fixtures', 'air', s.airToml), path.join(ws, '.air.toml'));
+      fs.writeFileSync(path.join(ws, '.env'), `PORT=${port}\n`);
+    }
+    console.log(`\n— scenario "${s.label ?? s.name}" in VS Code Server (code-server 4.100.3)${s.trust ? ', workspace trust on' : ''}`);
     let r;
     try {
       r = await runExtensionTests({
@@ -124,7 +159,7 @@ if (process.platform !== 'linux') {
         workspace: ws,
         trust: s.trust,
         timeoutMs: 240_000,
-        env: { GOPHER_RELOAD_SCENARIO: s.name, GOPHER_RELOAD_PORT: String(port), GOPHER_RELOAD_PORT2: String(port2), GOPHER_RELOAD_RELIABILITY_OUT: reliability },
+        env: { GOPHER_RELOAD_SCENARIO: s.name, GOPHER_RELOAD_PORT: String(port), GOPHER_RELOAD_PORT2: String(port2), GOPHER_RELOAD_RELIABILITY_OUT: reliability, ...s.env },
         printOutput: true,
       });
     } catch (e) {

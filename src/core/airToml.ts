@@ -1,0 +1,148 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse, TomlError } from 'smol-toml';
+import type { RawSettings } from './config';
+
+/**
+ * Runs a project from its `.air.toml` the way air would: its build command, binary, args, watch
+ * rules, delays and signals become Gopher Reload settings. Keys we cannot honour are listed, never
+ * silently dropped; display-only keys ([color], [log], [screen]) are listed as ignored.
+ */
+export interface AirImport {
+  settings: RawSettings;
+  /** `build.delay` etc. that have no Gopher Reload equivalent (yet), with why. */
+  unsupported: string[];
+  /** Cosmetic keys that change nothing about reloading. */
+  ignored: string[];
+}
+
+export class AirTomlError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const AIR_DEFAULT_DELAY = 1000;
+
+/** Reads `<root>/.air.toml` if there is one; throws AirTomlError with a line for a syntax error. */
+export function readAirToml(root: string): AirImport | undefined {
+  const file = path.join(root, '.air.toml');
+  if (!fs.existsSync(file)) return undefined;
+  const text = fs.readFileSync(file, 'utf8');
+  let doc: Record<string, unknown>;
+  try {
+    doc = parse(text) as Record<string, unknown>;
+  } catch (e) {
+    const line = e instanceof TomlError ? e.line : undefined;
+    throw new AirTomlError(file, line, `.air.toml${line ? ` line ${line}` : ''}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return convertAir(doc);
+}
+
+/** Go durations as air accepts them for kill_delay: "500ms", "1s", "1m30s", or a number. */
+export function durationMs(v: unknown): number | undefined {
+  if (typeof v === 'number') return v; // air treats a small integer as milliseconds
+  if (typeof v !== 'string') return undefined;
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
+  let consumed = 0;
+  for (let m = re.exec(v); m; m = re.exec(v)) {
+    total += Number(m[1]) * units[m[2]];
+    consumed += m[0].length;
+  }
+  return consumed === v.length && v.length > 0 ? Math.round(total) : undefined;
+}
+
+export function convertAir(doc: Record<string, unknown>): AirImport {
+  const settings: RawSettings = {};
+  const unsupported: string[] = [];
+  const ignored: string[] = [];
+  const b = (doc.build ?? {}) as Record<string, unknown>;
+  const strs = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : []);
+  const rootPrefix = (p: string) => p.replace(/^\.\//, '').replace(/\/$/, '');
+
+  for (const k of Object.keys(doc)) {
+    if (['color', 'log', 'screen'].includes(k)) ignored.push(`[${k}] (display only)`);
+    else if (k === 'misc') ignored.push('[misc] clean_on_exit (our output folder is kept between runs)');
+    else if (k === 'proxy') unsupported.push('[proxy]: Gopher Reload has no browser proxy yet');
+    else if (k === 'testdata_dir') ignored.push('testdata_dir (testdata/ is excluded already)');
+    else if (k === 'watch_dir' || k === 'env' || k === 'screen') unsupported.push(`${k}: not supported yet`);
+    else if (!['root', 'tmp_dir', 'build'].includes(k)) unsupported.push(`${k}: unknown to Gopher Reload`);
+  }
+  if (typeof doc.root === 'string' && rootPrefix(doc.root) !== '.' && rootPrefix(doc.root) !== '') {
+    unsupported.push(`root = "${doc.root}": open that folder as the module instead (Gopher Reload builds where go.mod is)`);
+  }
+  if (typeof doc.tmp_dir === 'string') settings.outputDir = doc.tmp_dir;
+
+  const handled = new Set<string>();
+  const take = (k: string) => (handled.add(k), b[k]);
+  if (typeof take('cmd') === 'string') settings.buildCommand = b.cmd as string; // air runs it in a shell too
+  const fullBin = take('full_bin');
+  if (typeof fullBin === 'string' && fullBin.trim()) {
+    // "APP_ENV=dev ./tmp/main serve": leading assignments become env, the rest binary + args.
+    const words = fullBin.trim().split(/\s+/);
+    const env: Record<string, string> = {};
+    while (words.length && /^\w+=/.test(words[0])) {
+      const w = words.shift()!;
+      env[w.slice(0, w.indexOf('='))] = w.slice(w.indexOf('=') + 1);
+    }
+    if (words.length) settings.binary = words[0];
+    if (words.length > 1) settings.args = words.slice(1);
+    if (Object.keys(env).length) settings.env = env;
+    if (/["'$`|&;<>]/.test(fullBin)) unsupported.push(`full_bin "${fullBin}": shell syntax is not interpreted (split on spaces)`);
+  } else if (typeof take('bin') === 'string') {
+    const words = (b.bin as string).trim().split(/\s+/);
+    settings.binary = words[0];
+    if (words.length > 1) settings.args = words.slice(1);
+  }
+  handled.add('bin');
+  const argsBin = strs(take('args_bin'));
+  if (argsBin.length) settings.args = [...((settings.args as string[]) ?? []), ...argsBin];
+
+  const exts = strs(take('include_ext'));
+  const dirs = strs(take('include_dir')).map(rootPrefix);
+  const files = strs(take('include_file')).map(rootPrefix);
+  if (exts.length || files.length) {
+    const under = dirs.length ? dirs.map((d) => `${d}/**`) : ['**'];
+    settings.include = [...under.flatMap((u) => exts.map((e) => `${u}/*.${e}`)), ...files];
+  }
+  const excludeDirs = strs(take('exclude_dir')).map((d) => `${rootPrefix(d)}/**`);
+  const excludeFiles = strs(take('exclude_file')).map(rootPrefix);
+  const regexes = strs(take('exclude_regex'));
+  const exclude = [...excludeDirs, ...excludeFiles, '**/.git/**', '**/node_modules/**'];
+  for (const r of regexes) {
+    // What air users write almost always is a file-name suffix ("_test.go", "\\.pb\\.go$").
+    const plain = r.replace(/\\\./g, '.').replace(/\$$/, '');
+    if (/^[\w.-]+$/.test(plain)) exclude.push(`**/*${plain}`);
+    else unsupported.push(`exclude_regex "${r}": only file-name suffixes convert to globs; add a glob to gopherReload.exclude`);
+  }
+  if (excludeDirs.length || excludeFiles.length || regexes.length) settings.exclude = exclude;
+
+  const delay = take('delay');
+  // air's own default (1000 ms) is in most copied templates; it is air's latency, not a choice.
+  if (typeof delay === 'number' && delay !== AIR_DEFAULT_DELAY) settings.quietWindowMs = delay;
+  const kd = durationMs(take('kill_delay'));
+  if (kd !== undefined) settings.killDelayMs = kd;
+  const si = take('send_interrupt');
+  if (typeof si === 'boolean') settings.stopSignal = si ? 'SIGINT' : 'SIGKILL';
+  const soe = take('stop_on_error');
+  if (typeof soe === 'boolean') settings.stopOnBuildError = soe;
+  const pre = strs(take('pre_cmd'));
+  if (pre.length) settings.preBuild = pre;
+  const envFiles = strs(take('env_files'));
+  if (envFiles.length) settings.envFiles = envFiles;
+
+  const post = strs(take('post_cmd'));
+  if (post.length) unsupported.push('post_cmd: air runs it when it exits; Gopher Reload does not run it');
+  for (const k of ['log', 'follow_symlink', 'exclude_unchanged', 'rerun_delay']) if (k in b) (handled.add(k), ignored.push(`build.${k}`));
+  for (const k of ['poll', 'poll_interval']) if (k in b) (handled.add(k), unsupported.push(`build.${k}: the extension uses VS Code's watcher; the CLI has --poll`));
+  if (b.rerun === true) unsupported.push('build.rerun: not supported (Gopher Reload restarts on crash with backoff instead)');
+  handled.add('rerun');
+  for (const k of Object.keys(b)) if (!handled.has(k)) unsupported.push(`build.${k}: unknown to Gopher Reload`);
+  return { settings, unsupported, ignored };
+}

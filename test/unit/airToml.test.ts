@@ -1,0 +1,101 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AirTomlError, durationMs, readAirToml } from '../../src/core/airToml';
+import { resolveConfig } from '../../src/core/config';
+import { ChangeFilter } from '../../src/core/filter';
+import { repoRoot } from './helpers';
+
+/** .air.toml files of the shapes found in the wild (test/fixtures/air), read as air would. */
+function withAirToml(name: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gr-air-'));
+  fs.copyFileSync(path.join(repoRoot(), 'test', 'fixtures', 'air', name), path.join(dir, '.air.toml'));
+  return dir;
+}
+
+describe('.air.toml import', () => {
+  it('the air init template: its build, binary and watch rules; its 1000 ms delay is not copied', () => {
+    const dir = withAirToml('template.air.toml');
+    const air = readAirToml(dir)!;
+    assert.deepEqual(air.settings, {
+      outputDir: 'tmp',
+      buildCommand: 'go build -o ./tmp/main .',
+      binary: './tmp/main',
+      include: ['**/*.go', '**/*.tpl', '**/*.tmpl', '**/*.html'],
+      exclude: ['assets/**', 'tmp/**', 'vendor/**', 'testdata/**', '**/.git/**', '**/node_modules/**', '**/*_test.go'],
+      killDelayMs: 0,
+      stopSignal: 'SIGKILL',
+      stopOnBuildError: false,
+    });
+    assert.ok(air.unsupported.some((u) => u.startsWith('[proxy]')));
+    assert.ok(air.unsupported.some((u) => u.startsWith('build.poll')));
+    assert.ok(air.ignored.some((i) => i.startsWith('[color]')));
+    const { config, issues } = resolveConfig(dir, air.settings);
+    assert.deepEqual(issues, []);
+    const f = new ChangeFilter(dir, config.include, config.exclude);
+    assert.equal(f.matches(path.join(dir, 'handlers', 'x.go')), true);
+    assert.equal(f.matches(path.join(dir, 'x_test.go')), false);
+    assert.equal(f.matches(path.join(dir, 'tmp', 'x.go')), false);
+  });
+
+  it('a hand-tuned config: env and args from full_bin, generators, graceful stop, dirs and regexes', () => {
+    const air = readAirToml(withAirToml('custom.air.toml'))!;
+    assert.deepEqual(air.settings, {
+      outputDir: '.build',
+      buildCommand: 'go build -tags dev -o ./.build/api ./cmd/api',
+      binary: './.build/api',
+      args: ['serve', '--port', '9000'],
+      env: { APP_ENV: 'dev', LOG_LEVEL: 'debug' },
+      include: ['cmd/**/*.go', 'cmd/**/*.html', 'internal/**/*.go', 'internal/**/*.html', 'config.yaml'],
+      exclude: ['web/node_modules/**', 'internal/gen/big.go', '**/.git/**', '**/node_modules/**', '**/*_test.go', '**/*.pb.go'],
+      quietWindowMs: 200,
+      killDelayMs: 1500,
+      stopSignal: 'SIGINT',
+      stopOnBuildError: true,
+      preBuild: ['go generate ./...', 'swag init'],
+      envFiles: ['.env', '.env.local'],
+    });
+    assert.ok(air.unsupported.some((u) => u.startsWith('exclude_regex "^mock_.*"')), air.unsupported.join('\n'));
+    assert.ok(air.unsupported.some((u) => u.startsWith('post_cmd')));
+  });
+
+  it('a syntax error names the file and the line', () => {
+    const dir = withAirToml('broken.air.toml');
+    assert.throws(() => readAirToml(dir), (e: unknown) => e instanceof AirTomlError && e.line === 5 && /\.air\.toml line 5/.test(e.message));
+  });
+
+  it('reads Go durations the way air does', () => {
+    assert.equal(durationMs('0s'), 0);
+    assert.equal(durationMs('500ms'), 500);
+    assert.equal(durationMs('1m30s'), 90_000);
+    assert.equal(durationMs(250), 250);
+    assert.equal(durationMs('soon'), undefined);
+  });
+});
+
+describe('.air.toml import, end to end (CLI)', function () {
+  it('runs the Gin app from its .air.toml and reloads it on save', async () => {
+    const { spawn } = await import('node:child_process');
+    const { copyFixture, edit, body, waitUntil, processesUnder } = await import('./helpers');
+    const { freePort } = await import('../../src/core/ports');
+    const dir = copyFixture('gin-api');
+    fs.copyFileSync(path.join(repoRoot(), 'test', 'fixtures', 'air', 'template.air.toml'), path.join(dir, '.air.toml'));
+    const port = await freePort();
+    const cli = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'cli.js'), dir], { env: { ...process.env, PORT: String(port), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    cli.stdout.on('data', (b) => (out += b));
+    cli.stderr.on('data', (b) => (out += b));
+    try {
+      await waitUntil('running', () => out.includes('● running'), 90_000);
+      assert.match(out, /using \.air\.toml/);
+      assert.ok(fs.existsSync(path.join(dir, 'tmp', 'main')), 'built where .air.toml says');
+      edit(path.join(dir, 'handlers', 'message.go'), 'Gin v1', 'Gin v2');
+      await waitUntil('v2', async () => (await body(port)) === 'Hello from Gin v2', 60_000);
+    } finally {
+      cli.kill('SIGINT');
+      await new Promise((r) => cli.once('exit', r));
+    }
+    assert.deepEqual(processesUnder(dir), []);
+  });
+});
