@@ -13,6 +13,9 @@ import { Supervisor } from './supervisor';
 import type { EngineOutput, EngineState, ReloadTimings } from './state';
 import { binaryForBuild, toolchainHint } from './buildPlan';
 
+/** The longest quiet window a storm of changes can stretch to (see fileChanged). */
+const STORM_WINDOW_MS = 400;
+
 /** Replaces the build command (the extension runs a VS Code task instead). */
 export type BuildStep = (ctx: { binary: string; env: NodeJS.ProcessEnv; onOutput: (text: string) => void }) => RunningCommand;
 
@@ -44,6 +47,8 @@ export class ReloadEngine {
   private forced?: string;
   private respawnReason?: string;
   private lastChangeAt?: number;
+  /** Grows while changes keep cancelling builds; back to 0 once a build finishes (see fileChanged). */
+  private stormWindowMs = 0;
   private quietTimer?: NodeJS.Timeout;
   private looping = false;
   private loopDone: Promise<void> = Promise.resolve();
@@ -136,11 +141,15 @@ export class ReloadEngine {
     this.quietTimer = setTimeout(() => {
       this.quietTimer = undefined;
       if (this.build) {
-        this.log.info('a newer change arrived during the build: cancelling it and building again');
+        // A storm (branch switch, generator, a stalled writer): each cancellation doubles the
+        // quiet window, up to STORM_WINDOW_MS, until a build runs to the end. A single save
+        // still waits only the configured window.
+        this.stormWindowMs = Math.min(STORM_WINDOW_MS, Math.max(this.config.quietWindowMs * 4, this.stormWindowMs * 2));
+        this.log.info(`a newer change arrived during the build: cancelling it and building again (quiet window now ${this.stormWindowMs} ms)`);
         this.build.cancel();
       }
       this.ensureLoop();
-    }, this.config.quietWindowMs);
+    }, Math.max(this.config.quietWindowMs, this.stormWindowMs));
     return true;
   }
 
@@ -152,6 +161,7 @@ export class ReloadEngine {
     this.forced = this.respawnReason = undefined;
     if (this.quietTimer) clearTimeout(this.quietTimer);
     this.quietTimer = undefined;
+    this.stormWindowMs = 0;
     this.supervisor.cancelRetry();
     this.build?.cancel();
     await this.loopDone;
@@ -185,8 +195,9 @@ export class ReloadEngine {
 
   // ---- the loop -------------------------------------------------------------------------
 
+  /** Changes wait for their quiet window to pass (the timer then calls ensureLoop); forced work does not. */
   private hasWork(): boolean {
-    return this.active && !this.disposed && (this.dirty.size > 0 || !!this.forced || !!this.respawnReason);
+    return this.active && !this.disposed && ((this.dirty.size > 0 && !this.quietTimer) || !!this.forced || !!this.respawnReason);
   }
 
   private ensureLoop(): void {
@@ -228,6 +239,7 @@ export class ReloadEngine {
       if (gen !== this.generation) return;
       const r = built.result;
       if (r?.cancelled) continue; // a newer change: the loop builds again
+      if (this.dirty.size === 0) this.stormWindowMs = 0; // the latest code was built: the storm is over
       if (!r || !r.ok) {
         await this.reportBuildFailure(built, gen);
         continue;

@@ -49,6 +49,26 @@ describe('engine: save to serving', function () {
     assert.equal(await body(h.port), 'nethttp v2');
   });
 
+  it('a storm whose events come slower than the quiet window (60 ms apart for a second) still gives few builds', async () => {
+    const dir = copyFixture('nethttp');
+    const stateDir = fs.mkdtempSync(path.join(dir, '.wrap-'));
+    const wrap = path.join(repoRoot(), 'test', 'fixtures', 'tools', 'buildwrap.sh');
+    const h = await harness('nethttp', { buildCommand: [wrap, stateDir, 'go', 'build', '-o', '${binary}', '.'], env: { BUILDWRAP_SLEEP: '0.3' }, exclude: ['**/.wrap-*/**'] }, dir);
+    h.engine.start();
+    await waitState(h, 'running');
+    const from = h.states.length;
+    for (let i = 0; i < 17; i++) {
+      fs.writeFileSync(path.join(dir, `storm${i}.go`), 'package main\n');
+      h.engine.fileChanged(path.join(dir, `storm${i}.go`));
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    await waitState(h, 'running', 90_000, from);
+    await h.engine.idle();
+    const builds = h.states.slice(from).filter((s) => s.kind === 'building').length;
+    // Without the growing window every 60 ms gap would start a build (17).
+    assert.ok(builds <= 3, `${builds} builds`);
+  });
+
   it('ignores saves that change nothing, test files and excluded folders', async () => {
     const h = await harness('nethttp');
     h.engine.start();
