@@ -66,7 +66,6 @@ export class ReloadEngine {
     this.filter = new ChangeFilter(config.root, config.include, config.exclude);
     this.supervisor = new Supervisor({
       config: () => this.config,
-      environment: () => this.environment(),
       log,
       out: (source, text) => this.out(source, text),
       setState: (st) => this.setState(st),
@@ -223,7 +222,7 @@ export class ReloadEngine {
         const reason = this.respawnReason;
         this.respawnReason = undefined;
         const binary = this.supervisor.lastBinary;
-        if (binary) await this.swap(binary, { trigger: reason }, performance.now(), gen);
+        if (binary) await this.swap(binary, { trigger: reason }, performance.now(), gen, this.environment());
         continue;
       }
       const files = [...this.dirty];
@@ -235,7 +234,10 @@ export class ReloadEngine {
       this.setState({ kind: 'building', trigger, serving: this.supervisor.serving });
       this.log.info(`build (${trigger})`);
 
-      const built = await this.runBuild();
+      // Read once per reload: the build and the new server get the same environment, and a bad
+      // env file is reported once, not twice.
+      const env = this.environment();
+      const built = await this.runBuild(env);
       if (gen !== this.generation) return;
       const r = built.result;
       if (r?.cancelled) continue; // a newer change: the loop builds again
@@ -246,14 +248,13 @@ export class ReloadEngine {
       }
       this.out('engine', `built in ${built.durationMs} ms\n`);
       if (this.dirty.size > 0) continue; // newer code was saved meanwhile: never serve a stale binary
-      await this.swap(built.binary, { trigger, buildMs: built.durationMs }, changeAt, gen);
+      await this.swap(built.binary, { trigger, buildMs: built.durationMs }, changeAt, gen, env);
     }
   }
 
-  private async runBuild(): Promise<BuildOutcome> {
+  private async runBuild(env: NodeJS.ProcessEnv): Promise<BuildOutcome> {
     const c = this.config;
     const t0 = performance.now();
-    const env = this.environment();
     const binary = binaryForBuild(c, ++this.buildSeq);
     try {
       mkdirSync(path.dirname(binary), { recursive: true });
@@ -336,8 +337,8 @@ export class ReloadEngine {
     this.setState({ kind: 'build-failed', problems, output: r.output, serving: this.supervisor.serving, buildMs: built.durationMs });
   }
 
-  private async swap(binary: string, timing: ReloadTimings, changeAt: number, gen: number): Promise<void> {
-    const timings = await this.supervisor.swap(binary, timing, changeAt, () => gen === this.generation);
+  private async swap(binary: string, timing: ReloadTimings, changeAt: number, gen: number, env: NodeJS.ProcessEnv): Promise<void> {
+    const timings = await this.supervisor.swap(binary, timing, changeAt, env, () => gen === this.generation);
     if (timings) this.lastTimings = timings;
   }
 

@@ -14,7 +14,6 @@ const STABLE_UPTIME_MS = 10_000;
 /** What the supervisor needs from the engine that owns it. */
 export interface SupervisorHost {
   config(): EngineConfig;
-  environment(): NodeJS.ProcessEnv;
   log: Logger;
   out(source: EngineOutput['source'], text: string): void;
   setState(s: EngineState): void;
@@ -62,7 +61,7 @@ export class Supervisor {
    * Swaps to `binary`. `current()` turns false when the engine was stopped meanwhile; every await
    * checks it. Returns the timings when the new server is ready.
    */
-  async swap(binary: string, timing: ReloadTimings, changeAt: number, current: () => boolean): Promise<ReloadTimings | undefined> {
+  async swap(binary: string, timing: ReloadTimings, changeAt: number, env: NodeJS.ProcessEnv, current: () => boolean): Promise<ReloadTimings | undefined> {
     const c = this.host.config();
     const stopMs = await this.stop();
     if (!current()) return undefined;
@@ -72,7 +71,7 @@ export class Supervisor {
     let proc: ServerProcess;
     const started = performance.now();
     try {
-      proc = await ServerProcess.start(binary, c.args, { cwd: c.root, env: this.host.environment() }, (t) => this.host.out('server', t));
+      proc = await ServerProcess.start(binary, c.args, { cwd: c.root, env }, (t) => this.host.out('server', t));
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const message = `Could not start ${binary}: ${err.code ?? err.message}.`;

@@ -69,6 +69,13 @@ describe('engine: save to serving', function () {
     assert.ok(builds <= 3, `${builds} builds`);
   });
 
+  it('reads env files once per reload: the build and the server share them, a bad one is reported once', async () => {
+    const h = await harness('nethttp', { envFiles: ['missing.env'] });
+    h.engine.start();
+    await waitState(h, 'running');
+    assert.equal(h.output().split('missing.env could not be read').length - 1, 1, h.output());
+  });
+
   it('ignores saves that change nothing, test files and excluded folders', async () => {
     const h = await harness('nethttp');
     h.engine.start();
