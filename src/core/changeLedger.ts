@@ -35,10 +35,6 @@ export class ChangeLedger {
   remember(file: string): void {
     this.hashes.set(file, fingerprint(file).hash);
   }
-
-  clear(): void {
-    this.hashes.clear();
-  }
 }
 
 function fingerprint(file: string): { hash: string; mtimeMs?: number } {

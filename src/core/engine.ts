@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from './log';
 import { parseBuildOutput } from './buildOutput';
 import { sleep } from './processTree';
 import { Supervisor } from './supervisor';
-import type { EngineOutput, EngineState, ReloadTimings } from './state';
+import type { EngineOutput, EngineState } from './state';
 import { binaryForBuild, toolchainHint } from './buildPlan';
 
 /** The longest quiet window a storm of changes can stretch to (see fileChanged). */
@@ -55,7 +55,6 @@ export class ReloadEngine {
   private build?: RunningCommand;
   private inPreBuild = false;
   private buildSeq = 0;
-  private lastTimings?: ReloadTimings;
   private readonly supervisor: Supervisor;
 
   constructor(
@@ -80,14 +79,8 @@ export class ReloadEngine {
   get state(): EngineState {
     return this.current;
   }
-  get isActive(): boolean {
-    return this.active;
-  }
   get configuration(): EngineConfig {
     return this.config;
-  }
-  get timings(): ReloadTimings | undefined {
-    return this.lastTimings;
   }
   /** The port the server listens on: configured, or detected at its last start. */
   get port(): number | undefined {
@@ -222,7 +215,7 @@ export class ReloadEngine {
         const reason = this.respawnReason;
         this.respawnReason = undefined;
         const binary = this.supervisor.lastBinary;
-        if (binary) await this.swap(binary, { trigger: reason }, performance.now(), gen, this.environment());
+        if (binary) await this.supervisor.swap(binary, { trigger: reason }, performance.now(), this.environment(), () => gen === this.generation);
         continue;
       }
       const files = [...this.dirty];
@@ -248,7 +241,7 @@ export class ReloadEngine {
       }
       this.out('engine', `built in ${built.durationMs} ms\n`);
       if (this.dirty.size > 0) continue; // newer code was saved meanwhile: never serve a stale binary
-      await this.swap(built.binary, { trigger, buildMs: built.durationMs }, changeAt, gen, env);
+      await this.supervisor.swap(built.binary, { trigger, buildMs: built.durationMs }, changeAt, env, () => gen === this.generation);
     }
   }
 
@@ -335,11 +328,6 @@ export class ReloadEngine {
     if (this.config.stopOnBuildError && serving) await this.supervisor.stop();
     if (gen !== this.generation) return;
     this.setState({ kind: 'build-failed', problems, output: r.output, serving: this.supervisor.serving, buildMs: built.durationMs });
-  }
-
-  private async swap(binary: string, timing: ReloadTimings, changeAt: number, gen: number, env: NodeJS.ProcessEnv): Promise<void> {
-    const timings = await this.supervisor.swap(binary, timing, changeAt, env, () => gen === this.generation);
-    if (timings) this.lastTimings = timings;
   }
 
   // ---- helpers --------------------------------------------------------------------------
