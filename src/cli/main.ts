@@ -115,11 +115,13 @@ function main(): void {
   // A project with an .air.toml runs from it as air would, unless flags say otherwise.
   const given = Object.fromEntries(Object.entries(raw).filter(([k, val]) => val !== undefined && !(k === 'env' && Object.keys(env).length === 0)));
   let settings: RawSettings = given;
+  let runRoot = root;
   if (!v['no-air']) {
     try {
       const air = readAirToml(root);
       if (air) {
         settings = { ...air.settings, ...given };
+        runRoot = air.root; // air's `root`: where it builds, runs and watches
         console.log(paint.cyan(`gopher-reload: using .air.toml (flags win; --no-air to ignore it)`));
         for (const u of air.unsupported) console.error(paint.yellow(`! .air.toml ${u}`));
       }
@@ -129,7 +131,7 @@ function main(): void {
       process.exit(2);
     }
   }
-  const { config, issues } = resolveConfig(root, settings);
+  const { config, issues } = resolveConfig(runRoot, settings);
   for (const i of issues) console.error(paint.yellow(`! ${i.setting}: ${i.message}`));
 
   const log: Logger = {
@@ -146,8 +148,8 @@ function main(): void {
     const line = formatState(s);
     if (line) console.log(line);
   });
-  console.log(paint.cyan(`gopher-reload: watching ${root} (package ${config.package})`));
-  const watcher = watchTree(root, engine.changeFilter, {
+  console.log(paint.cyan(`gopher-reload: watching ${runRoot} (package ${config.package})`));
+  const watcher = watchTree(runRoot, engine.changeFilter, {
     pollIntervalMs: num(v.poll),
     onChange: (p) => engine.fileChanged(p),
     onError: (e) => console.error(paint.yellow(`! watcher: ${e.message}`)),

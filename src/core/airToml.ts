@@ -14,6 +14,8 @@ export interface AirImport {
   unsupported: string[];
   /** Cosmetic keys that change nothing about reloading. */
   ignored: string[];
+  /** air's `root`, absolute: where the build and the server run and what is watched. */
+  root: string;
 }
 
 export class AirTomlError extends Error {
@@ -28,9 +30,21 @@ export class AirTomlError extends Error {
 
 const AIR_DEFAULT_DELAY = 1000;
 
-/** Reads `<root>/.air.toml` if there is one; throws AirTomlError with a line for a syntax error. */
-export function readAirToml(root: string): AirImport | undefined {
-  const file = path.join(root, '.air.toml');
+/**
+ * Reads the `.air.toml` that applies to a module: `<module>/.air.toml`, else one in the workspace
+ * folder above it whose `root` points into the module (air run from the repository root with
+ * `root = "backend"`). Throws AirTomlError with a line for a syntax error.
+ */
+export function readAirToml(moduleRoot: string, folderRoot?: string): AirImport | undefined {
+  const own = load(moduleRoot, moduleRoot);
+  if (own) return own.air;
+  if (!folderRoot || path.resolve(folderRoot) === path.resolve(moduleRoot)) return undefined;
+  const above = load(folderRoot, moduleRoot);
+  return above?.rootInModule ? above.air : undefined;
+}
+
+function load(dir: string, moduleRoot: string): { air: AirImport; rootInModule: boolean } | undefined {
+  const file = path.join(dir, '.air.toml');
   if (!fs.existsSync(file)) return undefined;
   const text = fs.readFileSync(file, 'utf8');
   let doc: Record<string, unknown>;
@@ -40,7 +54,21 @@ export function readAirToml(root: string): AirImport | undefined {
     const line = e instanceof TomlError ? e.line : undefined;
     throw new AirTomlError(file, line, `.air.toml${line ? ` line ${line}` : ''}: ${(e as Error).message.split('\n')[0]}`);
   }
-  return convertAir(doc);
+  const air = convertAir(doc);
+  // air resolves `root` against the folder it runs in, which is where .air.toml is.
+  const root = path.resolve(dir, typeof doc.root === 'string' && doc.root ? doc.root : '.');
+  const rootInModule = inside(root, moduleRoot);
+  if (rootInModule) air.root = root;
+  else {
+    air.root = path.resolve(moduleRoot);
+    air.unsupported.push(`root = "${doc.root}" is outside the module ${moduleRoot}; using the module root`);
+  }
+  return { air, rootInModule };
+}
+
+function inside(p: string, root: string): boolean {
+  const rel = path.relative(path.resolve(root), path.resolve(p));
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 /** Go durations as air accepts them for kill_delay: "500ms", "1s", "1m30s", or a number. */
@@ -58,7 +86,8 @@ export function durationMs(v: unknown): number | undefined {
   return consumed === v.length && v.length > 0 ? Math.round(total) : undefined;
 }
 
-export function convertAir(doc: Record<string, unknown>): AirImport {
+/** Converts a parsed .air.toml; `root` is the module root until readAirToml resolves air's own. */
+export function convertAir(doc: Record<string, unknown>, root = '.'): AirImport {
   const settings: RawSettings = {};
   const unsupported: string[] = [];
   const ignored: string[] = [];
@@ -73,9 +102,6 @@ export function convertAir(doc: Record<string, unknown>): AirImport {
     else if (k === 'testdata_dir') ignored.push('testdata_dir (testdata/ is excluded already)');
     else if (k === 'watch_dir' || k === 'env' || k === 'screen') unsupported.push(`${k}: not supported yet`);
     else if (!['root', 'tmp_dir', 'build'].includes(k)) unsupported.push(`${k}: unknown to Gopher Reload`);
-  }
-  if (typeof doc.root === 'string' && rootPrefix(doc.root) !== '.' && rootPrefix(doc.root) !== '') {
-    unsupported.push(`root = "${doc.root}": open that folder as the module instead (Gopher Reload builds where go.mod is)`);
   }
   if (typeof doc.tmp_dir === 'string') settings.outputDir = doc.tmp_dir;
 
@@ -137,12 +163,13 @@ export function convertAir(doc: Record<string, unknown>): AirImport {
   const envFiles = strs(take('env_files'));
   if (envFiles.length) settings.envFiles = envFiles;
 
+  // air runs post_cmd once, when it exits (^C): our equivalent is a stop for good.
   const post = strs(take('post_cmd'));
-  if (post.length) unsupported.push('post_cmd: air runs it when it exits; Gopher Reload does not run it');
+  if (post.length) settings.postStop = post;
   for (const k of ['log', 'follow_symlink', 'exclude_unchanged', 'rerun_delay']) if (k in b) (handled.add(k), ignored.push(`build.${k}`));
   for (const k of ['poll', 'poll_interval']) if (k in b) (handled.add(k), unsupported.push(`build.${k}: the extension uses VS Code's watcher; the CLI has --poll`));
   if (b.rerun === true) unsupported.push('build.rerun: not supported (Gopher Reload restarts on crash with backoff instead)');
   handled.add('rerun');
   for (const k of Object.keys(b)) if (!handled.has(k)) unsupported.push(`build.${k}: unknown to Gopher Reload`);
-  return { settings, unsupported, ignored };
+  return { settings, unsupported, ignored, root };
 }

@@ -19,6 +19,7 @@ export interface RawSettings {
   debugInfo?: unknown;
   buildTimeoutMs?: unknown;
   preBuild?: unknown;
+  postStop?: unknown;
   outputDir?: unknown;
   binary?: unknown;
   args?: unknown;
@@ -46,6 +47,8 @@ export interface EngineConfig {
   debugInfo: boolean;
   buildTimeoutMs: number;
   preBuild: CommandSpec[];
+  /** Run once when the server is stopped for good (Stop, hot reload off, exit), not between reloads. */
+  postStop: CommandSpec[];
   outputDir: string;
   binary: string;
   args: string[];
@@ -190,16 +193,20 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
   const stopSignal = (STOP_SIGNALS as readonly string[]).includes(signal) ? (signal as StopSignal) : DEFAULTS.stopSignal;
   if (stopSignal !== signal) bad('stopSignal', `"${signal}" is not one of ${STOP_SIGNALS.join(', ')}; using SIGINT`);
 
-  const preBuildRaw = raw.preBuild;
-  const preBuild: CommandSpec[] = [];
-  if (preBuildRaw !== undefined && preBuildRaw !== null) {
-    if (Array.isArray(preBuildRaw)) {
-      preBuildRaw.forEach((c, i) => {
-        const spec = command(`preBuild[${i}]`, c);
-        if (spec) preBuild.push(spec);
-      });
-    } else bad('preBuild', `expected a list of commands, got ${JSON.stringify(preBuildRaw)}`);
-  }
+  const commands = (key: 'preBuild' | 'postStop'): CommandSpec[] => {
+    const list = raw[key];
+    const out: CommandSpec[] = [];
+    if (list === undefined || list === null) return out;
+    if (!Array.isArray(list)) {
+      bad(key, `expected a list of commands, got ${JSON.stringify(list)}`);
+      return out;
+    }
+    list.forEach((c, i) => {
+      const spec = command(`${key}[${i}]`, c);
+      if (spec) out.push(spec);
+    });
+    return out;
+  };
 
   const exclude = globs('exclude', DEFAULT_EXCLUDE);
   // The engine's own output must never trigger a build, whatever the user's exclude list says.
@@ -213,7 +220,8 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
     buildFlags: strList('buildFlags', []),
     debugInfo: bool('debugInfo', false),
     buildTimeoutMs: num('buildTimeoutMs', DEFAULTS.buildTimeoutMs, 1000, 3_600_000),
-    preBuild,
+    preBuild: commands('preBuild'),
+    postStop: commands('postStop'),
     outputDir,
     binary,
     args: strList('args', []),

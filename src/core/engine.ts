@@ -12,7 +12,10 @@ import { sleep } from './processTree';
 import { Supervisor } from './supervisor';
 import type { EngineOutput, EngineState } from './state';
 import { binaryForBuild, toolchainHint } from './buildPlan';
+import { ModuleScope } from './moduleScope';
 
+/** postStop commands get this long each (VS Code gives deactivate() a few seconds in all). */
+const POST_STOP_TIMEOUT_MS = 10_000;
 /** The longest quiet window a storm of changes can stretch to (see fileChanged). */
 const STORM_WINDOW_MS = 400;
 
@@ -56,6 +59,7 @@ export class ReloadEngine {
   private inPreBuild = false;
   private buildSeq = 0;
   private readonly supervisor: Supervisor;
+  private readonly scope: ModuleScope;
 
   constructor(
     private config: EngineConfig,
@@ -73,6 +77,13 @@ export class ReloadEngine {
         this.respawnReason = reason;
         this.ensureLoop();
       },
+    });
+    this.scope = new ModuleScope({
+      config: () => this.config,
+      filter: () => this.filter,
+      log,
+      usesDefaultBuild: () => !this.config.buildCommand && !this.buildStep,
+      onChange: (f) => this.fileChanged(f),
     });
   }
 
@@ -97,10 +108,18 @@ export class ReloadEngine {
   get changeFilter(): ChangeFilter {
     return this.filter;
   }
+  /** Local modules outside the root (replace, go.work) that the engine watches itself. */
+  get localModuleDirs(): string[] {
+    return this.scope.localDirs;
+  }
 
   /** Builds and runs now, then keeps the server up to date with every change. */
   start(reason = 'start'): void {
     if (this.disposed) return;
+    if (!this.active) {
+      this.scope.reopen();
+      this.scope.refresh('local', { ...process.env, ...this.config.env });
+    }
     this.active = true;
     this.forced = reason;
     this.supervisor.resetCrashes();
@@ -118,6 +137,11 @@ export class ReloadEngine {
    */
   fileChanged(file: string): boolean {
     if (!this.active || this.disposed || !this.filter.matches(file)) return false;
+    if (this.scope.isManifest(file)) this.scope.refresh('local', { ...process.env, ...this.config.env });
+    if (!this.scope.affects(file)) {
+      this.log.trace(`ignored ${this.filter.relative(file)}: ${this.config.package} does not import that package`);
+      return false;
+    }
     if (this.inPreBuild) {
       this.ledger.remember(file); // the build that follows reads it anyway
       return false;
@@ -147,6 +171,7 @@ export class ReloadEngine {
 
   /** Stops the server tree and any build; changes are ignored until start(). */
   async stop(message?: string): Promise<void> {
+    const wasActive = this.active;
     this.active = false;
     this.generation++;
     this.dirty.clear();
@@ -157,8 +182,23 @@ export class ReloadEngine {
     this.supervisor.cancelRetry();
     this.build?.cancel();
     await this.loopDone;
-    await this.supervisor.stop();
+    await Promise.all([this.supervisor.stop(), this.scope.close()]);
+    if (wasActive) await this.runPostStop();
     this.setState({ kind: 'stopped', message });
+  }
+
+  /** postStop (air's post_cmd): once per stop for good, bounded so closing VS Code never hangs on it. */
+  private async runPostStop(): Promise<void> {
+    for (const spec of this.config.postStop) {
+      this.log.info(`post-stop: $ ${describeCommand(spec)}`);
+      this.out('engine', `$ ${describeCommand(spec)}\n`);
+      const r = await runCommand(spec, { cwd: this.config.root, env: this.environment(), timeoutMs: POST_STOP_TIMEOUT_MS, onOutput: (t) => this.out('build', t) }).done;
+      if (!r.ok) {
+        const why = r.spawnError ? r.spawnError.message : r.timedOut ? `still running after ${POST_STOP_TIMEOUT_MS / 1000} s, stopped` : `exit ${r.exitCode ?? r.signal}`;
+        this.log.warn(`post-stop command failed (${why}): ${describeCommand(spec)}`);
+        this.out('engine', `! post-stop command failed (${why})\n`);
+      }
+    }
   }
 
   /**
@@ -168,7 +208,9 @@ export class ReloadEngine {
   reconfigure(config: EngineConfig, restart: boolean, buildStep?: BuildStep): void {
     this.config = config;
     this.buildStep = buildStep;
+    const extra = this.filter.extraRoots;
     this.filter = new ChangeFilter(config.root, config.include, config.exclude);
+    this.filter.extraRoots = extra;
     if (restart && this.active) this.restart('configuration changed');
   }
 
@@ -183,6 +225,7 @@ export class ReloadEngine {
   /** Resolves once no build or swap is in progress and none is waiting (tests, benchmarks). */
   async idle(): Promise<void> {
     while (this.looping || this.quietTimer) await sleep(5);
+    await this.scope.settled();
   }
 
   // ---- the loop -------------------------------------------------------------------------
@@ -242,6 +285,8 @@ export class ReloadEngine {
       this.out('engine', `built in ${built.durationMs} ms\n`);
       if (this.dirty.size > 0) continue; // newer code was saved meanwhile: never serve a stale binary
       await this.supervisor.swap(built.binary, { trigger, buildMs: built.durationMs }, changeAt, env, () => gen === this.generation);
+      // After the swap, so it never competes with the new server's start; imports may have changed.
+      if (gen === this.generation && this.dirty.size === 0) this.scope.refresh('imports', env);
     }
   }
 

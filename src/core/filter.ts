@@ -8,6 +8,11 @@ import picomatch from 'picomatch';
 export class ChangeFilter {
   private readonly isIncluded: (p: string) => boolean;
   private readonly isExcluded: (p: string) => boolean;
+  /**
+   * Folders outside the root whose files count too (local `replace` targets, go.work modules);
+   * their paths are matched relative to their own folder.
+   */
+  extraRoots: string[] = [];
 
   constructor(
     private readonly root: string,
@@ -24,10 +29,21 @@ export class ChangeFilter {
     return path.relative(this.root, absPath).split(path.sep).join('/');
   }
 
+  /** The path the globs see: relative to the root, or to the extra root that holds it; undefined outside all. */
+  private globPath(absPath: string): string | undefined {
+    const rel = this.relative(absPath);
+    if (rel && !rel.startsWith('../') && !path.isAbsolute(rel)) return rel;
+    for (const extra of this.extraRoots) {
+      const r = path.relative(extra, absPath).split(path.sep).join('/');
+      if (r && !r.startsWith('../') && !path.isAbsolute(r)) return r;
+    }
+    return undefined;
+  }
+
   /** True for a file whose change should rebuild. */
   matches(absPath: string): boolean {
-    const rel = this.relative(absPath);
-    if (!rel || rel.startsWith('../')) return false;
+    const rel = this.globPath(absPath);
+    if (!rel) return false;
     return this.isIncluded(rel) && !this.isExcluded(rel);
   }
 
@@ -36,8 +52,8 @@ export class ChangeFilter {
    * huge trees cheap to watch. A directory is pruned when the exclude globs cover anything inside it.
    */
   prunesDirectory(absPath: string): boolean {
-    const rel = this.relative(absPath);
-    if (!rel || rel.startsWith('../')) return false;
+    const rel = this.globPath(absPath);
+    if (!rel) return false;
     return this.isExcluded(`${rel}/\u0000probe`) && this.isExcluded(`${rel}/\u0000probe/x.go`);
   }
 }

@@ -54,10 +54,33 @@ describe('.air.toml import', () => {
       stopSignal: 'SIGINT',
       stopOnBuildError: true,
       preBuild: ['go generate ./...', 'swag init'],
+      postStop: ['docker compose down'],
       envFiles: ['.env', '.env.local'],
     });
     assert.ok(air.unsupported.some((u) => u.startsWith('exclude_regex "^mock_.*"')), air.unsupported.join('\n'));
-    assert.ok(air.unsupported.some((u) => u.startsWith('post_cmd')));
+    assert.ok(!air.unsupported.some((u) => u.startsWith('post_cmd')), 'post_cmd is supported (postStop)');
+  });
+
+  it('root: air runs in it, so the build, the server and the watch move there', () => {
+    const dir = withAirToml('template.air.toml');
+    fs.writeFileSync(path.join(dir, '.air.toml'), 'root = "./cmd/api"\n[build]\ncmd = "go build -o ./tmp/main ."\n');
+    fs.mkdirSync(path.join(dir, 'cmd', 'api'), { recursive: true });
+    assert.equal(readAirToml(dir)!.root, path.join(dir, 'cmd', 'api'));
+    fs.writeFileSync(path.join(dir, '.air.toml'), 'root = "../elsewhere"\n');
+    const outside = readAirToml(dir)!;
+    assert.equal(outside.root, dir);
+    assert.ok(outside.unsupported.some((u) => /root = "\.\.\/elsewhere" is outside the module/.test(u)), outside.unsupported.join('\n'));
+  });
+
+  it('an .air.toml in the folder above the module applies when its root points into the module', () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gr-air-'));
+    const mod = path.join(folder, 'backend');
+    fs.mkdirSync(mod);
+    fs.writeFileSync(path.join(folder, '.air.toml'), 'root = "backend"\ntmp_dir = "tmp"\n');
+    assert.equal(readAirToml(mod, folder)!.root, mod);
+    assert.equal(readAirToml(mod, folder)!.settings.outputDir, 'tmp');
+    fs.writeFileSync(path.join(folder, '.air.toml'), 'root = "."\n');
+    assert.equal(readAirToml(mod, folder), undefined, 'an .air.toml for the folder itself is not this module\'s');
   });
 
   it('a syntax error names the file and the line', () => {
@@ -80,7 +103,9 @@ describe('.air.toml import, end to end (CLI)', function () {
     const { copyFixture, edit, body, waitUntil, processesUnder } = await import('./helpers');
     const { freePort } = await import('../../src/core/ports');
     const dir = copyFixture('gin-api');
-    fs.copyFileSync(path.join(repoRoot(), 'test', 'fixtures', 'air', 'template.air.toml'), path.join(dir, '.air.toml'));
+    // With a post_cmd, which air runs when it exits.
+    const toml = fs.readFileSync(path.join(repoRoot(), 'test', 'fixtures', 'air', 'template.air.toml'), 'utf8');
+    fs.writeFileSync(path.join(dir, '.air.toml'), toml.replace(/^\[build\]$/m, '[build]\n  post_cmd = ["echo stopped > post-cmd-ran.txt"]'));
     const port = await freePort();
     const cli = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'cli.js'), dir], { env: { ...process.env, PORT: String(port), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -92,10 +117,12 @@ describe('.air.toml import, end to end (CLI)', function () {
       assert.ok(fs.existsSync(path.join(dir, 'tmp', 'main')), 'built where .air.toml says');
       edit(path.join(dir, 'handlers', 'message.go'), 'Gin v1', 'Gin v2');
       await waitUntil('v2', async () => (await body(port)) === 'Hello from Gin v2', 60_000);
+      assert.ok(!fs.existsSync(path.join(dir, 'post-cmd-ran.txt')), 'post_cmd does not run between reloads');
     } finally {
       cli.kill('SIGINT');
       await new Promise((r) => cli.once('exit', r));
     }
     assert.deepEqual(processesUnder(dir), []);
+    assert.equal(fs.readFileSync(path.join(dir, 'post-cmd-ran.txt'), 'utf8').trim(), 'stopped', 'post_cmd ran once air-style, at exit');
   });
 });
