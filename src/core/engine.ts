@@ -13,6 +13,7 @@ import { Supervisor } from './supervisor';
 import type { EngineOutput, EngineState } from './state';
 import { binaryForBuild, toolchainHint } from './buildPlan';
 import { ModuleScope } from './moduleScope';
+import { ServerInsights } from './serverInsights';
 
 /** postStop commands get this long each (VS Code gives deactivate() a few seconds in all). */
 const POST_STOP_TIMEOUT_MS = 10_000;
@@ -60,6 +61,8 @@ export class ReloadEngine {
   private buildSeq = 0;
   private readonly supervisor: Supervisor;
   private readonly scope: ModuleScope;
+  /** Gin routes and panics the running server printed (the extension shows them). */
+  readonly insights: ServerInsights;
 
   constructor(
     private config: EngineConfig,
@@ -78,6 +81,7 @@ export class ReloadEngine {
         this.ensureLoop();
       },
     });
+    this.insights = new ServerInsights(config.root);
     this.scope = new ModuleScope({
       config: () => this.config,
       filter: () => this.filter,
@@ -183,6 +187,7 @@ export class ReloadEngine {
     this.build?.cancel();
     await this.loopDone;
     await Promise.all([this.supervisor.stop(), this.scope.close()]);
+    this.insights.reset(this.config.root, true); // no server, no routes; its panics stay until a reload
     if (wasActive) await this.runPostStop();
     this.setState({ kind: 'stopped', message });
   }
@@ -218,6 +223,7 @@ export class ReloadEngine {
     if (this.disposed) return;
     await this.stop();
     this.disposed = true;
+    this.insights.dispose();
     this.stateEmitter.clear();
     this.outputEmitter.clear();
   }
@@ -258,6 +264,7 @@ export class ReloadEngine {
         const reason = this.respawnReason;
         this.respawnReason = undefined;
         const binary = this.supervisor.lastBinary;
+        this.insights.reset(this.config.root, true);
         if (binary) await this.supervisor.swap(binary, { trigger: reason }, performance.now(), this.environment(), () => gen === this.generation);
         continue;
       }
@@ -284,6 +291,7 @@ export class ReloadEngine {
       }
       this.out('engine', `built in ${built.durationMs} ms\n`);
       if (this.dirty.size > 0) continue; // newer code was saved meanwhile: never serve a stale binary
+      this.insights.reset(this.config.root);
       await this.supervisor.swap(built.binary, { trigger, buildMs: built.durationMs }, changeAt, env, () => gen === this.generation);
       // After the swap, so it never competes with the new server's start; imports may have changed.
       if (gen === this.generation && this.dirty.size === 0) this.scope.refresh('imports', env);
@@ -388,10 +396,12 @@ export class ReloadEngine {
   }
 
   private out(source: EngineOutput['source'], text: string): void {
+    if (source === 'server') this.insights.write(text);
     this.outputEmitter.fire({ source, text });
   }
 
   private setState(s: EngineState): void {
+    if (s.kind === 'crashed') this.insights.ended();
     this.current = s;
     this.stateEmitter.fire(s);
   }

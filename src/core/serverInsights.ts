@@ -1,0 +1,80 @@
+import { Emitter } from './events';
+import { parseGinRoute, type GinRoute } from './ginRoutes';
+import { PanicScanner, type RuntimePanic } from './panics';
+
+/** Keeps the last lines bounded: a route line is short, anything longer is not one. */
+const MAX_LINE = 4096;
+
+/**
+ * What the running server says about itself, read from its output: the routes Gin registers
+ * (its `[GIN-debug] GET /path --> handler` table) and the panics it prints. Both belong to one
+ * server process: `reset()` at each start clears them, which is how a reload clears a panic.
+ */
+export class ServerInsights {
+  private readonly changed = new Emitter<void>();
+  readonly onChange = this.changed.event;
+  routes: GinRoute[] = [];
+  panics: RuntimePanic[] = [];
+  private scanner: PanicScanner;
+  private partial = '';
+  private flushTimer?: NodeJS.Timeout;
+
+  constructor(private root: string) {
+    this.scanner = this.newScanner();
+  }
+
+  private newScanner(): PanicScanner {
+    return new PanicScanner(this.root, (p) => {
+      // Bounded: a handler that panics on every request must not grow this without end.
+      this.panics = [...this.panics.slice(-19), p];
+      this.changed.fire();
+    });
+  }
+
+  write(text: string): void {
+    this.scanner.write(text);
+    const lines = (this.partial + text).split('\n');
+    this.partial = lines.pop()!.slice(-MAX_LINE);
+    let added = false;
+    for (const line of lines) {
+      if (!line.includes('[GIN-debug]')) continue;
+      const r = parseGinRoute(line);
+      if (r && !this.routes.some((x) => x.method === r.method && x.path === r.path)) {
+        this.routes.push(r);
+        added = true;
+      }
+    }
+    if (added) this.changed.fire();
+  }
+
+  /**
+   * The server exited: a trace cut off by the exit is complete. Flushed a moment later because
+   * the pipes can still deliver output after the exit event.
+   */
+  ended(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = setTimeout(() => this.scanner.flush(), 100);
+    this.flushTimer.unref();
+  }
+
+  /**
+   * Another server process starts. With a new build everything goes (a reload clears its
+   * panics); a crash restart of the same binary keeps the panic that crashed it.
+   */
+  reset(root: string, keepPanics = false): void {
+    clearTimeout(this.flushTimer);
+    this.scanner.flush();
+    const had = this.routes.length > 0 || (!keepPanics && this.panics.length > 0);
+    this.root = root;
+    this.scanner = this.newScanner();
+    this.partial = '';
+    this.routes = [];
+    if (!keepPanics) this.panics = [];
+    if (had) this.changed.fire();
+  }
+
+  dispose(): void {
+    clearTimeout(this.flushTimer);
+    this.changed.clear();
+  }
+}
