@@ -1,12 +1,20 @@
 import * as vscode from 'vscode';
+import type { FolderController } from './controller';
 import type { Workspace } from './workspace';
 
-/** The command table: every command takes an optional module root (status bar links pass it). */
+/**
+ * The command table: every command takes an optional server id (a module root, or
+ * `<root>#<service>`; status bar links pass it). Without one, Restart and Stop offer "All servers".
+ */
 export function registerCommands(w: Workspace): vscode.Disposable[] {
+  const all = () => [...w.controllers.values()];
   const table: Record<string, (root?: string) => unknown> = {
-    'gopherReload.restart': async (root) => (await w.pick(root))?.start('restart'),
+    'gopherReload.restart': async (root) => (await w.pickMany(root)).forEach((c) => c.start('restart')),
     'gopherReload.start': async (root) => (await w.pick(root))?.start('start'),
-    'gopherReload.stop': async (root) => (await w.pick(root))?.stop(),
+    'gopherReload.stop': async (root) => Promise.all((await w.pickMany(root)).map((c) => c.stop())),
+    'gopherReload.restartAll': () => all().forEach((c) => c.start('restart')),
+    'gopherReload.stopAll': () => Promise.all(all().map((c) => c.stop())),
+    'gopherReload.servers': () => serverPick(w),
     'gopherReload.toggle': async (root) => {
       const c = await w.pick(root);
       if (c) await c.setHotReload(!c.isHotReload);
@@ -14,17 +22,43 @@ export function registerCommands(w: Workspace): vscode.Disposable[] {
     'gopherReload.showLogs': () => w.log.show(),
     'gopherReload.convertAirToml': async (root) => (await w.pick(root))?.convertAirToml(),
     'gopherReload.showTerminal': async (root) => (await w.pick(root))?.showTerminal(),
-    'gopherReload.openInBrowser': async (root) => {
-      const c = await w.pick(root);
-      const port = c?.engine.port;
-      if (!c || port === undefined) {
-        void vscode.window.showInformationMessage('Gopher Reload: no server port is known yet. Start the server, or set gopherReload.port.');
-        return;
-      }
-      // asExternalUri makes this work in remote and browser-hosted VS Code (port forwarding).
-      const uri = await vscode.env.asExternalUri(vscode.Uri.parse(`http://localhost:${port}/`));
-      await vscode.env.openExternal(uri);
-    },
+    'gopherReload.openInBrowser': async (root) => openInBrowser(await w.pick(root)),
   };
-  return Object.entries(table).map(([id, fn]) => vscode.commands.registerCommand(id, fn));
+  return [
+    ...Object.entries(table).map(([id, fn]) => vscode.commands.registerCommand(id, fn)),
+    // From a click: (id, path); from the inline button: the tree node.
+    vscode.commands.registerCommand('gopherReload.openRoute', (a: string | { c: FolderController; route: { path: string } }, route?: string) =>
+      typeof a === 'string' ? openInBrowser(w.controllers.get(a), route) : openInBrowser(a.c, a.route.path),
+    ),
+  ];
+}
+
+async function openInBrowser(c: FolderController | undefined, route = '/'): Promise<void> {
+  const port = c?.engine.port;
+  if (!c || port === undefined) {
+    void vscode.window.showInformationMessage('Gopher Reload: no server port is known yet. Start the server, or set gopherReload.port.');
+    return;
+  }
+  // asExternalUri makes this work in remote and browser-hosted VS Code (port forwarding).
+  const uri = await vscode.env.asExternalUri(vscode.Uri.parse(`http://localhost:${port}${route}`));
+  await vscode.env.openExternal(uri);
+}
+
+/** The summary item's quick pick: every server with its state, then what to do with the chosen one(s). */
+async function serverPick(w: Workspace): Promise<void> {
+  const cs = await w.pickMany(undefined, true);
+  if (!cs.length) return;
+  const actions = [
+    { label: '$(debug-restart) Restart', run: (id: string) => vscode.commands.executeCommand('gopherReload.restart', id) },
+    { label: '$(debug-stop) Stop', run: (id: string) => vscode.commands.executeCommand('gopherReload.stop', id) },
+    { label: '$(zap) Toggle Hot Reload', run: (id: string) => vscode.commands.executeCommand('gopherReload.toggle', id) },
+    ...(cs.length === 1
+      ? [
+          { label: '$(terminal) Show Output', run: (id: string) => vscode.commands.executeCommand('gopherReload.showTerminal', id) },
+          { label: '$(globe) Open in Browser', run: (id: string) => vscode.commands.executeCommand('gopherReload.openInBrowser', id) },
+        ]
+      : []),
+  ];
+  const a = await vscode.window.showQuickPick(actions, { placeHolder: cs.length === 1 ? cs[0].name : `All ${cs.length} servers` });
+  if (a) await Promise.all(cs.map((c) => a.run(c.id)));
 }

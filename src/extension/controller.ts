@@ -3,70 +3,103 @@ import * as vscode from 'vscode';
 import { resolveConfig, type EngineConfig, type RawSettings } from '../core/config';
 import { AirTomlError, readAirToml } from '../core/airToml';
 import { ReloadEngine } from '../core/engine';
+import { resolveServices } from '../core/services';
 import type { Logger } from '../core/log';
 import type { EngineState } from '../core/state';
-import { publish } from './diagnostics';
+import { panicDiagnostics, publish, toDiagnostics } from './diagnostics';
+import type { BuildProblem } from '../core/problem';
 import { needsRestart, readSettings, SECTION } from './settings';
 import { statusView } from './statusView';
 import { taskBuildStep } from './taskBuild';
 import { OutputTerminal } from './terminal';
 
+/** What one controller runs: a Go module, or one service of a module (gopherReload.services). */
+export interface Target {
+  /** The module root, or `<module root>#<service name>`: command arguments and memento keys. */
+  id: string;
+  name: string;
+  moduleRoot: string;
+  folder: vscode.WorkspaceFolder;
+  service?: string;
+}
+
 /**
- * One Go module in the workspace: its engine, terminal, Problems, status bar item, and the
- * VS Code events that feed the engine. Everything here is glue; decisions live in the engine.
+ * One server in the workspace (a Go module, or one service of it): its engine, terminal,
+ * Problems, status bar item, and the VS Code events that feed the engine. Everything here is
+ * glue; decisions live in the engine.
  */
 export class FolderController implements vscode.Disposable {
+  readonly id: string;
+  readonly name: string;
+  readonly folder: vscode.WorkspaceFolder;
+  /** Where the engine builds, runs and watches: the module root or the service's folder. */
+  root: string;
   readonly engine: ReloadEngine;
   private readonly terminal: OutputTerminal;
   private readonly diagnostics: vscode.DiagnosticCollection;
   private readonly item: vscode.StatusBarItem;
   private readonly subs: vscode.Disposable[] = [];
   private configIssues: string[] = [];
+  /** The settings this server was last resolved from: a services edit restarts only the services it changed. */
+  private specJson = '';
   private hotReload: boolean;
   private lastAcceptedChangeAt?: number;
+  private buildProblems: BuildProblem[] = [];
   /** From the last accepted change event to the build starting (quiet window + our overhead). */
   saveToBuildMs?: number;
 
   constructor(
-    readonly root: string,
-    readonly folder: vscode.WorkspaceFolder,
-    readonly name: string,
+    private readonly target: Target,
     private readonly memento: vscode.Memento,
     private readonly log: vscode.LogOutputChannel,
-    private readonly onChanged: () => void,
+    private readonly onChanged: (what?: 'insights') => void,
   ) {
-    const scope = vscode.Uri.file(root);
-    const settings = readSettings(scope);
+    const { id, name, folder } = target;
+    this.id = id;
+    this.name = name;
+    this.folder = folder;
+    this.root = target.moduleRoot;
+    const settings = readSettings(vscode.Uri.file(target.moduleRoot));
     this.hotReload = memento.get<boolean>(this.mementoKey) ?? settings.startOnOpen;
-    this.terminal = new OutputTerminal(name === folder.name && vscode.workspace.workspaceFolders?.length === 1 ? 'Gopher Reload' : `Gopher Reload: ${name}`);
+    this.terminal = new OutputTerminal(!target.service && name === folder.name && vscode.workspace.workspaceFolders?.length === 1 ? 'Gopher Reload' : `Gopher Reload: ${name}`);
     this.diagnostics = vscode.languages.createDiagnosticCollection(`gopherReload:${name}`);
-    this.item = vscode.window.createStatusBarItem(`gopherReload.status.${root}`, vscode.StatusBarAlignment.Left, 50);
+    this.item = vscode.window.createStatusBarItem(`gopherReload.status.${id}`, vscode.StatusBarAlignment.Left, 50);
     this.item.name = 'Gopher Reload';
-    this.item.command = { command: 'gopherReload.toggle', title: 'Toggle Hot Reload', arguments: [root] };
+    this.item.command = { command: 'gopherReload.toggle', title: 'Toggle Hot Reload', arguments: [id] };
     const logger: Logger = {
       trace: (m) => log.trace(`[${name}] ${m}`),
       info: (m) => log.info(`[${name}] ${m}`),
       warn: (m) => log.warn(`[${name}] ${m}`),
       error: (m) => log.error(`[${name}] ${m}`),
     };
-    this.engine = new ReloadEngine(this.resolve(settings.raw), logger, settings.buildTask ? taskBuildStep(settings.buildTask, folder) : undefined);
+    this.engine = new ReloadEngine(this.resolve(), logger, settings.buildTask ? taskBuildStep(settings.buildTask, folder) : undefined);
     this.subs.push(
       this.engine.onState((s) => this.onState(s)),
+      this.engine.insights.onChange(() => {
+        this.publishDiagnostics();
+        this.onChanged('insights');
+      }),
       this.engine.onOutput((o) => (o.source === 'engine' ? this.terminal.note(o.text, colourOf(o.text)) : this.terminal.write(o.text))),
       vscode.workspace.onDidSaveTextDocument((d) => this.changed(d.uri)),
       vscode.workspace.onDidChangeConfiguration((e) => this.onConfig(e)),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.onTrust()),
     );
     // Changes made outside the editor (branch switch, generators, another tool) come from here.
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), '**/*'));
+    // The module root, not this.root: a service's folder or .air.toml root can move with settings.
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(target.moduleRoot), '**/*'));
     this.subs.push(watcher, watcher.onDidChange((u) => this.changed(u)), watcher.onDidCreate((u) => this.changed(u)), watcher.onDidDelete((u) => this.changed(u)));
     this.render();
-    this.item.show();
     if (this.hotReload && vscode.workspace.isTrusted) this.start('start');
   }
 
   private get mementoKey(): string {
-    return `gopherReload.hotReload:${this.root}`;
+    return `gopherReload.hotReload:${this.target.id}`;
+  }
+
+  /** With several servers one summary item stands for all of them (see summaryView). */
+  setItemVisible(visible: boolean): void {
+    if (visible) this.item.show();
+    else this.item.hide();
   }
 
   get isHotReload(): boolean {
@@ -121,10 +154,24 @@ export class FolderController implements vscode.Disposable {
     }
   }
 
-  private resolve(raw: RawSettings): EngineConfig {
-    const air = this.fromAirToml(raw);
+  /** The engine configuration: this module's settings, or its service's (module settings + overrides). */
+  private resolve(): EngineConfig {
+    const settings = readSettings(vscode.Uri.file(this.target.moduleRoot));
+    let raw = settings.raw;
+    let root = this.target.moduleRoot;
+    const serviceIssues: string[] = [];
+    if (this.target.service) {
+      const cfg = vscode.workspace.getConfiguration(SECTION, vscode.Uri.file(this.target.moduleRoot));
+      const { services } = resolveServices(this.target.moduleRoot, raw, cfg.get('services'));
+      const spec = services.find((s) => s.name === this.target.service);
+      if (spec) ({ raw, root } = spec);
+      else serviceIssues.push(`${SECTION}.services: service "${this.target.service}" is no longer defined`);
+    }
+    const air = this.target.service ? { raw, issues: [], root } : this.fromAirToml(raw);
+    this.root = air.root ?? root;
+    this.specJson = JSON.stringify([this.root, air.raw]);
     const { config, issues } = resolveConfig(this.root, air.raw);
-    this.configIssues = [...air.issues, ...issues.map((i) => `${SECTION}.${i.setting}: ${i.message}`)];
+    this.configIssues = [...serviceIssues, ...air.issues, ...issues.map((i) => `${SECTION}.${i.setting}: ${i.message}`)];
     for (const i of this.configIssues) this.log.warn(`[${this.name}] ${i}`);
     if (issues.length) {
       void vscode.window.showWarningMessage(`Gopher Reload: ${this.configIssues[0]}${issues.length > 1 ? ` (and ${issues.length - 1} more, see the log)` : ''}`, 'Open Settings').then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', SECTION));
@@ -136,15 +183,15 @@ export class FolderController implements vscode.Disposable {
    * With no gopherReload.* settings and an .air.toml beside go.mod, run as air would. Unsupported
    * keys go to the log; a syntax error is a settings issue (tooltip, log, notification).
    */
-  private fromAirToml(raw: RawSettings): { raw: RawSettings; issues: string[] } {
+  private fromAirToml(raw: RawSettings): { raw: RawSettings; issues: string[]; root?: string } {
     if (Object.keys(raw).length > 0) return { raw, issues: [] };
     try {
-      const air = readAirToml(this.root);
+      const air = readAirToml(this.target.moduleRoot, this.folder.uri.fsPath);
       if (!air) return { raw, issues: [] };
       this.log.info(`[${this.name}] no gopherReload settings: using .air.toml (${JSON.stringify(air.settings)}); "Gopher Reload: Convert .air.toml to Settings" makes them settings`);
       for (const u of air.unsupported) this.log.warn(`[${this.name}] .air.toml ${u}`);
       for (const i of air.ignored) this.log.info(`[${this.name}] .air.toml ${i}: ignored`);
-      return { raw: air.settings, issues: [] };
+      return { raw: air.settings, issues: [], root: air.root };
     } catch (e) {
       if (!(e instanceof AirTomlError)) throw e;
       return { raw, issues: [`${e.message} (fix it, or set any gopherReload setting to stop using .air.toml); using the defaults`] };
@@ -155,30 +202,35 @@ export class FolderController implements vscode.Disposable {
   async convertAirToml(): Promise<void> {
     let air;
     try {
-      air = readAirToml(this.root);
+      air = readAirToml(this.target.moduleRoot, this.folder.uri.fsPath);
     } catch (e) {
       void vscode.window.showErrorMessage(`Gopher Reload: ${(e as Error).message}`);
       return;
     }
     if (!air) {
-      void vscode.window.showInformationMessage(`Gopher Reload: there is no .air.toml in ${this.root}.`);
+      void vscode.window.showInformationMessage(`Gopher Reload: there is no .air.toml in ${this.target.moduleRoot}.`);
       return;
     }
-    const cfg = vscode.workspace.getConfiguration(SECTION, vscode.Uri.file(this.root));
+    const cfg = vscode.workspace.getConfiguration(SECTION, vscode.Uri.file(this.target.moduleRoot));
     const target = (vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? vscode.ConfigurationTarget.WorkspaceFolder : vscode.ConfigurationTarget.Workspace;
     for (const [k, val] of Object.entries(air.settings)) await cfg.update(k, val, target);
+    // air's `root` below the module has no setting of its own: it is what a service's folder is.
+    const rel = path.relative(this.target.moduleRoot, air.root).split(path.sep).join('/');
+    if (rel) await cfg.update('services', [{ name: path.basename(air.root), folder: rel }], target);
     this.log.info(`[${this.name}] .air.toml converted to settings: ${Object.keys(air.settings).join(', ')}`);
     const more = air.unsupported.length ? ` Not converted: ${air.unsupported.join('; ')}.` : '';
     void vscode.window.showInformationMessage(`Gopher Reload: .air.toml is now ${Object.keys(air.settings).length} settings in .vscode/settings.json.${more}`);
   }
 
   private onConfig(e: vscode.ConfigurationChangeEvent): void {
-    const scope = vscode.Uri.file(this.root);
+    const scope = vscode.Uri.file(this.target.moduleRoot);
     if (!e.affectsConfiguration(SECTION, scope)) return;
     const settings = readSettings(scope);
-    const restart = needsRestart(e, scope);
+    const before = this.specJson;
+    const config = this.resolve();
+    const restart = needsRestart(e, scope) || (e.affectsConfiguration(`${SECTION}.services`, scope) && before !== this.specJson);
     this.log.info(`[${this.name}] settings changed${restart ? ': rebuilding and restarting' : ''}`);
-    this.engine.reconfigure(this.resolve(settings.raw), restart, settings.buildTask ? taskBuildStep(settings.buildTask, this.folder) : undefined);
+    this.engine.reconfigure(config, restart, settings.buildTask ? taskBuildStep(settings.buildTask, this.folder) : undefined);
     this.render();
   }
 
@@ -193,13 +245,22 @@ export class FolderController implements vscode.Disposable {
       this.saveToBuildMs = Math.round((performance.now() - this.lastAcceptedChangeAt) * 10) / 10;
       this.lastAcceptedChangeAt = undefined;
     }
-    if (s.kind === 'build-failed') publish(this.diagnostics, s.problems, this.root);
-    else if (s.kind === 'running' || s.kind === 'starting') this.diagnostics.clear();
+    const before = this.buildProblems;
+    if (s.kind === 'build-failed') this.buildProblems = s.problems;
+    else if (s.kind === 'running' || s.kind === 'starting') this.buildProblems = [];
+    if (before !== this.buildProblems) this.publishDiagnostics();
     this.render();
   }
 
+  /** Build problems (source "go build", or "go build (api)" for a service) and the server's panics. */
+  private publishDiagnostics(): void {
+    const source = this.target.service ? `go build (${this.target.service})` : 'go build';
+    const trace = vscode.Uri.parse(`command:gopherReload.showTerminal?${encodeURIComponent(JSON.stringify([this.id]))}`);
+    publish(this.diagnostics, [toDiagnostics(this.buildProblems, this.root, source), panicDiagnostics(this.engine.insights.panics, trace)]);
+  }
+
   private render(): void {
-    const v = statusView({ name: this.name, trusted: vscode.workspace.isTrusted, hotReload: this.hotReload, state: this.engine.state, configIssues: this.configIssues });
+    const v = statusView({ id: this.id, name: this.name, trusted: vscode.workspace.isTrusted, hotReload: this.hotReload, state: this.engine.state, configIssues: this.configIssues });
     this.item.text = v.text;
     const md = new vscode.MarkdownString(v.tooltip, true);
     md.isTrusted = { enabledCommands: ['gopherReload.restart', 'gopherReload.stop', 'gopherReload.start', 'gopherReload.showLogs', 'gopherReload.showTerminal', 'gopherReload.openInBrowser', 'gopherReload.toggle', 'workbench.trust.manage'] };

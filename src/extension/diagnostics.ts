@@ -1,13 +1,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BuildProblem } from '../core/problem';
+import type { RuntimePanic } from '../core/panics';
 
 /**
  * Build problems as Diagnostics: 1-based to 0-based, source "go build", continuation lines kept.
  * A problem with no file position (`go: ...` module errors) is shown on go.mod, where the fix
  * usually is, instead of being dropped.
  */
-export function toDiagnostics(problems: BuildProblem[], root: string): Map<string, vscode.Diagnostic[]> {
+export function toDiagnostics(problems: BuildProblem[], root: string, source = 'go build'): Map<string, vscode.Diagnostic[]> {
   const byFile = new Map<string, vscode.Diagnostic[]>();
   for (const p of problems) {
     const file = p.line === 0 && p.file === root ? path.join(root, 'go.mod') : p.file;
@@ -16,7 +17,7 @@ export function toDiagnostics(problems: BuildProblem[], root: string): Map<strin
     // Without a column, underline the whole line (the compiler only knows the line).
     const range = p.column ? new vscode.Range(line, col, line, col + 1) : new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER);
     const d = new vscode.Diagnostic(range, p.message, p.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error);
-    d.source = 'go build';
+    d.source = source;
     const list = byFile.get(file) ?? [];
     list.push(d);
     byFile.set(file, list);
@@ -24,8 +25,34 @@ export function toDiagnostics(problems: BuildProblem[], root: string): Map<strin
   return byFile;
 }
 
-/** Replaces this folder's build diagnostics with a new set (empty clears them). */
-export function publish(collection: vscode.DiagnosticCollection, problems: BuildProblem[], root: string): void {
+/** Replaces this server's diagnostics with a new set (empty clears them): build problems, then panics. */
+export function publish(collection: vscode.DiagnosticCollection, sets: Map<string, vscode.Diagnostic[]>[]): void {
   collection.clear();
-  for (const [file, diags] of toDiagnostics(problems, root)) collection.set(vscode.Uri.file(file), diags);
+  const merged = new Map<string, vscode.Diagnostic[]>();
+  for (const set of sets) for (const [file, diags] of set) merged.set(file, [...(merged.get(file) ?? []), ...diags]);
+  for (const [file, diags] of merged) collection.set(vscode.Uri.file(file), diags);
+}
+
+/**
+ * Panics the server printed, as Problems at the innermost workspace frame. The frames are the
+ * related information (each a link), and the code links to the terminal with the whole trace.
+ */
+export function panicDiagnostics(panics: RuntimePanic[], showTraceCommand: vscode.Uri): Map<string, vscode.Diagnostic[]> {
+  const byFile = new Map<string, vscode.Diagnostic[]>();
+  for (const p of panics) {
+    if (!p.site) continue; // nothing in the workspace to point at; the terminal has the trace
+    const line = Math.max(0, p.site.line - 1);
+    const where = p.kind === 'gin-recovery' ? 'recovered by Gin' : p.kind === 'http-handler' ? 'recovered by net/http' : 'the server crashed';
+    const d = new vscode.Diagnostic(new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER), `panic: ${p.message} (${where})`, vscode.DiagnosticSeverity.Error);
+    d.source = 'panic';
+    d.code = { value: 'full trace', target: showTraceCommand };
+    d.relatedInformation = p.frames
+      .filter((f) => path.isAbsolute(f.file))
+      .slice(0, 12)
+      .map((f) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(f.file), new vscode.Position(Math.max(0, f.line - 1), 0)), f.func));
+    const list = byFile.get(p.site.file) ?? [];
+    list.push(d);
+    byFile.set(p.site.file, list);
+  }
+  return byFile;
 }

@@ -5,13 +5,13 @@ export const SECTION = 'gopherReload';
 
 /** Settings the engine reads, by the names of RawSettings. */
 const ENGINE_KEYS: (keyof RawSettings)[] = [
-  'package', 'buildCommand', 'buildFlags', 'debugInfo', 'buildTimeoutMs', 'preBuild', 'outputDir', 'binary',
+  'package', 'buildCommand', 'buildFlags', 'debugInfo', 'buildTimeoutMs', 'preBuild', 'postStop', 'outputDir', 'binary',
   'args', 'env', 'envFiles', 'include', 'exclude', 'quietWindowMs', 'stopSignal', 'killDelayMs', 'port',
   'healthUrl', 'readyPattern', 'startupTimeoutMs', 'stopOnBuildError', 'restartOnCrash',
 ];
 
 /** These only change what counts as a change or how long to wait: no restart needed. */
-const LIVE_KEYS = new Set(['include', 'exclude', 'quietWindowMs', 'startOnOpen', 'killDelayMs', 'stopSignal', 'startupTimeoutMs', 'restartOnCrash', 'stopOnBuildError']);
+const LIVE_KEYS = new Set(['postStop', 'include', 'exclude', 'quietWindowMs', 'startOnOpen', 'killDelayMs', 'stopSignal', 'startupTimeoutMs', 'restartOnCrash', 'stopOnBuildError']);
 
 export function readSettings(scope: vscode.Uri): { raw: RawSettings; buildTask: string; startOnOpen: boolean } {
   const c = vscode.workspace.getConfiguration(SECTION, scope);

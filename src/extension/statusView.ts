@@ -11,6 +11,8 @@ export interface StatusView {
 }
 
 export interface StatusInput {
+  /** The server's id (its root, or root#service): command links carry it. */
+  id: string;
   name: string;
   trusted: boolean;
   hotReload: boolean;
@@ -18,22 +20,27 @@ export interface StatusInput {
   configIssues: string[];
 }
 
-const LINKS = {
-  restart: '[$(debug-restart) Restart Server](command:gopherReload.restart)',
-  stop: '[$(debug-stop) Stop](command:gopherReload.stop)',
-  start: '[$(play) Start Server](command:gopherReload.start)',
-  logs: '[$(output) Show Logs](command:gopherReload.showLogs)',
-  output: '[$(terminal) Output](command:gopherReload.showTerminal)',
-  browser: '[$(globe) Open in Browser](command:gopherReload.openInBrowser)',
-  toggle: (on: boolean) => `[$(${on ? 'circle-slash' : 'zap'}) Turn hot reload ${on ? 'off' : 'on'}](command:gopherReload.toggle)`,
-  trust: '[$(shield) Manage Workspace Trust](command:workbench.trust.manage)',
-};
+/** Command links for the tooltip; each passes the server's id so it acts on this server only. */
+function links(id: string) {
+  const a = `?${encodeURIComponent(JSON.stringify([id]))}`;
+  return {
+    restart: `[$(debug-restart) Restart Server](command:gopherReload.restart${a})`,
+    stop: `[$(debug-stop) Stop](command:gopherReload.stop${a})`,
+    start: `[$(play) Start Server](command:gopherReload.start${a})`,
+    logs: '[$(output) Show Logs](command:gopherReload.showLogs)',
+    output: `[$(terminal) Output](command:gopherReload.showTerminal${a})`,
+    browser: `[$(globe) Open in Browser](command:gopherReload.openInBrowser${a})`,
+    toggle: (on: boolean) => `[$(${on ? 'circle-slash' : 'zap'}) Turn hot reload ${on ? 'off' : 'on'}](command:gopherReload.toggle${a})`,
+    trust: '[$(shield) Manage Workspace Trust](command:workbench.trust.manage)',
+  };
+}
 
 const esc = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 const code = (lines: string[]) => (lines.length ? '\n\n```\n' + lines.slice(-8).join('\n').replace(/```/g, "'''") + '\n```' : '');
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
 
 export function statusView(i: StatusInput): StatusView {
+  const LINKS = links(i.id);
   const head = `**Gopher Reload** — ${esc(i.name)}`;
   const issues = i.configIssues.length ? '\n\n$(warning) Settings: ' + i.configIssues.map(esc).join('; ') : '';
   const foot = (links: string[]) => `\n\n${links.join(' · ')}${issues}`;
@@ -86,10 +93,13 @@ export function statusView(i: StatusInput): StatusView {
     }
     case 'crashed': {
       const why = s.signal ?? `exit ${s.exitCode}`;
-      const times = s.crashCount > 1 ? ` (${s.crashCount} times)` : '';
+      // A crash loop (the server dies right after each start) reads differently from one crash.
+      const looping = s.crashCount > 1;
+      const times = looping ? ` (${s.crashCount} times)` : '';
+      const next = s.retryInMs ? `Restarting in ${s.retryInMs < 1000 ? `${s.retryInMs} ms` : `${s.retryInMs / 1000} s`}.` : looping ? 'It kept exiting right after start, so it is not restarted again until you save a file or restart.' : 'Save a file or restart to try again.';
       return {
-        text: `$(flame) Crashed: ${why}${times}`,
-        tooltip: `${head}\n\nThe server exited with ${why}${times}. ${s.retryInMs ? `Restarting in ${s.retryInMs} ms.` : 'Save a file or restart to try again.'}${code(s.lastOutput)}${foot([LINKS.restart, LINKS.output, LINKS.logs])}`,
+        text: `$(flame) ${looping ? 'crashing' : 'crashed'}: ${why}${times}`,
+        tooltip: `${head}\n\nThe server exited with ${why}${times}. ${next}${code(s.lastOutput)}${foot([LINKS.restart, LINKS.output, LINKS.logs])}`,
         background: 'error',
       };
     }

@@ -1,15 +1,23 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { FolderController } from './controller';
+import { FolderController, type Target } from './controller';
 import { registerCommands } from './commands';
+import { resolveServices } from '../core/services';
+import { SECTION } from './settings';
+import { summaryView } from './summaryView';
+import { RoutesView, treeLabels } from './routesView';
 
 /**
- * The extension's state: one FolderController per Go module (a workspace folder with go.mod, or
- * one level down), kept in step with the folders that are open. Also sets the context keys that
- * decide which commands the palette shows.
+ * The extension's state: one FolderController per server: per Go module (a workspace folder with
+ * go.mod, or one level down), or per service when the module lists `gopherReload.services`; kept
+ * in step with the folders and settings. With several servers one summary item replaces their
+ * status bar items. Also sets the context keys that decide which commands the palette shows.
  */
 export class Workspace implements vscode.Disposable {
+  /** By target id: the module root, or `<module root>#<service>`. */
   readonly controllers = new Map<string, FolderController>();
+  private readonly summary = vscode.window.createStatusBarItem('gopherReload.summary', vscode.StatusBarAlignment.Left, 50);
+  readonly routes = new RoutesView(() => [...this.controllers.values()]);
   /** How long activate() took (measured by main.ts), for the benchmark. */
   activationMs?: number;
   private readonly subs: vscode.Disposable[] = [];
@@ -18,14 +26,28 @@ export class Workspace implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     readonly log: vscode.LogOutputChannel,
   ) {
+    this.summary.name = 'Gopher Reload';
+    this.summary.command = { command: 'gopherReload.servers', title: 'Servers…' };
     this.subs.push(
+      this.summary,
+      this.routes,
+      vscode.window.registerTreeDataProvider('gopherReload.routes', this.routes),
       ...registerCommands(this),
       vscode.workspace.onDidChangeWorkspaceFolders(() => void this.discover()),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SECTION}.services`) && void this.discover()),
     );
   }
 
+  private discovering: Promise<void> = Promise.resolve();
+
+  /** Finds Go modules and their services; runs one at a time (folder and settings events can overlap). */
+  discover(): Promise<void> {
+    this.discovering = this.discovering.then(() => this.discoverNow());
+    return this.discovering;
+  }
+
   /** Finds Go modules: each folder's root go.mod, else go.mod files one level down. */
-  async discover(): Promise<void> {
+  private async discoverNow(): Promise<void> {
     const roots = new Map<string, vscode.WorkspaceFolder>();
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       if (folder.uri.scheme !== 'file') continue;
@@ -37,31 +59,53 @@ export class Workspace implements vscode.Disposable {
       const found = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '*/go.mod'), '**/{vendor,node_modules,testdata}/**', 20);
       for (const f of found) roots.set(path.dirname(f.fsPath), folder);
     }
-    for (const [root, c] of this.controllers) {
-      if (!roots.has(root)) {
-        this.controllers.delete(root);
+    const targets = new Map<string, Target>();
+    for (const [root, folder] of roots) {
+      const moduleName = root === folder.uri.fsPath ? folder.name : `${folder.name}/${path.basename(root)}`;
+      const { services, issues } = resolveServices(root, {}, vscode.workspace.getConfiguration(SECTION, vscode.Uri.file(root)).get('services'));
+      for (const i of issues) this.log.warn(`[${moduleName}] ${SECTION}.${i.setting}: ${i.message}`);
+      if (!services.length) targets.set(root, { id: root, name: moduleName, moduleRoot: root, folder });
+      for (const s of services) targets.set(`${root}#${s.name}`, { id: `${root}#${s.name}`, name: roots.size > 1 ? `${moduleName}: ${s.name}` : s.name, moduleRoot: root, folder, service: s.name });
+    }
+    for (const [id, c] of this.controllers) {
+      if (!targets.has(id)) {
+        this.controllers.delete(id);
         await c.disposeAsync();
       }
     }
-    for (const [root, folder] of roots) {
-      if (this.controllers.has(root)) continue;
-      const name = root === folder.uri.fsPath ? folder.name : `${folder.name}/${path.basename(root)}`;
-      this.log.info(`Go module found: ${root}${vscode.workspace.isTrusted ? '' : ' (workspace not trusted: nothing will run)'}`);
-      this.controllers.set(root, new FolderController(root, folder, name, this.context.workspaceState, this.log, () => this.updateContext()));
+    for (const [id, t] of targets) {
+      if (this.controllers.has(id)) continue;
+      this.log.info(`${t.service ? `Service "${t.service}" of Go module` : 'Go module'} found: ${t.moduleRoot}${vscode.workspace.isTrusted ? '' : ' (workspace not trusted: nothing will run)'}`);
+      this.controllers.set(id, new FolderController(t, this.context.workspaceState, this.log, (what) => {
+        // Routes change with insights; whether one opens depends on the port, known a moment later.
+        if (what !== 'insights') this.updateContext();
+        this.routes.refresh();
+      }));
     }
     this.updateContext();
+    this.routes.refresh();
   }
 
-  /** The controller a command applies to: the only one, the active editor's, or the user's pick. */
-  async pick(root?: string): Promise<FolderController | undefined> {
-    if (root && this.controllers.has(root)) return this.controllers.get(root);
+  /** The server a command applies to: the given id, the only one, the active editor's, or the user's pick. */
+  async pick(id?: string): Promise<FolderController | undefined> {
+    return (await this.pickMany(id, false))[0];
+  }
+
+  /** Like pick, but the quick pick offers "All servers" first (Restart, Stop). */
+  async pickMany(id?: string, allowAll = true): Promise<FolderController[]> {
+    if (id && this.controllers.has(id)) return [this.controllers.get(id)!];
     const all = [...this.controllers.values()];
-    if (all.length <= 1) return all[0];
+    if (all.length <= 1) return all;
     const active = vscode.window.activeTextEditor?.document.uri.fsPath;
-    const owner = active && all.filter((c) => active.startsWith(c.root + path.sep)).sort((a, b) => b.root.length - a.root.length)[0];
-    if (owner) return owner;
-    const picked = await vscode.window.showQuickPick(all.map((c) => ({ label: c.name, description: c.root, c })), { placeHolder: 'Which Go module?' });
-    return picked?.c;
+    const owners = active ? all.filter((c) => active.startsWith(c.root + path.sep)).sort((a, b) => b.root.length - a.root.length) : [];
+    // Several services share a module: the editor's file does not say which one is meant.
+    if (owners.length && (owners.length === 1 || owners[0].root.length > owners[1].root.length)) return [owners[0]];
+    const items = [
+      ...(allowAll ? [{ label: '$(layers) All servers', description: `${all.length} servers`, cs: all }] : []),
+      ...all.map((c) => ({ label: c.name, description: c.statusText.replace(/\$\([\w~-]+\)\s*/g, ''), detail: c.root, cs: [c] })),
+    ];
+    const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Which server?' });
+    return picked?.cs ?? [];
   }
 
   updateContext(): void {
@@ -71,14 +115,38 @@ export class Workspace implements vscode.Disposable {
     set('serverRunning', all.some((c) => ['running', 'starting', 'unready'].includes(c.state.kind) || (c.state.kind === 'building' && c.state.serving) || (c.state.kind === 'build-failed' && c.state.serving)));
     set('serverListening', all.some((c) => c.engine.port !== undefined && c.state.kind === 'running'));
     set('hotReload', all.some((c) => c.isHotReload));
+    set('severalServers', all.length > 1);
+    this.renderSummary(all);
+  }
+
+  private renderSummary(all: FolderController[]): void {
+    for (const c of all) c.setItemVisible(all.length === 1);
+    if (all.length <= 1) {
+      this.summary.hide();
+      return;
+    }
+    const v = summaryView(all.map((c) => ({ id: c.id, name: c.name, hotReload: c.isHotReload, state: c.state, text: c.statusText })), vscode.workspace.isTrusted);
+    this.summary.text = v.text;
+    const md = new vscode.MarkdownString(v.tooltip, true);
+    md.isTrusted = { enabledCommands: ['gopherReload.restart', 'gopherReload.stop', 'gopherReload.showTerminal', 'gopherReload.restartAll', 'gopherReload.stopAll', 'gopherReload.servers', 'gopherReload.showLogs'] };
+    this.summary.tooltip = md;
+    this.summary.backgroundColor = v.background ? new vscode.ThemeColor(`statusBarItem.${v.background}Background`) : undefined;
+    this.summary.show();
+  }
+
+  get summaryText(): string | undefined {
+    return [...this.controllers.keys()].length > 1 ? this.summary.text : undefined;
   }
 
   /** For tests and for other extensions: read-only views of each module's state. */
   api() {
     return {
       activationMs: this.activationMs,
+      summaryText: () => this.summaryText,
       modules: () =>
         [...this.controllers.values()].map((c) => ({
+          id: c.id,
+          name: c.name,
           root: c.root,
           state: c.state,
           hotReload: c.isHotReload,
@@ -88,7 +156,11 @@ export class Workspace implements vscode.Disposable {
           serverPids: c.engine.serverPids(),
           saveToBuildMs: c.saveToBuildMs,
           serverOutput: c.engine.serverOutput(5),
+          routes: c.engine.insights.routes,
+          panics: c.engine.insights.panics.map((p) => ({ kind: p.kind, message: p.message, site: p.site })),
+          localModuleDirs: c.engine.localModuleDirs,
         })),
+      routesTree: () => treeLabels(this.routes),
     };
   }
 

@@ -118,6 +118,29 @@ const scenarios = [
     settings: (port) => ({ 'gopherReload.env': { PORT: String(port), CHATTY_MB: '200' }, 'gopherReload.startOnOpen': true }),
   },
   {
+    name: 'services',
+    fixture: 'services',
+    trust: false,
+    // Two servers sharing internal/shared, and one that dies at start (crash-loop backoff).
+    settings: (port, port2) => ({
+      'gopherReload.startOnOpen': true,
+      'gopherReload.killDelayMs': 500,
+      'gopherReload.postStop': [['touch', 'POST-STOP-RAN']],
+      'gopherReload.services': [
+        { name: 'api', package: './cmd/api', env: { PORT: String(port) } },
+        { name: 'worker', package: './cmd/worker', env: { PORT: String(port2) } },
+        { name: 'crasher', package: './cmd/crasher' },
+      ],
+    }),
+  },
+  {
+    name: 'panicky',
+    fixture: 'panicky',
+    trust: false,
+    // A Gin app in debug mode that panics on GET /boom (recovered) and crashes on GET /crash.
+    settings: (port) => ({ 'gopherReload.env': { PORT: String(port), GIN_MODE: 'debug' }, 'gopherReload.startOnOpen': true, 'gopherReload.killDelayMs': 500 }),
+  },
+  {
     name: 'deactivate',
     fixture: 'nethttp',
     trust: false,
@@ -145,7 +168,7 @@ if (process.platform !== 'linux') {
   for (const s of scenarios.filter((x) => !only || only.includes(x.name))) {
     const port = await freePort();
     const port2 = await freePort();
-    const ws = s.multiRoot ? multiRootWorkspace(s.name, port, port2) : s.nested ? nestedWorkspace(s.name, port) : workspace(s.label ? `${s.name}-broken` : s.name, s.fixture, s.settings?.(port));
+    const ws = s.multiRoot ? multiRootWorkspace(s.name, port, port2) : s.nested ? nestedWorkspace(s.name, port) : workspace(s.label ? `${s.name}-broken` : s.name, s.fixture, s.settings?.(port, port2));
     if (s.airToml) {
       fs.copyFileSync(path.join(root, 'test', 'fixtures', 'air', s.airToml), path.join(ws, '.air.toml'));
       fs.writeFileSync(path.join(ws, '.env'), `PORT=${port}\n`);

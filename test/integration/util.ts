@@ -5,6 +5,8 @@ import type { EngineState } from '../../src/core/state';
 export const EXTENSION_ID = 'gopher-reload.gopher-reload';
 
 export interface ModuleView {
+  id: string;
+  name: string;
   root: string;
   state: EngineState;
   hotReload: boolean;
@@ -14,12 +16,22 @@ export interface ModuleView {
   serverPids: number[];
   saveToBuildMs?: number;
   serverOutput: string[];
+  routes: { method: string; path: string; handler: string; handlers: number }[];
+  panics: { kind: string; message: string; site?: { file: string; line: number } }[];
+  localModuleDirs: string[];
 }
 
-export async function api(): Promise<{ activationMs?: number; modules(): ModuleView[] }> {
+export interface Api {
+  activationMs?: number;
+  modules(): ModuleView[];
+  summaryText(): string | undefined;
+  routesTree(): string[];
+}
+
+export async function api(): Promise<Api> {
   const ext = vscode.extensions.getExtension(EXTENSION_ID);
   if (!ext) throw new Error(`extension ${EXTENSION_ID} not found`);
-  return (await ext.activate()) as { activationMs?: number; modules(): ModuleView[] };
+  return (await ext.activate()) as Api;
 }
 
 /** Extra context for timeout messages (the suite sets it to the module's current state). */

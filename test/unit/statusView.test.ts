@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { statusView, type StatusInput } from '../../src/extension/statusView';
 import type { EngineState } from '../../src/core/state';
+import { summaryView, type SummaryEntry } from '../../src/extension/summaryView';
 
-const base: Omit<StatusInput, 'state'> = { name: 'api', trusted: true, hotReload: true, configIssues: [] };
+const base: Omit<StatusInput, 'state'> = { id: '/w/api', name: 'api', trusted: true, hotReload: true, configIssues: [] };
 const view = (state: EngineState, extra: Partial<StatusInput> = {}) => statusView({ ...base, state, ...extra });
 
 describe('status bar view (a pure function of state)', () => {
@@ -23,11 +24,22 @@ describe('status bar view (a pure function of state)', () => {
       tooltip: /previous server keeps serving[\s\S]*main\.go:3/,
       background: 'error',
     },
-    { name: 'crashed', state: { kind: 'crashed', exitCode: 1, signal: null, lastOutput: ['panic: boom'], crashCount: 3 }, text: /Crashed: exit 1 \(3 times\)/, tooltip: /panic: boom/, background: 'error' },
+    { name: 'crashed once, restarting', state: { kind: 'crashed', exitCode: 2, signal: null, lastOutput: ['panic: boom'], crashCount: 1, retryInMs: 500 }, text: /^\$\(flame\) crashed: exit 2$/, tooltip: /Restarting in 500 ms[\s\S]*panic: boom/, background: 'error' },
+    {
+      name: 'a crash loop that gave up',
+      state: { kind: 'crashed', exitCode: 1, signal: null, lastOutput: ['config: missing DATABASE_URL'], crashCount: 3 },
+      text: /^\$\(flame\) crashing: exit 1 \(3 times\)$/,
+      tooltip: /not restarted again until you save[\s\S]*missing DATABASE_URL[\s\S]*command:gopherReload\.restart\?/,
+      background: 'error',
+    },
     { name: 'error', state: { kind: 'error', message: 'Port 8080 is in use by pid 7 (nginx).', hint: 'Stop it.' }, text: /error/, tooltip: /pid 7 \\\(nginx\\\)/, background: 'error' },
     { name: 'untrusted', state: { kind: 'stopped' }, extra: { trusted: false }, text: /untrusted/, tooltip: /workbench\.trust\.manage/, background: 'warning' },
     { name: 'a bad setting', state: { kind: 'stopped' }, extra: { configIssues: ['gopherReload.port: expected a port'] }, text: /stopped/, tooltip: /Settings: gopherReload\\\.port/ },
   ];
+  it('tooltip links act on this server only (they carry its id)', () => {
+    const v = view({ kind: 'stopped' });
+    assert.ok(v.tooltip.includes(`command:gopherReload.start?${encodeURIComponent(JSON.stringify(['/w/api']))}`), v.tooltip);
+  });
   for (const c of cases) {
     it(c.name, () => {
       const v = view(c.state, c.extra);
@@ -36,4 +48,32 @@ describe('status bar view (a pure function of state)', () => {
       assert.equal(v.background, c.background);
     });
   }
+});
+
+describe('summary item for several servers (a pure function of their states)', () => {
+  const entry = (name: string, state: EngineState, hotReload = true): SummaryEntry => ({ id: `/w#${name}`, name, hotReload, state, text: 'x' });
+  const running: EngineState = { kind: 'running', pid: 1, port: 8081, timings: { trigger: 'start' } };
+
+  it('counts servers by state: "3 running, 1 failed"', () => {
+    const failed: EngineState = { kind: 'build-failed', problems: [], output: '', serving: false, buildMs: 1 };
+    const v = summaryView([entry('api', running), entry('worker', running), entry('admin', running), entry('jobs', failed)], true);
+    assert.equal(v.text, '$(error) 3 running, 1 failed');
+    assert.equal(v.background, 'error');
+    assert.match(v.tooltip, /\| jobs \|/);
+    assert.ok(v.tooltip.includes(`command:gopherReload.restart?${encodeURIComponent(JSON.stringify(['/w#jobs']))}`), 'each row restarts its own server');
+    assert.match(v.tooltip, /command:gopherReload\.restartAll[\s\S]*command:gopherReload\.stopAll/);
+  });
+
+  it('all running is calm; building spins; off is off', () => {
+    assert.equal(summaryView([entry('a', running), entry('b', running)], true).text, '$(pass-filled) 2 running');
+    assert.equal(summaryView([entry('a', { kind: 'building', trigger: 'x.go', serving: true }), entry('b', running)], true).text, '$(loading~spin) 1 running, 1 building');
+    assert.equal(summaryView([entry('a', { kind: 'stopped' }, false), entry('b', { kind: 'stopped' }, false)], true).text, '$(circle-slash) 2 off');
+    assert.equal(summaryView([entry('a', { kind: 'crashed', exitCode: 1, signal: null, lastOutput: [], crashCount: 3 }), entry('b', running)], true).text, '$(error) 1 running, 1 crashed');
+  });
+
+  it('untrusted says so', () => {
+    const v = summaryView([entry('a', { kind: 'stopped' }), entry('b', { kind: 'stopped' })], false);
+    assert.match(v.text, /untrusted/);
+    assert.equal(v.background, 'warning');
+  });
 });

@@ -1,0 +1,62 @@
+import type { EngineState } from '../core/state';
+
+/**
+ * With several servers (services, or a multi-root workspace) one status bar item summarises them
+ * ("3 running, 1 failed") instead of a row of items; clicking it opens the server quick pick.
+ * Pure, like statusView, so it is unit-tested without VS Code.
+ */
+export interface SummaryEntry {
+  id: string;
+  name: string;
+  hotReload: boolean;
+  state: EngineState;
+  /** The entry's own status text (what its item would show alone). */
+  text: string;
+}
+
+type Bucket = 'failed' | 'crashed' | 'building' | 'running' | 'stopped' | 'off';
+
+function bucket(e: SummaryEntry): Bucket {
+  switch (e.state.kind) {
+    case 'build-failed':
+    case 'error':
+    case 'unready':
+      return 'failed';
+    case 'crashed':
+      return 'crashed';
+    case 'building':
+    case 'starting':
+      return 'building';
+    case 'running':
+      return 'running';
+    case 'stopped':
+      return e.hotReload ? 'stopped' : 'off';
+  }
+}
+
+const ORDER: Bucket[] = ['running', 'building', 'failed', 'crashed', 'stopped', 'off'];
+const esc = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+const link = (label: string, command: string, id: string) => `[${label}](command:${command}?${encodeURIComponent(JSON.stringify([id]))})`;
+
+export function summaryView(entries: SummaryEntry[], trusted: boolean): { text: string; tooltip: string; background?: 'error' | 'warning' } {
+  const counts = new Map<Bucket, number>();
+  for (const e of entries) counts.set(bucket(e), (counts.get(bucket(e)) ?? 0) + 1);
+  const parts = ORDER.filter((b) => counts.get(b)).map((b) => `${counts.get(b)} ${b}`);
+  const bad = (counts.get('failed') ?? 0) + (counts.get('crashed') ?? 0);
+  const icon = !trusted ? '$(workspace-untrusted)' : counts.get('building') ? '$(loading~spin)' : bad ? '$(error)' : counts.get('running') ? '$(pass-filled)' : '$(circle-slash)';
+  const rows = entries.map((e) => {
+    const clean = e.text.replace(/\$\([\w~-]+\)\s*/g, '').replace(/^Gopher Reload: /, '');
+    return `| ${esc(e.name)} | ${esc(clean)} | ${link('$(debug-restart)', 'gopherReload.restart', e.id)} ${link('$(debug-stop)', 'gopherReload.stop', e.id)} ${link('$(terminal)', 'gopherReload.showTerminal', e.id)} |`;
+  });
+  const tooltip = [
+    `**Gopher Reload** — ${entries.length} servers`,
+    trusted ? '' : 'This workspace is not trusted, so nothing is built or run.',
+    '| server | state | |\n|---|---|---|\n' + rows.join('\n'),
+    '[$(debug-restart) Restart All](command:gopherReload.restartAll) · [$(debug-stop) Stop All](command:gopherReload.stopAll) · [$(list-selection) Servers…](command:gopherReload.servers) · [$(output) Show Logs](command:gopherReload.showLogs)',
+  ].filter(Boolean).join('\n\n');
+  return {
+    text: `${icon} ${trusted ? parts.join(', ') : 'Gopher Reload: untrusted'}`,
+    tooltip,
+    background: !trusted ? 'warning' : bad ? 'error' : undefined,
+  };
+}
