@@ -20,6 +20,7 @@ Usage: gopher-reload [dir] [options] [-- build command argv...]
       --binary <path>      the binary to run (default .gopher-reload/<dir name>)
       --debug-info         keep DWARF and disable optimisations (for a debugger)
       --pre-build <cmd>    run before each build, in your shell (repeatable)
+      --post-stop <cmd>    run once when gopher-reload exits, in your shell (repeatable)
   -a, --arg <arg>          argument for the server (repeatable)
   -e, --env <K=V>          environment variable for build and server (repeatable)
       --env-file <file>    .env file to load (repeatable; default .env if present)
@@ -49,6 +50,7 @@ function main(): void {
       binary: { type: 'string' },
       'debug-info': { type: 'boolean' },
       'pre-build': { type: 'string', multiple: true },
+      'post-stop': { type: 'string', multiple: true },
       arg: { type: 'string', short: 'a', multiple: true },
       env: { type: 'string', short: 'e', multiple: true },
       'env-file': { type: 'string', multiple: true },
@@ -97,6 +99,7 @@ function main(): void {
     binary: v.binary,
     debugInfo: v['debug-info'],
     preBuild: v['pre-build'],
+    postStop: v['post-stop'],
     args: v.arg,
     env,
     envFiles: v['env-file'],
@@ -147,6 +150,17 @@ function main(): void {
   engine.onState((s) => {
     const line = formatState(s);
     if (line) console.log(line);
+  });
+  // A panic's location, once, after its trace (which the server printed itself).
+  let seen = new Set<unknown>();
+  engine.insights.onChange(() => {
+    const now = engine.insights.panics;
+    for (const p of now) {
+      if (seen.has(p)) continue;
+      const at = p.site ? `${path.relative(runRoot, p.site.file)}:${p.site.line}` : 'outside the workspace';
+      console.log(paint.red(`✗ panic at ${at}: ${p.message}${p.kind === 'fatal' ? '' : ` (recovered by ${p.kind === 'gin-recovery' ? 'Gin' : 'net/http'})`}`));
+    }
+    seen = new Set(now);
   });
   console.log(paint.cyan(`gopher-reload: watching ${runRoot} (package ${config.package})`));
   const watcher = watchTree(runRoot, engine.changeFilter, {

@@ -105,7 +105,7 @@ describe('.air.toml import, end to end (CLI)', function () {
     const dir = copyFixture('gin-api');
     // With a post_cmd, which air runs when it exits.
     const toml = fs.readFileSync(path.join(repoRoot(), 'test', 'fixtures', 'air', 'template.air.toml'), 'utf8');
-    fs.writeFileSync(path.join(dir, '.air.toml'), toml.replace(/^\[build\]$/m, '[build]\n  post_cmd = ["echo stopped > post-cmd-ran.txt"]'));
+    fs.writeFileSync(path.join(dir, '.air.toml'), toml.replace('post_cmd = []', 'post_cmd = ["echo stopped > post-cmd-ran.txt"]'));
     const port = await freePort();
     const cli = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'cli.js'), dir], { env: { ...process.env, PORT: String(port), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -46,3 +46,28 @@ describe('server insights: Gin routes and runtime panics', function () {
     await h.dispose();
   });
 });
+
+describe('server insights in the CLI', function () {
+  it('prints where a panic happened, after the trace', async () => {
+    const { spawn } = await import('node:child_process');
+    const { copyFixture, processesUnder, repoRoot } = await import('./helpers');
+    const { freePort } = await import('../../src/core/ports');
+    const dir = copyFixture('panicky');
+    const port = await freePort();
+    const cli = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'cli.js'), dir, '--post-stop', 'echo bye > post-stop.txt'], { env: { ...process.env, PORT: String(port), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    cli.stdout.on('data', (b) => (out += b));
+    cli.stderr.on('data', (b) => (out += b));
+    try {
+      await waitUntil('running', () => out.includes('● running'), 90_000);
+      await get(port, '/boom');
+      await waitUntil('the panic line', () => out.includes('✗ panic at handlers/boom.go:18: runtime error: index out of range [5] with length 3 (recovered by Gin)'), 10_000);
+    } finally {
+      cli.kill('SIGINT');
+      await new Promise((r) => cli.once('exit', r));
+    }
+    assert.deepEqual(processesUnder(dir), []);
+    const fs = await import('node:fs');
+    assert.equal(fs.readFileSync(path.join(dir, 'post-stop.txt'), 'utf8').trim(), 'bye', '--post-stop ran at exit');
+  });
+});
