@@ -47,7 +47,8 @@ export function panicDiagnostics(panics: RuntimePanic[], showTraceCommand: vscod
     d.source = 'panic';
     d.code = { value: 'full trace', target: showTraceCommand };
     d.relatedInformation = p.frames
-      .filter((f) => path.isAbsolute(f.file))
+      // The runtime's own frames (panic.go, asm_*.s) say nothing about the user's code.
+      .filter((f) => path.isAbsolute(f.file) && !/[\\/]src[\\/]runtime[\\/]/.test(f.file))
       .slice(0, 12)
       .map((f) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(f.file), new vscode.Position(Math.max(0, f.line - 1), 0)), f.func));
     const list = byFile.get(p.site.file) ?? [];
