@@ -83,6 +83,27 @@ describe('.air.toml import', () => {
     assert.equal(readAirToml(mod, folder), undefined, 'an .air.toml for the folder itself is not this module\'s');
   });
 
+  it("the shape of air's example file: full_bin env and args, delay 0, SIGKILL, cosmetic keys listed", () => {
+    const air = readAirToml(withAirToml('example.air.toml'))!;
+    assert.deepEqual(air.settings, {
+      outputDir: 'tmp',
+      buildCommand: 'go build -o ./tmp/main .',
+      binary: './tmp/main',
+      args: ['hello', 'world'],
+      env: { APP_ENV: 'dev', APP_USER: 'air' },
+      include: ['**/*.go', '**/*.tpl', '**/*.tmpl', '**/*.html'],
+      exclude: ['assets/**', 'tmp/**', 'vendor/**', 'frontend/node_modules/**', '**/.git/**', '**/node_modules/**', '**/*_test.go'],
+      quietWindowMs: 0,
+      killDelayMs: 500,
+      stopSignal: 'SIGKILL',
+      stopOnBuildError: true,
+    });
+    assert.deepEqual(air.unsupported, []);
+    for (const k of ['build.log', 'build.follow_symlink', 'build.exclude_unchanged', 'build.rerun_delay', '[log]', '[color]', '[misc]']) {
+      assert.ok(air.ignored.some((i) => i.startsWith(k)), `${k} listed as ignored: ${air.ignored.join('; ')}`);
+    }
+  });
+
   it('a syntax error names the file and the line', () => {
     const dir = withAirToml('broken.air.toml');
     assert.throws(() => readAirToml(dir), (e: unknown) => e instanceof AirTomlError && e.line === 5 && /\.air\.toml line 5/.test(e.message));
