@@ -36,6 +36,7 @@ export interface RawSettings {
   startupTimeoutMs?: unknown;
   stopOnBuildError?: unknown;
   restartOnCrash?: unknown;
+  buildWhileTyping?: unknown;
 }
 
 export interface EngineConfig {
@@ -67,6 +68,8 @@ export interface EngineConfig {
   startupTimeoutMs: number;
   stopOnBuildError: boolean;
   restartOnCrash: boolean;
+  /** Build unsaved editor contents in the background (go build -overlay); used on save if identical. */
+  buildWhileTyping: boolean;
 }
 
 export const DEFAULT_INCLUDE = ['**/*.go', '**/*.tmpl', '**/*.tpl', '**/*.html', 'go.mod', 'go.sum', 'go.work'];
@@ -239,6 +242,7 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
     startupTimeoutMs: num('startupTimeoutMs', DEFAULTS.startupTimeoutMs, 100, 600_000),
     stopOnBuildError: bool('stopOnBuildError', false),
     restartOnCrash: bool('restartOnCrash', true),
+    buildWhileTyping: bool('buildWhileTyping', true),
   };
   return { config, issues };
 }

@@ -14,6 +14,7 @@ import type { EngineOutput, EngineState } from './state';
 import { binaryForBuild, toolchainHint } from './buildPlan';
 import { ModuleScope } from './moduleScope';
 import { ServerInsights } from './serverInsights';
+import { Speculation } from './speculation';
 
 /** postStop commands get this long each (VS Code gives deactivate() a few seconds in all). */
 const POST_STOP_TIMEOUT_MS = 10_000;
@@ -61,6 +62,9 @@ export class ReloadEngine {
   private buildSeq = 0;
   private readonly supervisor: Supervisor;
   private readonly scope: ModuleScope;
+  private readonly speculation: Speculation;
+  /** The environment of the last build: speculative builds reuse it (env files are read per reload). */
+  private lastEnv?: NodeJS.ProcessEnv;
   /** Gin routes and panics the running server printed (the extension shows them). */
   readonly insights: ServerInsights;
 
@@ -82,6 +86,7 @@ export class ReloadEngine {
       },
     });
     this.insights = new ServerInsights(config.root);
+    this.speculation = new Speculation(() => this.config, log);
     this.scope = new ModuleScope({
       config: () => this.config,
       filter: () => this.filter,
@@ -156,6 +161,7 @@ export class ReloadEngine {
       return false;
     }
     this.dirty.add(this.filter.relative(file));
+    this.speculation.noteChange(file);
     this.lastChangeAt = performance.now();
     if (this.quietTimer) clearTimeout(this.quietTimer);
     this.quietTimer = setTimeout(() => {
@@ -173,6 +179,27 @@ export class ReloadEngine {
     return true;
   }
 
+  /**
+   * The user paused typing: build the unsaved contents of these files (absolute path → text) in
+   * the background, so that saving exactly this text swaps at once. Only for the default build
+   * (a custom command or task cannot take -overlay) and without preBuild steps (they would not
+   * see the unsaved text). Returns whether a speculative build started.
+   */
+  speculate(files: Map<string, string>): boolean {
+    const c = this.config;
+    if (!this.active || this.disposed || !c.buildWhileTyping || c.buildCommand || this.buildStep || c.preBuild.length || this.build) return false;
+    const relevant = new Map([...files].filter(([f]) => f.endsWith('.go') && this.filter.matches(f)));
+    // Several services: only those that import one of the edited packages pre-build.
+    if (![...relevant.keys()].some((f) => this.scope.affects(f))) return false;
+    this.speculation.start(relevant, this.lastEnv ?? { ...process.env, ...c.env });
+    return true;
+  }
+
+  /** A keystroke: the text being built is already stale. */
+  cancelSpeculation(): void {
+    this.speculation.cancel();
+  }
+
   /** Stops the server tree and any build; changes are ignored until start(). */
   async stop(message?: string): Promise<void> {
     const wasActive = this.active;
@@ -185,6 +212,7 @@ export class ReloadEngine {
     this.stormWindowMs = 0;
     this.supervisor.cancelRetry();
     this.build?.cancel();
+    this.speculation.cancel();
     await this.loopDone;
     await Promise.all([this.supervisor.stop(), this.scope.close()]);
     this.insights.reset(this.config.root, true); // no server, no routes; its panics stay until a reload
@@ -213,6 +241,7 @@ export class ReloadEngine {
   reconfigure(config: EngineConfig, restart: boolean, buildStep?: BuildStep): void {
     this.config = config;
     this.buildStep = buildStep;
+    this.speculation.cancel();
     const extra = this.filter.extraRoots;
     this.filter = new ChangeFilter(config.root, config.include, config.exclude);
     this.filter.extraRoots = extra;
@@ -231,7 +260,7 @@ export class ReloadEngine {
   /** Resolves once no build or swap is in progress and none is waiting (tests, benchmarks). */
   async idle(): Promise<void> {
     while (this.looping || this.quietTimer) await sleep(5);
-    await this.scope.settled();
+    await Promise.all([this.scope.settled(), this.speculation.settled()]);
   }
 
   // ---- the loop -------------------------------------------------------------------------
@@ -271,15 +300,30 @@ export class ReloadEngine {
       const files = [...this.dirty];
       const trigger = this.forced ?? describeFiles(files);
       const changeAt = this.lastChangeAt ?? performance.now();
+      const forced = !!this.forced;
       this.dirty.clear();
       this.forced = this.respawnReason = undefined;
       this.supervisor.cancelRetry();
+
+      // A save of exactly the text that was pre-built while typing: no build, swap now.
+      const pre = forced ? (this.speculation.cancel(), undefined) : await this.speculation.take();
+      if (gen !== this.generation) return;
+      if (pre) {
+        if (this.dirty.size > 0) continue; // saved again meanwhile: build what is on disk now
+        this.log.info(`${trigger}: served by the binary pre-built while typing${pre.waitedMs ? ` (waited ${pre.waitedMs} ms for it to finish)` : ''}`);
+        this.out('engine', `pre-built while typing: no build needed\n`);
+        this.insights.reset(this.config.root);
+        await this.supervisor.swap(pre.binary, { trigger, buildMs: pre.waitedMs, prebuilt: true }, changeAt, this.lastEnv ?? this.environment(), () => gen === this.generation);
+        if (gen === this.generation && this.dirty.size === 0) this.scope.refresh('imports', this.lastEnv ?? process.env);
+        continue;
+      }
       this.setState({ kind: 'building', trigger, serving: this.supervisor.serving });
       this.log.info(`build (${trigger})`);
 
       // Read once per reload: the build and the new server get the same environment, and a bad
       // env file is reported once, not twice.
       const env = this.environment();
+      this.lastEnv = env;
       const built = await this.runBuild(env);
       if (gen !== this.generation) return;
       const r = built.result;

@@ -9,6 +9,8 @@ export interface ReloadTimings {
   startToReadyMs?: number;
   /** From the last change seen (the save) to the new server answering. */
   saveToReadyMs?: number;
+  /** The save was served by a binary built from the unsaved text while the user typed. */
+  prebuilt?: boolean;
 }
 
 /**

@@ -1,0 +1,98 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { body, harness, waitState, type Harness } from './helpers';
+
+/**
+ * Pre-build while typing: the unsaved text is built with `go build -overlay`; a save of exactly
+ * that text swaps to the candidate without building, and anything else builds as usual.
+ * Real go builds of test/fixtures/nethttp, real servers.
+ */
+describe('pre-build while typing (go build -overlay)', function () {
+  const version = (text: string, v: string) => text.replace(/^const message = "nethttp v\d+"/m, `const message = "nethttp ${v}"`);
+  const builds = (h: Harness) => h.output().split('$ go build').length - 1;
+
+  async function running(): Promise<{ h: Harness; main: string; original: string }> {
+    const h = await harness('nethttp');
+    h.engine.start();
+    await waitState(h, 'running', 90_000, 0);
+    await h.engine.idle();
+    const main = path.join(h.dir, 'main.go');
+    return { h, main, original: fs.readFileSync(main, 'utf8') };
+  }
+
+  /** Saves text the way the editor does, then reports the change; resolves with the next running state. */
+  async function save(h: Harness, file: string, text: string) {
+    const from = h.states.length;
+    fs.writeFileSync(file, text);
+    assert.equal(h.engine.fileChanged(file), true);
+    return waitState(h, 'running', 90_000, from);
+  }
+
+  it('a save of exactly the pre-built text swaps to it without a build; disk is never touched before', async () => {
+    const { h, main, original } = await running();
+    const typed = version(original, 'v2');
+    assert.equal(h.engine.speculate(new Map([[main, typed]])), true);
+    await h.engine.idle(); // the candidate is built
+    assert.equal(fs.readFileSync(main, 'utf8'), original, 'the unsaved text stays in the editor');
+    assert.equal(await body(h.port), 'nethttp v1');
+    const before = builds(h);
+    const r = await save(h, main, typed);
+    assert.equal(r.timings.prebuilt, true);
+    assert.equal(builds(h), before, 'no build ran for the save');
+    assert.equal(await body(h.port), 'nethttp v2');
+    await h.dispose();
+  });
+
+  it('a save that differs from the pre-built text builds as usual', async () => {
+    const { h, main, original } = await running();
+    h.engine.speculate(new Map([[main, version(original, 'v3')]]));
+    await h.engine.idle();
+    const before = builds(h);
+    const r = await save(h, main, version(original, 'v4'));
+    assert.equal(r.timings.prebuilt, undefined);
+    assert.equal(builds(h), before + 1);
+    assert.equal(await body(h.port), 'nethttp v4');
+    await h.dispose();
+  });
+
+  it('another file changed on disk since the pre-build: it builds as usual', async () => {
+    const { h, main, original } = await running();
+    const typed = version(original, 'v5');
+    h.engine.speculate(new Map([[main, typed]]));
+    await h.engine.idle();
+    const extra = path.join(h.dir, 'extra.go');
+    fs.writeFileSync(extra, 'package main\n\nconst extra = 1\n');
+    h.engine.fileChanged(extra);
+    await waitState(h, 'running', 90_000, h.states.length); // that change builds on its own
+    const r = await save(h, main, typed);
+    assert.equal(r.timings.prebuilt, undefined, 'the candidate was built without extra.go');
+    assert.equal(await body(h.port), 'nethttp v5');
+    await h.dispose();
+  });
+
+  it('a keystroke cancels the pre-build; a save while it still builds waits for it when it matches', async () => {
+    const { h, main, original } = await running();
+    h.engine.speculate(new Map([[main, version(original, 'v6')]]));
+    h.engine.cancelSpeculation();
+    let r = await save(h, main, version(original, 'v6'));
+    assert.equal(r.timings.prebuilt, undefined, 'cancelled: nothing to use');
+    const typed = version(original, 'v7');
+    h.engine.speculate(new Map([[main, typed]]));
+    r = await save(h, main, typed); // at once, while the candidate is still building
+    assert.equal(r.timings.prebuilt, true);
+    assert.equal(await body(h.port), 'nethttp v7');
+    await h.dispose();
+  });
+
+  it('not with a custom build command, preBuild steps, or the setting off', async () => {
+    for (const raw of [{ buildCommand: ['go', 'build', '-o', '${binary}', '.'] }, { preBuild: [['go', 'version']] }, { buildWhileTyping: false }]) {
+      const h = await harness('nethttp', raw);
+      h.engine.start();
+      await waitState(h, 'running', 90_000, 0);
+      const main = path.join(h.dir, 'main.go');
+      assert.equal(h.engine.speculate(new Map([[main, 'package main']])), false, JSON.stringify(raw));
+      await h.dispose();
+    }
+  });
+});
