@@ -13,6 +13,9 @@ import { statusView } from './statusView';
 import { taskBuildStep } from './taskBuild';
 import { OutputTerminal } from './terminal';
 
+/** How long typing must pause before the unsaved text is pre-built (a keystroke cancels it anyway). */
+const TYPING_PAUSE_MS = 300;
+
 /** What one controller runs: a Go module, or one service of a module (gopherReload.services). */
 export interface Target {
   /** The module root, or `<module root>#<service name>`: command arguments and memento keys. */
@@ -45,6 +48,7 @@ export class FolderController implements vscode.Disposable {
   private hotReload: boolean;
   private lastAcceptedChangeAt?: number;
   private buildProblems: BuildProblem[] = [];
+  private typingTimer?: NodeJS.Timeout;
   /** From the last accepted change event to the build starting (quiet window + our overhead). */
   saveToBuildMs?: number;
 
@@ -81,6 +85,7 @@ export class FolderController implements vscode.Disposable {
       }),
       this.engine.onOutput((o) => (o.source === 'engine' ? this.terminal.note(o.text, colourOf(o.text)) : this.terminal.write(o.text))),
       vscode.workspace.onDidSaveTextDocument((d) => this.changed(d.uri)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.typed(e)),
       vscode.workspace.onDidChangeConfiguration((e) => this.onConfig(e)),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.onTrust()),
     );
@@ -144,6 +149,25 @@ export class FolderController implements vscode.Disposable {
 
   showTerminal(): void {
     this.terminal.show(false);
+  }
+
+  /**
+   * Typing in a Go file of this server: any pre-build in progress is stale; once the user pauses,
+   * pre-build every unsaved Go file of the module (the engine decides whether it applies).
+   */
+  private typed(e: vscode.TextDocumentChangeEvent): void {
+    const d = e.document;
+    if (!e.contentChanges.length || d.uri.scheme !== 'file' || d.languageId !== 'go' || !this.hotReload || !vscode.workspace.isTrusted) return;
+    if (!d.uri.fsPath.startsWith(this.target.moduleRoot + path.sep)) return;
+    this.engine.cancelSpeculation();
+    clearTimeout(this.typingTimer);
+    if (!d.isDirty) return; // undone back to the saved text: nothing to pre-build
+    this.typingTimer = setTimeout(() => {
+      const unsaved = vscode.workspace.textDocuments.filter((x) => x.isDirty && x.uri.scheme === 'file' && x.languageId === 'go' && x.uri.fsPath.startsWith(this.target.moduleRoot + path.sep));
+      if (unsaved.length && this.engine.speculate(new Map(unsaved.map((x) => [x.uri.fsPath, x.getText()])))) {
+        this.log.trace(`[${this.name}] pre-building ${unsaved.length} unsaved file(s)`);
+      }
+    }, TYPING_PAUSE_MS);
   }
 
   private changed(uri: vscode.Uri): void {
@@ -275,6 +299,7 @@ export class FolderController implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.typingTimer);
     for (const s of this.subs) s.dispose();
     this.item.dispose();
     this.diagnostics.dispose();

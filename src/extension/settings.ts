@@ -7,11 +7,11 @@ export const SECTION = 'gopherReload';
 const ENGINE_KEYS: (keyof RawSettings)[] = [
   'package', 'buildCommand', 'buildFlags', 'debugInfo', 'buildTimeoutMs', 'preBuild', 'postStop', 'outputDir', 'binary',
   'args', 'env', 'envFiles', 'include', 'exclude', 'quietWindowMs', 'stopSignal', 'killDelayMs', 'port',
-  'healthUrl', 'readyPattern', 'startupTimeoutMs', 'stopOnBuildError', 'restartOnCrash',
+  'healthUrl', 'readyPattern', 'startupTimeoutMs', 'stopOnBuildError', 'restartOnCrash', 'buildWhileTyping',
 ];
 
 /** These only change what counts as a change or how long to wait: no restart needed. */
-const LIVE_KEYS = new Set(['postStop', 'include', 'exclude', 'quietWindowMs', 'startOnOpen', 'killDelayMs', 'stopSignal', 'startupTimeoutMs', 'restartOnCrash', 'stopOnBuildError']);
+const LIVE_KEYS = new Set(['buildWhileTyping', 'postStop', 'include', 'exclude', 'quietWindowMs', 'startOnOpen', 'killDelayMs', 'stopSignal', 'startupTimeoutMs', 'restartOnCrash', 'stopOnBuildError']);
 
 export function readSettings(scope: vscode.Uri): { raw: RawSettings; buildTask: string; startOnOpen: boolean } {
   const c = vscode.workspace.getConfiguration(SECTION, scope);

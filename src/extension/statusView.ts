@@ -70,7 +70,7 @@ export function statusView(i: StatusInput): StatusView {
       const reloaded = t.saveToReadyMs !== undefined && t.trigger !== 'start' ? `, reloaded in ${t.saveToReadyMs} ms` : '';
       const rows = [
         ['Trigger', esc(t.trigger)],
-        ['Build', t.buildMs !== undefined ? `${t.buildMs} ms` : '—'],
+        ['Build', t.prebuilt ? `none: pre-built while you typed${t.buildMs ? ` (finished ${t.buildMs} ms after the save)` : ''}` : t.buildMs !== undefined ? `${t.buildMs} ms` : '—'],
         ['Restart (stop + ready)', `${(t.stopMs ?? 0) + (t.startToReadyMs ?? 0)} ms`],
         ['Save → ready', t.saveToReadyMs !== undefined ? `${t.saveToReadyMs} ms` : '—'],
       ];

@@ -115,4 +115,21 @@ describe('Gopher Reload in VS Code: a Go workspace', function () {
     await vscode.commands.executeCommand('gopherReload.toggle');
     await waitFor('v5 running', async () => mod().state.kind === 'running' && (await get(port)) === 'nethttp v5');
   });
+
+  it('typing then pausing pre-builds the unsaved text; saving it swaps with no build', async () => {
+    const doc = await vscode.workspace.openTextDocument(main);
+    await vscode.window.showTextDocument(doc);
+    const text = doc.getText();
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(main, new vscode.Range(doc.positionAt(0), doc.positionAt(text.length)), text.replace('message = "nethttp v5"', 'message = "nethttp v6"'));
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await new Promise((r) => setTimeout(r, 1000)); // a pause in typing (the pre-build starts after 300 ms)
+    assert.equal(await get(port), 'nethttp v5', 'nothing is served before the save');
+    assert.ok(await doc.save());
+    await waitFor('v6', async () => (await get(port)) === 'nethttp v6');
+    await waitFor('running', () => mod().state.kind === 'running');
+    const s = mod().state as { timings: { prebuilt?: boolean } };
+    assert.equal(s.timings.prebuilt, true, JSON.stringify(s));
+    assert.match(mod().tooltip, /pre-built while you typed/);
+  });
 });

@@ -25,6 +25,7 @@ describe('Gopher Reload in VS Code: a multi-root workspace', function () {
     await waitFor('api running', async () => byName('api').state.kind === 'running' && (await get(ports.api)) === 'Hello from Gin v1');
     assert.match(byName('api').statusText, new RegExp(`:${ports.api}`));
     assert.match(byName('svc').statusText, new RegExp(`:${ports.svc}`));
+    assert.equal(a.summaryText(), '$(pass-filled) 2 running', 'one summary item stands for both modules');
     await vscode.commands.executeCommand('gopherReload.stop', byName('svc').root);
     await waitFor('svc stopped', () => byName('svc').state.kind === 'stopped');
     assert.equal(byName('api').state.kind, 'running');

@@ -16,6 +16,12 @@ describe('status bar view (a pure function of state)', () => {
       text: /^\$\(pass-filled\) :8080, reloaded in 412 ms$/,
       tooltip: /Save → ready \| 412 ms[\s\S]*command:gopherReload\.restart[\s\S]*command:gopherReload\.openInBrowser/,
     },
+    {
+      name: 'running after a save served by the binary pre-built while typing',
+      state: { kind: 'running', pid: 42, port: 8080, timings: { trigger: 'main.go', buildMs: 0, prebuilt: true, stopMs: 2, startToReadyMs: 14, saveToReadyMs: 60 } },
+      text: /^\$\(pass-filled\) :8080, reloaded in 60 ms$/,
+      tooltip: /Build \| none: pre-built while you typed \|/,
+    },
     { name: 'running after the first start', state: { kind: 'running', pid: 42, port: 8080, timings: { trigger: 'start', buildMs: 800 } }, text: /^\$\(pass-filled\) :8080$/ },
     {
       name: 'build failed',
