@@ -1,0 +1,101 @@
+import type { BuildProblem } from './problem';
+import { LIVE_SCRIPT_TAG } from './liveReload';
+
+/**
+ * The pages the proxy answers with itself when it has nothing to forward to: a failed build, a
+ * stopped server, a server that did not come up in time. Each exists as HTML (for the browser
+ * tab the developer is looking at) and as plain text (for curl, fetch and API clients). The HTML
+ * carries the live-reload script, so the tab turns back into the app once the next build works.
+ */
+
+/** Raw build output shown on the page is cut to its tail: the end of a log is where the error is. */
+const MAX_OUTPUT_CHARS = 64 * 1024;
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** `file:line:col`, leaving out positions the compiler did not give. */
+export function problemLocation(p: BuildProblem): string {
+  let loc = p.file;
+  if (p.line > 0) loc += `:${p.line}`;
+  if (p.line > 0 && p.column) loc += `:${p.column}`;
+  return loc;
+}
+
+/**
+ * A link VS Code opens at the position: `vscode://file/<abs path>:<line>:<col>`. The path's own
+ * leading slash is the one after `file` (VS Code's documented form), Windows separators become
+ * `/`, and characters that would end or split a URL are escaped.
+ */
+export function vscodeLink(p: BuildProblem): string {
+  const file = p.file.replace(/\\/g, '/').replace(/^\/+/, '');
+  const encoded = encodeURI(file).replace(/[#?]/g, (c) => encodeURIComponent(c));
+  const pos = p.line > 0 ? `:${p.line}${p.column ? `:${p.column}` : ''}` : '';
+  return `vscode://file/${encoded}${pos}`;
+}
+
+function tail(output: string): string {
+  return output.length > MAX_OUTPUT_CHARS ? `…\n${output.slice(-MAX_OUTPUT_CHARS)}` : output;
+}
+
+/** A page shell; `liveReload` adds the script that reloads the tab on the next successful restart. */
+function page(title: string, bodyHtml: string, liveReload: boolean): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · Gopher Reload</title>
+<style>
+  body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #1f2328; background: #fff; }
+  h1 { font-size: 1.4rem; color: #b42318; }
+  ul.problems { list-style: none; padding: 0; font-family: ui-monospace, monospace; font-size: 13px; }
+  ul.problems li { margin: .4rem 0; white-space: pre-wrap; }
+  ul.problems a { color: #0969da; }
+  pre { background: #f6f8fa; padding: 1rem; overflow: auto; font-size: 12px; border-radius: 6px; }
+  .hint { color: #59636e; }
+  @media (prefers-color-scheme: dark) { body { color: #e6edf3; background: #0d1117; } pre { background: #161b22; } ul.problems a { color: #4493f8; } h1 { color: #ff7b72; } .hint { color: #9198a1; } }
+</style>
+</head>
+<body>
+${bodyHtml}
+${liveReload ? '<p class="hint">This page reloads itself when the server is back.</p>' : '<p class="hint">Reload this page once the server is back.</p>'}
+${liveReload ? LIVE_SCRIPT_TAG : ''}
+</body>
+</html>
+`;
+}
+
+export function buildFailedHtml(problems: BuildProblem[], output: string, liveReload: boolean): string {
+  const items = problems
+    .map((p) => `<li><a href="${escapeHtml(vscodeLink(p))}">${escapeHtml(problemLocation(p))}</a> ${escapeHtml(p.message)}</li>`)
+    .join('\n');
+  const body = `<h1>Build failed</h1>
+${problems.length ? `<ul class="problems">\n${items}\n</ul>` : '<p>The build failed without a message naming a file; its output is below.</p>'}
+${output.trim() ? `<h2>Output</h2>\n<pre>${escapeHtml(tail(output))}</pre>` : ''}`;
+  return page('Build failed', body, liveReload);
+}
+
+export function buildFailedText(problems: BuildProblem[], output: string): string {
+  const lines = problems.map((p) => `${problemLocation(p)} ${p.message}`);
+  if (lines.length === 0 && output.trim()) lines.push(tail(output).trimEnd());
+  return `Gopher Reload: the last build failed.\n${lines.join('\n')}\n`;
+}
+
+export function messageHtml(title: string, detail: string, liveReload: boolean): string {
+  return page(title, `<h1>${escapeHtml(title)}</h1>\n<pre>${escapeHtml(detail)}</pre>`, liveReload);
+}
+
+export function messageText(title: string, detail: string): string {
+  return `Gopher Reload: ${title}\n${detail ? `${detail}\n` : ''}`;
+}
+
+/** The 503 after holdMs: the request waited and nothing became ready. */
+export function notReadyDetail(holdMs: number): { title: string; detail: string } {
+  const secs = Number((holdMs / 1000).toFixed(1));
+  return {
+    title: `The server did not become ready within ${secs} s`,
+    detail: `The request waited ${secs} s for the app to start listening. Check the Gopher Reload output for build or startup errors.`,
+  };
+}
