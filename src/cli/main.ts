@@ -21,6 +21,10 @@ Usage: gopher-reload [dir] [options] [-- build command argv...]
       --debug-info         keep DWARF and disable optimisations (for a debugger)
       --pre-build <cmd>    run before each build, in your shell (repeatable)
       --post-stop <cmd>    run once when gopher-reload exits, in your shell (repeatable)
+      --proxy-port <n>     serve on this port through a proxy that holds requests during reloads
+                           (the app gets a free port in $PORT, see --proxy-port-env)
+      --proxy-port-env <v> the env variable that tells the app its port (default PORT)
+      --no-live-reload     with the proxy: don't reload open pages after each reload
   -a, --arg <arg>          argument for the server (repeatable)
   -e, --env <K=V>          environment variable for build and server (repeatable)
       --env-file <file>    .env file to load (repeatable; default .env if present)
@@ -51,6 +55,9 @@ function main(): void {
       'debug-info': { type: 'boolean' },
       'pre-build': { type: 'string', multiple: true },
       'post-stop': { type: 'string', multiple: true },
+      'proxy-port': { type: 'string' },
+      'proxy-port-env': { type: 'string' },
+      'no-live-reload': { type: 'boolean' },
       arg: { type: 'string', short: 'a', multiple: true },
       env: { type: 'string', short: 'e', multiple: true },
       'env-file': { type: 'string', multiple: true },
@@ -100,6 +107,9 @@ function main(): void {
     debugInfo: v['debug-info'],
     preBuild: v['pre-build'],
     postStop: v['post-stop'],
+    proxyPort: num(v['proxy-port']),
+    proxyPortEnv: v['proxy-port-env'],
+    liveReload: v['no-live-reload'] ? false : undefined,
     args: v.arg,
     env,
     envFiles: v['env-file'],

@@ -37,6 +37,10 @@ export interface RawSettings {
   stopOnBuildError?: unknown;
   restartOnCrash?: unknown;
   buildWhileTyping?: unknown;
+  proxyPort?: unknown;
+  proxyPortEnv?: unknown;
+  proxyHoldMs?: unknown;
+  liveReload?: unknown;
 }
 
 export interface EngineConfig {
@@ -70,6 +74,13 @@ export interface EngineConfig {
   restartOnCrash: boolean;
   /** Build unsaved editor contents in the background (go build -overlay); used on save if identical. */
   buildWhileTyping: boolean;
+  /** When set, a request-holding proxy listens here and the app gets a port of its own. */
+  proxyPort?: number;
+  /** The env variable that tells the app its port behind the proxy (Gin reads PORT). */
+  proxyPortEnv: string;
+  proxyHoldMs: number;
+  /** With the proxy: HTML pages reload themselves after each reload. */
+  liveReload: boolean;
 }
 
 export const DEFAULT_INCLUDE = ['**/*.go', '**/*.tmpl', '**/*.tpl', '**/*.html', 'go.mod', 'go.sum', 'go.work'];
@@ -171,6 +182,15 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
     else bad('port', `expected a port number from 1 to 65535, got ${JSON.stringify(raw.port)}; the port will be detected`);
   }
 
+  let proxyPort: number | undefined;
+  if (raw.proxyPort !== undefined && raw.proxyPort !== null && raw.proxyPort !== 0 && raw.proxyPort !== '') {
+    const p = typeof raw.proxyPort === 'string' ? Number(raw.proxyPort) : raw.proxyPort;
+    if (typeof p === 'number' && Number.isInteger(p) && p > 0 && p < 65536 && p !== port) proxyPort = p;
+    else bad('proxyPort', p === port ? `the proxy cannot use the app's own port ${port}; set gopherReload.port to another port or leave it empty (the app gets a free one); the proxy is off` : `expected a port number from 1 to 65535, got ${JSON.stringify(raw.proxyPort)}; the proxy is off`);
+  }
+  const proxyPortEnv = str('proxyPortEnv', 'PORT');
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(proxyPortEnv)) bad('proxyPortEnv', `"${proxyPortEnv}" is not an environment variable name`);
+
   let healthUrl: string | undefined = str('healthUrl', '') || undefined;
   if (healthUrl) {
     try {
@@ -243,6 +263,10 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
     stopOnBuildError: bool('stopOnBuildError', false),
     restartOnCrash: bool('restartOnCrash', true),
     buildWhileTyping: bool('buildWhileTyping', true),
+    proxyPort,
+    proxyPortEnv: /^[A-Za-z_][A-Za-z0-9_]*$/.test(proxyPortEnv) ? proxyPortEnv : 'PORT',
+    proxyHoldMs: num('proxyHoldMs', 10_000, 100, 300_000),
+    liveReload: bool('liveReload', true),
   };
   return { config, issues };
 }

@@ -15,6 +15,7 @@ import { binaryForBuild, toolchainHint } from './buildPlan';
 import { ModuleScope } from './moduleScope';
 import { ServerInsights } from './serverInsights';
 import { Speculation } from './speculation';
+import { ProxyLink } from './proxyLink';
 
 /** postStop commands get this long each (VS Code gives deactivate() a few seconds in all). */
 const POST_STOP_TIMEOUT_MS = 10_000;
@@ -63,6 +64,7 @@ export class ReloadEngine {
   private readonly supervisor: Supervisor;
   private readonly scope: ModuleScope;
   private readonly speculation: Speculation;
+  private readonly link: ProxyLink;
   /** The environment of the last build: speculative builds reuse it (env files are read per reload). */
   private lastEnv?: NodeJS.ProcessEnv;
   /** Gin routes and panics the running server printed (the extension shows them). */
@@ -74,8 +76,10 @@ export class ReloadEngine {
     private buildStep?: BuildStep,
   ) {
     this.filter = new ChangeFilter(config.root, config.include, config.exclude);
+    this.link = new ProxyLink(() => this.config, log);
     this.supervisor = new Supervisor({
-      config: () => this.config,
+      config: () => this.link.serverConfig(this.config),
+      beforeStop: () => this.link.beforeStop(),
       log,
       out: (source, text) => this.out(source, text),
       setState: (st) => this.setState(st),
@@ -102,9 +106,9 @@ export class ReloadEngine {
   get configuration(): EngineConfig {
     return this.config;
   }
-  /** The port the server listens on: configured, or detected at its last start. */
+  /** The port users browse to: the proxy's when it runs, else the server's (configured, or detected at its last start). */
   get port(): number | undefined {
-    return this.supervisor.port;
+    return this.link.port ?? this.supervisor.port;
   }
   /** Pids of the running server tree (for tests and diagnostics). */
   serverPids(): number[] {
@@ -215,6 +219,7 @@ export class ReloadEngine {
     this.speculation.cancel();
     await this.loopDone;
     await Promise.all([this.supervisor.stop(), this.scope.close()]);
+    await this.link.close();
     this.insights.reset(this.config.root, true); // no server, no routes; its panics stay until a reload
     if (wasActive) await this.runPostStop();
     this.setState({ kind: 'stopped', message });
@@ -289,6 +294,16 @@ export class ReloadEngine {
   private async loop(): Promise<void> {
     while (this.hasWork()) {
       const gen = this.generation;
+      const proxyError = await this.link.ensure();
+      if (gen !== this.generation) return;
+      if (proxyError) {
+        this.log.error(`${proxyError.message} ${proxyError.hint}`);
+        this.out('engine', `✗ ${proxyError.message}\n  ${proxyError.hint}\n`);
+        this.dirty.clear();
+        this.forced = this.respawnReason = undefined;
+        this.setState({ kind: 'error', ...proxyError });
+        return;
+      }
       if (this.dirty.size === 0 && !this.forced && this.respawnReason) {
         const reason = this.respawnReason;
         this.respawnReason = undefined;
@@ -436,7 +451,7 @@ export class ReloadEngine {
       this.log.warn(w);
       this.out('engine', `! ${w}\n`);
     }
-    return { ...process.env, ...files.env, ...c.env };
+    return this.link.environment({ ...process.env, ...files.env, ...c.env });
   }
 
   private out(source: EngineOutput['source'], text: string): void {
@@ -446,6 +461,9 @@ export class ReloadEngine {
 
   private setState(s: EngineState): void {
     if (s.kind === 'crashed') this.insights.ended();
+    // Behind the proxy, the port to show and open is the proxy's; the app's own is kept beside it.
+    if ((s.kind === 'running' || s.kind === 'starting') && this.link.port !== undefined) s = { ...s, appPort: s.port, port: this.link.port };
+    this.link.onState(s);
     this.current = s;
     this.stateEmitter.fire(s);
   }

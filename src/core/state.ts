@@ -20,8 +20,9 @@ export interface ReloadTimings {
 export type EngineState =
   | { kind: 'stopped'; message?: string }
   | { kind: 'building'; trigger: string; serving: boolean }
-  | { kind: 'starting'; pid: number; port?: number }
-  | { kind: 'running'; pid: number; port?: number; timings: ReloadTimings }
+  | { kind: 'starting'; pid: number; port?: number; appPort?: number }
+  /** port: where users browse (the proxy's, when it runs); appPort: the app's own port behind the proxy. */
+  | { kind: 'running'; pid: number; port?: number; appPort?: number; timings: ReloadTimings }
   | { kind: 'unready'; pid: number; port?: number; message: string; lastOutput: string[] }
   | {
       kind: 'build-failed';

@@ -21,6 +21,8 @@ export interface SupervisorHost {
   active(): boolean;
   /** Ask the engine's loop to start the last good binary again (crash restart). */
   respawn(reason: string): void;
+  /** Called right before a swap stops the old server (the proxy drains requests in flight). */
+  beforeStop?(): Promise<void>;
 }
 
 /**
@@ -63,6 +65,7 @@ export class Supervisor {
    */
   async swap(binary: string, timing: ReloadTimings, changeAt: number, env: NodeJS.ProcessEnv, current: () => boolean): Promise<ReloadTimings | undefined> {
     const c = this.host.config();
+    await this.host.beforeStop?.();
     const stopMs = await this.stop();
     if (!current()) return undefined;
     const port = this.port;

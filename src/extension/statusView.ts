@@ -77,7 +77,7 @@ export function statusView(i: StatusInput): StatusView {
       const table = '\n\n| | |\n|---|---|\n' + rows.map((r) => `| ${r[0]} | ${r[1]} |`).join('\n');
       return {
         text: `$(pass-filled) ${s.port ? `:${s.port}` : 'running'}${reloaded}`,
-        tooltip: `${head}\n\nRunning${s.port ? ` on http://localhost:${s.port}` : ''} (pid ${s.pid}). Hot reload is ${i.hotReload ? 'on' : 'off'}; click to turn it ${i.hotReload ? 'off' : 'on'}.${table}${foot([LINKS.restart, LINKS.stop, ...(s.port ? [LINKS.browser] : []), LINKS.output, LINKS.logs])}`,
+        tooltip: `${head}\n\nRunning${s.port ? ` on http://localhost:${s.port}` : ''} (pid ${s.pid}${s.appPort ? `; through the proxy, the app itself listens on :${s.appPort}` : ''}). Hot reload is ${i.hotReload ? 'on' : 'off'}; click to turn it ${i.hotReload ? 'off' : 'on'}.${table}${foot([LINKS.restart, LINKS.stop, ...(s.port ? [LINKS.browser] : []), LINKS.output, LINKS.logs])}`,
       };
     }
     case 'unready':
