@@ -1,0 +1,52 @@
+import * as http from 'node:http';
+import type { BuildProblem } from './problem';
+import { acceptsHtml } from './liveReload';
+import { buildFailedHtml, buildFailedText, messageHtml, messageText } from './errorPage';
+import type { Job, JobHost } from './proxyJob';
+
+/**
+ * Responses the proxy writes itself instead of the app's: error pages for a failed build, a
+ * stopped server, a hold that ran out or an upstream that could not be reached. HTML for a
+ * browser (with live reload, so the page comes back by itself once fixed), text otherwise.
+ */
+
+type Answering = Pick<JobHost, 'liveReload' | 'counters'>;
+
+export function answerPage(host: Answering, job: Job, status: number, tag: string, title: string, detail: string): void {
+  const html = job.kind === 'http' && acceptsHtml(job.req) ? messageHtml(title, detail, host.liveReload) : undefined;
+  answer(host, job, status, tag, html, messageText(title, detail));
+}
+
+export function answerBuildFailed(host: Answering, job: Job, problems: BuildProblem[], output: string): void {
+  const html = job.kind === 'http' && acceptsHtml(job.req) ? buildFailedHtml(problems, output, host.liveReload) : undefined;
+  answer(host, job, 502, 'build-failed', html, buildFailedText(problems, output));
+}
+
+function answer(host: Answering, job: Job, status: number, tag: string, html: string | undefined, text: string): void {
+  if (job.done) return;
+  if (status >= 500) host.counters.proxyErrors++;
+  const body = Buffer.from(html ?? text);
+  const headers: Record<string, string | number> = {
+    'Content-Type': html ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8',
+    'Content-Length': body.length,
+    'Cache-Control': 'no-store',
+    'X-Gopher-Reload': tag,
+  };
+  if (job.kind === 'http') {
+    if (job.res.headersSent) {
+      job.res.destroy();
+      return;
+    }
+    job.res.writeHead(status, headers);
+    job.res.end(job.req.method === 'HEAD' ? undefined : body);
+    // A body we stopped reading halfway would leave the connection stuck; read and drop the rest.
+    job.stopPump?.();
+    job.stopPump = undefined;
+    if (job.hasBody && !job.bodyEnded) job.req.resume();
+    return;
+  }
+  // An upgrade has no ServerResponse: the answer goes out as raw HTTP on its socket.
+  job.done = true;
+  const head = [`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), 'Connection: close', '', ''].join('\r\n');
+  job.socket.end(Buffer.concat([Buffer.from(head), body]));
+}
