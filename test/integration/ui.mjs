@@ -12,8 +12,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCodeServer } from '../host/install.mjs';
+import { spawn } from 'node:child_process';
+import { launchBrowser } from '../host/codeServer.mjs';
 import { openWorkbench, STATUSBAR } from '../host/screenshot.mjs';
-import { checks, freePort, getBody as get } from '../support.mjs';
+import { checks, freePort, getBody as get, processesUnder } from '../support.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gopher-reload-ui-'));
@@ -233,4 +235,56 @@ try {
   await wb?.close();
   fs.rmSync(work, { recursive: true, force: true });
 }
-process.exit(summary('ui', 7));
+// Live reload in the real browser: the CLI with --proxy-port on the Gin app, its /home page open in
+// Chromium. Nobody calls page.reload(): the page must refresh itself after each save, show the build
+// errors when a build fails, and come back once it is fixed.
+{
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gopher-reload-live-'));
+  const app = path.join(dir, 'gin-api');
+  fs.cpSync(path.join(root, 'test', 'fixtures', 'gin-api'), app, { recursive: true });
+  const message = path.join(app, 'handlers', 'message.go');
+  const text = fs.readFileSync(message, 'utf8');
+  const setMessage = (m) => fs.writeFileSync(message, text.replace('const Message = "Hello from Gin v1"', `const Message = ${m}`));
+  const proxyPort = await freePort();
+  const cli = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), app, '--proxy-port', String(proxyPort), '--kill-delay-ms', '500'], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  cli.stdout.on('data', (b) => (out += b));
+  cli.stderr.on('data', (b) => (out += b));
+  let browser;
+  try {
+    await check('a page open in Chromium through the proxy reloads itself after a save, shows the build errors, and recovers', async () => {
+      for (const t0 = Date.now(); !out.includes('● running'); ) {
+        if (Date.now() - t0 > 120_000) throw new Error(`the CLI never ran the server:\n${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      browser = await launchBrowser();
+      const page = await browser.newPage();
+      await page.goto(`http://localhost:${proxyPort}/home`);
+      const h1 = () => page.locator('h1').first().textContent();
+      if ((await h1()) !== 'Hello from Gin v1') throw new Error(`the page shows ${await h1()}`);
+      await page.evaluate(() => (window.__notReloaded = true));
+      setMessage('"Hello from Gin v2"');
+      await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Hello from Gin v2', null, { timeout: 60_000 });
+      if (await page.evaluate(() => window.__notReloaded === true)) throw new Error('the text changed without a reload?');
+      setMessage('"Hello from Gin v3" + missingName');
+      await page.waitForFunction(() => document.body.innerText.includes('undefined: missingName'), null, { timeout: 60_000 });
+      await page.screenshot({ path: path.join(shots, 'live-reload-error.png') });
+      setMessage('"Hello from Gin v4"');
+      await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Hello from Gin v4', null, { timeout: 60_000 });
+    });
+  } catch {
+    // counted by check()
+  } finally {
+    await browser?.close();
+    cli.kill('SIGINT');
+    await new Promise((r) => (cli.exitCode !== null ? r() : cli.once('exit', r)));
+    const left = processesUnder(dir);
+    for (const p of left) try { process.kill(p.pid, 'SIGKILL'); } catch {}
+    fs.rmSync(dir, { recursive: true, force: true });
+    await check('the CLI stopped its server and the proxy on Ctrl-C: nothing left running', async () => {
+      if (left.length) throw new Error(`left behind: ${left.map((p) => p.cmd).join('; ')}`);
+    }).catch(() => undefined);
+  }
+}
+
+process.exit(summary('ui', 9));
