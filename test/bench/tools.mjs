@@ -27,7 +27,7 @@ function watcherTool(name, label, cmd, args, buildLine) {
     label,
     async start(dir, port) {
       this.log = path.join(WORK, `${name}.log`);
-      this.child = startTool(cmd(), args(dir), { cwd: dir, env: { PORT: String(port) }, log: this.log });
+      this.child = startTool(cmd(), args(dir, port), { cwd: dir, env: { PORT: String(port) }, log: this.log });
     },
     /** The time from the save to the new text being served. */
     async reload(dir, port, text) {
@@ -45,6 +45,10 @@ function watcherTool(name, label, cmd, args, buildLine) {
 
 export const ours = () =>
   watcherTool('ours', 'Gopher Reload (CLI)', () => process.execPath, (dir) => [path.join(ROOT, 'dist', 'cli.js'), dir, '--kill-delay-ms', '1000'], /⟳ building/);
+
+/** Ours with the request-holding proxy on the port the requests go to; the app gets a free port in PORT. */
+export const oursProxy = () =>
+  watcherTool('ours-proxy', 'Gopher Reload (CLI, --proxy-port)', () => process.execPath, (dir, port) => [path.join(ROOT, 'dist', 'cli.js'), dir, '--kill-delay-ms', '1000', '--proxy-port', String(port)], /⟳ building/);
 
 /**
  * air with its own defaults written out (as `air init` would), plus variants. A zero in the TOML

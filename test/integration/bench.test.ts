@@ -68,6 +68,25 @@ describe('benchmark: the extension in the host', function () {
       }
       await new Promise((r) => setTimeout(r, 300));
     }
+    // The same edits, but with a pause before the save, as when you stop typing to look: the
+    // unsaved text is pre-built (go build -overlay) and the save swaps with no build.
+    const prebuiltTimes: number[] = [];
+    let prebuiltUsed = 0;
+    for (let i = 1; i <= N; i++) {
+      const text = `typed edit ${i}`;
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(file, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), `package handlers\n\nconst Message = ${JSON.stringify(text)}\n`);
+      await vscode.workspace.applyEdit(edit);
+      await new Promise((r) => setTimeout(r, 2000)); // the pause: 300 ms, then the pre-build
+      const t0 = performance.now();
+      await doc.save();
+      await waitFor(text, async () => (await get(port)) === text, 60_000);
+      prebuiltTimes.push(performance.now() - t0);
+      await waitFor('running state', () => mod().state.kind === 'running');
+      const st = mod().state;
+      if (st.kind === 'running' && st.timings.prebuilt) prebuiltUsed++;
+      await new Promise((r) => setTimeout(r, 300));
+    }
     const idleOn = await idle(IDLE_MS);
     await vscode.commands.executeCommand('gopherReload.toggle');
     await waitFor('off', () => mod().state.kind === 'stopped');
@@ -76,6 +95,9 @@ describe('benchmark: the extension in the host', function () {
       activationMs: a.activationMs,
       saveToServing: stats(times),
       saveToServingSamples: times.map(Math.round),
+      saveToServingPrebuilt: stats(prebuiltTimes),
+      saveToServingPrebuiltSamples: prebuiltTimes.map(Math.round),
+      prebuiltUsed,
       saveEventToBuildStartMs: saveToBuild.length ? stats(saveToBuild) : undefined,
       buildMs: builds.length ? stats(builds) : undefined,
       restartMs: restarts.length ? stats(restarts) : undefined,
