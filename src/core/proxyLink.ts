@@ -33,11 +33,12 @@ export class ProxyLink {
   async ensure(): Promise<{ message: string; hint: string } | undefined> {
     const c = this.config();
     if (c.proxyPort === undefined) return void (await this.close());
-    const key = `${c.proxyPort}:${c.proxyHoldMs}:${c.liveReload}`;
+    const key = `${c.proxyPort}:${c.port}:${c.proxyHoldMs}:${c.liveReload}`;
     if (this.proxy && this.key === key) return undefined;
     await this.close();
     this.key = key;
-    this.appPort ??= await freePort();
+    // The app's own port: gopherReload.port when set (the app may insist on it), else a free one.
+    this.appPort = c.port ?? (this.appPort !== undefined && this.appPort !== c.proxyPort ? this.appPort : await freePort());
     try {
       this.proxy = await ReloadProxy.listen({ listenPort: c.proxyPort, holdMs: c.proxyHoldMs, liveReload: c.liveReload, log: this.log });
       this.log.info(`proxy on :${c.proxyPort} → app on :${this.appPort} (${c.proxyPortEnv}=${this.appPort})${c.liveReload ? ', live reload on' : ''}`);
