@@ -157,16 +157,17 @@ export class FolderController implements vscode.Disposable {
    */
   private typed(e: vscode.TextDocumentChangeEvent): void {
     const d = e.document;
-    if (!e.contentChanges.length || d.uri.scheme !== 'file' || d.languageId !== 'go' || !this.hotReload || !vscode.workspace.isTrusted) return;
+    // By extension, not languageId: a workspace may map .go files to another language mode.
+    if (!e.contentChanges.length || d.uri.scheme !== 'file' || !d.uri.fsPath.endsWith('.go') || !this.hotReload || !vscode.workspace.isTrusted) return;
     if (!d.uri.fsPath.startsWith(this.target.moduleRoot + path.sep)) return;
     this.engine.cancelSpeculation();
     clearTimeout(this.typingTimer);
-    if (!d.isDirty) return; // undone back to the saved text: nothing to pre-build
+    // Not d.isDirty here: VS Code marks the document dirty only after this event. The timer
+    // looks at dirtiness once typing pauses (undone back to the saved text: nothing to build).
     this.typingTimer = setTimeout(() => {
-      const unsaved = vscode.workspace.textDocuments.filter((x) => x.isDirty && x.uri.scheme === 'file' && x.languageId === 'go' && x.uri.fsPath.startsWith(this.target.moduleRoot + path.sep));
-      if (unsaved.length && this.engine.speculate(new Map(unsaved.map((x) => [x.uri.fsPath, x.getText()])))) {
-        this.log.trace(`[${this.name}] pre-building ${unsaved.length} unsaved file(s)`);
-      }
+      const unsaved = vscode.workspace.textDocuments.filter((x) => x.isDirty && x.uri.scheme === 'file' && x.uri.fsPath.endsWith('.go') && x.uri.fsPath.startsWith(this.target.moduleRoot + path.sep));
+      const started = unsaved.length > 0 && this.engine.speculate(new Map(unsaved.map((x) => [x.uri.fsPath, x.getText()])));
+      this.log.trace(`[${this.name}] ${started ? `pre-building ${unsaved.length} unsaved file(s)` : 'no pre-build (not applicable now)'}`);
     }, TYPING_PAUSE_MS);
   }
 

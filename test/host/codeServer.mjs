@@ -30,6 +30,9 @@ export function defaultSettings({ trust = false } = {}) {
     'workbench.enableExperiments': false,
     'workbench.welcomePage.walkthroughs.openOnInstall': false,
     'git.enabled': false,
+    // VS Code in a browser saves by itself after 1 s by default; desktop VS Code does not. Tests
+    // and benchmarks save explicitly, as on the desktop.
+    'files.autoSave': 'off',
   };
   // Testing the extension's own workspace-trust behaviour: keep trust on (VS Code's default).
   if (trust) delete s['security.workspace.trust.enabled'];

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { api, editAndSave, EXTENSION_ID, get, setDescribeContext, waitFor, type ModuleView } from './util';
@@ -122,10 +123,11 @@ describe('Gopher Reload in VS Code: a Go workspace', function () {
     const text = doc.getText();
     const edit = new vscode.WorkspaceEdit();
     edit.replace(main, new vscode.Range(doc.positionAt(0), doc.positionAt(text.length)), text.replace('message = "nethttp v5"', 'message = "nethttp v6"'));
-    assert.ok(await vscode.workspace.applyEdit(edit));
+    assert.ok(await vscode.workspace.applyEdit(edit), 'applyEdit');
     await new Promise((r) => setTimeout(r, 1000)); // a pause in typing (the pre-build starts after 300 ms)
+    assert.ok(fs.existsSync(path.join(folder, '.gopher-reload', 'overlay', 'overlay.json')), 'the pre-build started (its overlay file exists)');
     assert.equal(await get(port), 'nethttp v5', 'nothing is served before the save');
-    assert.ok(await doc.save());
+    assert.ok(await doc.save(), 'save');
     await waitFor('v6', async () => (await get(port)) === 'nethttp v6');
     await waitFor('running', () => mod().state.kind === 'running');
     const s = mod().state as { timings: { prebuilt?: boolean } };
