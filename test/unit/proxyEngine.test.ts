@@ -67,6 +67,19 @@ describe('the request-holding proxy, through the engine', function () {
     assert.equal((await request(proxyPort)).status, 0, 'the proxy closed with the engine');
   });
 
+  it('with gopherReload.port set, the app keeps that port behind the proxy; ${appPort} reaches args', async () => {
+    const [proxyPort, appPort] = [await freePort(), await freePort()];
+    const h = await harness('nethttp', { proxyPort, port: appPort, args: ['--listen=${appPort}'] });
+    h.engine.start();
+    const running = await waitState(h, 'running', 90_000, 0);
+    assert.equal(running.appPort, appPort);
+    assert.equal((await request(appPort)).body, 'nethttp v1', 'the app listens on its own port');
+    assert.equal((await request(proxyPort)).body, 'nethttp v1');
+    assert.ok(h.engine.configuration.args.includes('--listen=${appPort}'), 'the setting itself is unchanged');
+    if (process.platform === 'linux') assert.ok(fs.readFileSync(`/proc/${running.pid}/cmdline`, 'utf8').split('\0').includes(`--listen=${appPort}`), 'the server got the expanded argument');
+    await h.dispose();
+  });
+
   it('a busy proxy port is an error that names the owner, and nothing is killed', async () => {
     const blocker = net.createServer().listen(0, '0.0.0.0');
     await new Promise((r) => blocker.once('listening', r));
