@@ -37,7 +37,7 @@ const log = (m) => console.log(m);
 function editorRows(r) {
   if (r.extension?.saveToServing) r.saveToServing['ours-editor'] = { label: 'Gopher Reload (VS Code, save in editor)', ...r.extension.saveToServing };
   if (r.extension?.saveToServingPrebuilt) {
-    r.saveToServing['ours-editor-prebuilt'] = { label: `Gopher Reload (VS Code, pause then save: pre-built in ${r.extension.prebuiltUsed} of ${r.extension.saveToServingPrebuilt.n})`, ...r.extension.saveToServingPrebuilt };
+    r.saveToServing['ours-editor-prebuilt'] = { label: `Gopher Reload (VS Code, pre-built: ${r.extension.prebuiltUsed}/${r.extension.saveToServingPrebuilt.n})`, ...r.extension.saveToServingPrebuilt };
   }
 }
 
