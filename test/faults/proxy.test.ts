@@ -59,7 +59,7 @@ describe('faults: the request-holding proxy', function () {
     await Promise.all(clients);
     const seconds = Math.round((performance.now() - t0) / 100) / 10;
     await h.dispose();
-    record({ group: 'Load and faults', test: `${RELOADS} reloads through the request-holding proxy (gopherReload.proxyPort) under a steady stream of requests from 4 clients`, figure: `${sent} requests in ${seconds} s, ${failed} failed; ${versions.size} server versions answered` });
+    record({ group: 'Load and faults', test: `${RELOADS} reloads through the request-holding proxy (gopherReload.proxyPort) under a steady stream of requests from 4 clients`, figure: `${sent.toLocaleString("en-US")} requests in ${seconds} s, ${failed} failed; ${versions.size} server versions answered` });
     assert.equal(failed, 0, `${failed} of ${sent} requests failed`);
     assert.ok(versions.size >= RELOADS / 2, `requests reached ${versions.size} versions`);
   });
