@@ -1,5 +1,6 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { EngineConfig } from './config';
+import { DEFAULTS, type EngineConfig } from './config';
 
 /**
  * Where a build writes its binary. On Windows a running .exe is locked, so each build of the
@@ -28,4 +29,23 @@ export function toolchainHint(err: NodeJS.ErrnoException, c: EngineConfig): { me
     };
   }
   return { message: `The build command "${cmd}" could not start: ${err.code ?? err.message}.`, hint: 'Check that it is executable and that the workspace folder exists.' };
+}
+
+/**
+ * Creates the output folder. A folder the engine creates, and its own default `.gopher-reload`,
+ * get a `.gitignore` of `*` (as pytest does for .pytest_cache) so `git add -A` never commits
+ * 14–74 MB binaries. A folder the user made already is theirs: nothing is written into it, and an
+ * existing .gitignore is never touched.
+ */
+export function ensureOutputDir(c: Pick<EngineConfig, 'root' | 'outputDir'>): void {
+  const existed = fs.existsSync(c.outputDir);
+  fs.mkdirSync(c.outputDir, { recursive: true });
+  const ours = !existed || path.resolve(c.outputDir) === path.resolve(c.root, DEFAULTS.outputDir);
+  const ignore = path.join(c.outputDir, '.gitignore');
+  if (!ours || fs.existsSync(ignore)) return;
+  try {
+    fs.writeFileSync(ignore, '# Written by Gopher Reload: built binaries never belong in git.\n*\n', { flag: 'wx' });
+  } catch {
+    // Created meanwhile by someone else, or a read-only folder: theirs wins.
+  }
 }

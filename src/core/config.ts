@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
 
@@ -84,7 +85,11 @@ export interface EngineConfig {
 }
 
 export const DEFAULT_INCLUDE = ['**/*.go', '**/*.tmpl', '**/*.tpl', '**/*.html', 'go.mod', 'go.sum', 'go.work'];
-export const DEFAULT_EXCLUDE = ['**/vendor/**', '**/testdata/**', '**/node_modules/**', '**/.git/**', '**/*_test.go'];
+/**
+ * testdata/ and _test.go are left out of builds by the go command for Go sources only: a template
+ * kept in testdata/ (Gin's own template example) is read at run time, so its edits must count.
+ */
+export const DEFAULT_EXCLUDE = ['**/vendor/**', '**/node_modules/**', '**/.git/**', '**/testdata/**/*.go', '**/*_test.go'];
 
 export const DEFAULTS = {
   package: '.',
@@ -159,7 +164,7 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
     });
 
   const pkg = str('package', DEFAULTS.package);
-  const outputDir = path.resolve(absRoot, str('outputDir', DEFAULTS.outputDir));
+  const outputDir = checkedOutputDir(absRoot, str('outputDir', DEFAULTS.outputDir), bad);
   const exe = process.platform === 'win32' ? '.exe' : '';
   const binaryName = (path.basename(absRoot).replace(/[^\w.-]+/g, '_') || 'app') + exe;
   const binary = path.resolve(absRoot, str('binary', path.join(outputDir, binaryName)));
@@ -269,6 +274,32 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
     liveReload: bool('liveReload', true),
   };
   return { config, issues };
+}
+
+/**
+ * The engine writes binaries and scratch files into outputDir, so it must be a folder of its own:
+ * the module root or a package folder would mix our files with the user's sources.
+ */
+function checkedOutputDir(root: string, wanted: string, bad: (setting: string, message: string) => void): string {
+  const dir = path.resolve(root, wanted);
+  const fallback = path.resolve(root, DEFAULTS.outputDir);
+  if (dir === fallback) return dir;
+  const rel = path.relative(dir, root);
+  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
+    bad('outputDir', `"${wanted}" is the module root or a folder above it; the build output needs a folder of its own (for example ".gopher-reload" or "tmp"); using "${DEFAULTS.outputDir}"`);
+    return fallback;
+  }
+  let goFiles: string[] = [];
+  try {
+    goFiles = fs.readdirSync(dir).filter((f) => f.endsWith('.go'));
+  } catch {
+    // Not there yet: the engine creates it.
+  }
+  if (goFiles.length) {
+    bad('outputDir', `"${wanted}" holds Go sources (${goFiles.slice(0, 3).join(', ')}); the build output needs a folder of its own (for example ".gopher-reload" or "tmp"); using "${DEFAULTS.outputDir}"`);
+    return fallback;
+  }
+  return dir;
 }
 
 /** The argv of the default build: a fast development profile unless debug info is asked for. */

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { binaryForBuild } from './buildPlan';
+import { binaryForBuild, ensureOutputDir } from './buildPlan';
 import { runCommand, type RunningCommand } from './command';
 import { defaultBuildArgv, type EngineConfig } from './config';
 import type { Logger } from './log';
+import { ScratchDir } from './scratchDir';
 
 interface Candidate {
   /** Absolute file → sha1 of the unsaved text it was built from. */
@@ -32,23 +33,27 @@ const NICE = process.platform === 'win32' ? undefined : ['/usr/bin/nice', '/bin/
 export class Speculation {
   private current?: Candidate;
   private seq = 0;
+  /** Our own marked folder for the overlay copies: nothing else in outputDir is ever deleted. */
+  private readonly scratch: ScratchDir;
 
   constructor(
     private readonly config: () => EngineConfig,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.scratch = new ScratchDir(() => this.config().outputDir);
+  }
 
   /** Starts a candidate build of `files` (absolute path → unsaved text); cancels the previous one. */
   start(files: Map<string, string>, env: NodeJS.ProcessEnv): void {
     this.cancel();
     const c = this.config();
     const seq = ++this.seq;
-    const dir = path.join(c.outputDir, 'overlay');
     const replace: Record<string, string> = {};
     const overlay = new Map<string, string>();
+    let dir: string;
     try {
-      rmSync(dir, { recursive: true, force: true });
-      mkdirSync(dir, { recursive: true });
+      ensureOutputDir(c);
+      dir = this.scratch.fresh();
       let i = 0;
       for (const [file, text] of files) {
         const copy = path.join(dir, `${i++}-${path.basename(file)}`);
@@ -77,6 +82,14 @@ export class Speculation {
   cancel(): void {
     this.current?.run.cancel();
     this.current = undefined;
+  }
+
+  /** Cancels and removes the scratch folder (the engine's dispose). */
+  async dispose(): Promise<void> {
+    const cand = this.current;
+    this.cancel();
+    await cand?.ok;
+    this.scratch.remove();
   }
 
   /** Resolves when the candidate in progress (if any) has finished building (tests, idle()). */

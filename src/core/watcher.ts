@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { ChangeFilter } from './filter';
 
@@ -14,9 +16,15 @@ export interface WatchOptions {
  * the full filter to each event; this is pruning, not the decision.
  */
 export function watchTree(root: string, filter: ChangeFilter, o: WatchOptions): { ready: Promise<void>; close(): Promise<void> } {
+  let realRoot = root;
+  try {
+    realRoot = fs.realpathSync(root);
+  } catch {
+    // A missing root: chokidar reports it.
+  }
   const w: FSWatcher = watch(root, {
     ignoreInitial: true,
-    ignored: (p: string) => filter.prunesDirectory(p),
+    ignored: (p: string) => filter.prunesDirectory(p) || redundantLink(p, realRoot),
     usePolling: o.pollIntervalMs !== undefined,
     interval: o.pollIntervalMs,
     binaryInterval: o.pollIntervalMs,
@@ -26,4 +34,26 @@ export function watchTree(root: string, filter: ChangeFilter, o: WatchOptions): 
   w.on('error', (e) => o.onError?.(e as Error));
   const ready = new Promise<void>((r) => w.once('ready', () => r()));
   return { ready, close: () => w.close() };
+}
+
+/**
+ * True for a symlink to a directory that following would only repeat: one that points to its own
+ * folder or an ancestor (`up -> ..`, `self -> .`: chokidar would recurse without end, gigabytes in
+ * seconds), or into the watched tree (watched already). A link to a package folder elsewhere is
+ * followed, so its edits still count.
+ */
+export function redundantLink(p: string, realRoot: string): boolean {
+  try {
+    if (!fs.lstatSync(p).isSymbolicLink()) return false;
+    const target = fs.realpathSync(p);
+    if (!fs.statSync(target).isDirectory()) return false;
+    return within(fs.realpathSync(path.dirname(p)), target) || within(target, realRoot);
+  } catch {
+    return false; // a dangling link or one removed meanwhile: nothing to follow
+  }
+}
+
+function within(p: string, dir: string): boolean {
+  const rel = path.relative(dir, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }

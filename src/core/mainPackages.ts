@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+
+/**
+ * "No main package here": a module whose server lives in ./cmd/api, run at its root. go build
+ * only says `no Go files in /x` (or, for a library package, builds an archive that cannot run),
+ * so this finds the main packages and names them in a message the user can act on.
+ */
+export interface MainPackageAdvice {
+  message: string;
+  hint: string;
+  /** Main packages under the root as `./cmd/api` patterns, `.` for the root itself. */
+  mains: string[];
+}
+
+/** Build output that means the package has no Go files to build (cheap test before asking go). */
+export function looksLikeNoMainPackage(buildOutput: string): boolean {
+  return /no Go files in |build constraints exclude all Go files in |is not a main package|is a program, not an importable package/.test(buildOutput);
+}
+
+/**
+ * Undefined when `pkg` is a main package (or go cannot tell); else what it is and which main
+ * packages exist. Call after a failed build whose output passes looksLikeNoMainPackage, or when
+ * a built "binary" cannot be executed (go build of a library writes an ar archive).
+ */
+export async function mainPackageAdvice(root: string, pkg: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000): Promise<MainPackageAdvice | undefined> {
+  const run = (args: string[]) => goOutput(args, root, env, timeoutMs);
+  const answer = await run(['list', '-e', '-f', '{{.Name}}|{{if .Error}}{{.Error}}{{end}}', pkg]);
+  if (answer === undefined) return undefined;
+  const [name, error] = [answer.slice(0, answer.indexOf('|')), answer.slice(answer.indexOf('|') + 1).trim().split('\n')[0]];
+  if (name === 'main') return undefined;
+  const dirs = (await run(['list', '-e', '-f', '{{if eq .Name "main"}}{{.Dir}}{{end}}', './...'])) ?? '';
+  const mains = dirs
+    .split('\n')
+    .map((d) => d.trim())
+    .filter(Boolean)
+    .map((d) => {
+      const rel = path.relative(root, d).split(path.sep).join('/');
+      return rel === '' ? '.' : rel.startsWith('..') ? d : `./${rel}`;
+    });
+  const what = name ? `"${pkg}" is package ${name}, not a main package (package main with func main)` : `"${pkg}": ${error || 'no Go files'}`;
+  const message = `No main package to run: ${what}.`;
+  const hint = mains.length
+    ? `Main packages in ${root}: ${mains.slice(0, 10).join(', ')}${mains.length > 10 ? ` and ${mains.length - 10} more` : ''}. Set gopherReload.package to the one to run (for example "${mains[0]}"), then save again.`
+    : `No main package was found under ${root}. Open the module that holds your server's package main, or set gopherReload.package to its path.`;
+  return { message, hint, mains };
+}
+
+/** stdout of a go command (argv, no shell), or undefined if it could not run. */
+function goOutput(args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('go', args, { cwd, env: { ...env, PWD: cwd }, timeout: timeoutMs, maxBuffer: 16 << 20, windowsHide: true, encoding: 'utf8' }, (err, stdout) =>
+      // `go list -e` exits 0 for a broken package; a non-zero exit means go itself failed.
+      resolve(err ? undefined : stdout),
+    );
+  });
+}
