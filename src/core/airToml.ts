@@ -6,7 +6,8 @@ import type { RawSettings } from './config';
 /**
  * Runs a project from its `.air.toml` the way air would: its build command, binary, args, watch
  * rules, delays and signals become Gopher Reload settings. Keys we cannot honour are listed, never
- * silently dropped; display-only keys ([color], [log], [screen]) are listed as ignored.
+ * silently dropped; keys that change nothing that matters are listed as ignored, with why; keys set
+ * to what Gopher Reload does anyway (poll = false, follow_symlink = true...) are not listed.
  */
 export interface AirImport {
   settings: RawSettings;
@@ -16,6 +17,11 @@ export interface AirImport {
   ignored: string[];
   /** air's `root`, absolute: where the build and the server run and what is watched. */
   root: string;
+  /**
+   * `poll = true`: poll the file system every this many ms. The CLI honours it (--poll); an editor
+   * adapter that uses the editor's file events should say so.
+   */
+  pollIntervalMs?: number;
 }
 
 export class AirTomlError extends Error {
@@ -29,6 +35,8 @@ export class AirTomlError extends Error {
 }
 
 const AIR_DEFAULT_DELAY = 1000;
+/** air polls every 500 ms when poll = true and poll_interval is 0. */
+const AIR_DEFAULT_POLL_MS = 500;
 
 /**
  * Reads the `.air.toml` that applies to a module: `<module>/.air.toml`, else one in the workspace
@@ -91,16 +99,20 @@ export function convertAir(doc: Record<string, unknown>, root = '.'): AirImport 
   const settings: RawSettings = {};
   const unsupported: string[] = [];
   const ignored: string[] = [];
+  const air: AirImport = { settings, unsupported, ignored, root };
   const b = (doc.build ?? {}) as Record<string, unknown>;
   const strs = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : []);
   const rootPrefix = (p: string) => p.replace(/^\.\//, '').replace(/\/$/, '');
 
   for (const k of Object.keys(doc)) {
-    if (['color', 'log', 'screen'].includes(k)) ignored.push(`[${k}] (display only)`);
-    else if (k === 'misc') ignored.push('[misc] clean_on_exit (our output folder is kept between runs)');
-    else if (k === 'proxy') unsupported.push('[proxy]: Gopher Reload has no browser proxy yet');
-    else if (k === 'testdata_dir') ignored.push('testdata_dir (testdata/ is excluded already)');
-    else if (k === 'watch_dir' || k === 'env' || k === 'screen') unsupported.push(`${k}: not supported yet`);
+    const section = (doc[k] ?? {}) as Record<string, unknown>;
+    if (['color', 'log', 'screen'].includes(k)) ignored.push(`[${k}]: display only; Gopher Reload prints its own status lines`);
+    else if (k === 'misc') {
+      // clean_on_exit = false is what we do: the output folder is kept between runs.
+      if (section.clean_on_exit === true) ignored.push('[misc] clean_on_exit: the output folder is kept between runs (it holds a .gitignore, so git never sees it)');
+    } else if (k === 'proxy') convertProxy(section, settings, unsupported);
+    else if (k === 'testdata_dir') ignored.push(`testdata_dir: Go sources in testdata/ are excluded as the go command does; other files there (templates) still count`);
+    else if (k === 'watch_dir' || k === 'env') unsupported.push(`${k}: not supported yet`);
     else if (!['root', 'tmp_dir', 'build'].includes(k)) unsupported.push(`${k}: unknown to Gopher Reload`);
   }
   if (typeof doc.tmp_dir === 'string') settings.outputDir = doc.tmp_dir;
@@ -152,6 +164,7 @@ export function convertAir(doc: Record<string, unknown>, root = '.'): AirImport 
   const delay = take('delay');
   // air's own default (1000 ms) is in most copied templates; it is air's latency, not a choice.
   if (typeof delay === 'number' && delay !== AIR_DEFAULT_DELAY) settings.quietWindowMs = delay;
+  else if (delay === AIR_DEFAULT_DELAY) ignored.push(`build.delay = ${AIR_DEFAULT_DELAY}: air's default wait is not copied; Gopher Reload builds after 30 ms of quiet`);
   const kd = durationMs(take('kill_delay'));
   if (kd !== undefined) settings.killDelayMs = kd;
   const si = take('send_interrupt');
@@ -166,10 +179,32 @@ export function convertAir(doc: Record<string, unknown>, root = '.'): AirImport 
   // air runs post_cmd once, when it exits (^C): our equivalent is a stop for good.
   const post = strs(take('post_cmd'));
   if (post.length) settings.postStop = post;
-  for (const k of ['log', 'follow_symlink', 'exclude_unchanged', 'rerun_delay']) if (k in b) (handled.add(k), ignored.push(`build.${k}`));
-  for (const k of ['poll', 'poll_interval']) if (k in b) (handled.add(k), unsupported.push(`build.${k}: the extension uses VS Code's watcher; the CLI has --poll`));
+  // Keys set to what Gopher Reload does anyway change nothing and are not listed.
+  if (typeof take('log') === 'string') ignored.push('build.log: build errors are shown, not written to a log file');
+  if (take('exclude_unchanged') === false) ignored.push('build.exclude_unchanged = false: a save that leaves a file\'s content unchanged never rebuilds');
+  if (take('follow_symlink') === false) ignored.push('build.follow_symlink = false: symlinked folders are followed (except links back into the project or to a folder above it)');
+  if (take('rerun_delay') !== undefined && b.rerun === true) ignored.push('build.rerun_delay: rerun is not supported (see build.rerun)');
+  if (take('poll') === true) {
+    const ms = take('poll_interval');
+    air.pollIntervalMs = typeof ms === 'number' && ms > 0 ? ms : AIR_DEFAULT_POLL_MS;
+  }
+  handled.add('poll_interval');
   if (b.rerun === true) unsupported.push('build.rerun: not supported (Gopher Reload restarts on crash with backoff instead)');
   handled.add('rerun');
   for (const k of Object.keys(b)) if (!handled.has(k)) unsupported.push(`build.${k}: unknown to Gopher Reload`);
-  return { settings, unsupported, ignored, root };
+  air.settings = settings;
+  return air;
+}
+
+/** air's browser proxy maps onto ours: the browser port is proxyPort, the app keeps app_port. */
+function convertProxy(p: Record<string, unknown>, settings: RawSettings, unsupported: string[]): void {
+  if (p.enabled !== true) return; // air's default: no proxy, as ours
+  const port = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0 && v < 65536 ? v : undefined);
+  const proxyPort = port(p.proxy_port);
+  if (proxyPort === undefined) {
+    unsupported.push(`[proxy] enabled without a valid proxy_port (${JSON.stringify(p.proxy_port)}): the proxy is off`);
+    return;
+  }
+  settings.proxyPort = proxyPort;
+  if (port(p.app_port) !== undefined) settings.port = port(p.app_port);
 }

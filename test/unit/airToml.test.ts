@@ -28,9 +28,15 @@ describe('.air.toml import', () => {
       stopSignal: 'SIGKILL',
       stopOnBuildError: false,
     });
-    assert.ok(air.unsupported.some((u) => u.startsWith('[proxy]')));
-    assert.ok(air.unsupported.some((u) => u.startsWith('build.poll')));
-    assert.ok(air.ignored.some((i) => i.startsWith('[color]')));
+    // Nothing in the template is beyond Gopher Reload: poll = false and [proxy] enabled = false are what it does.
+    assert.deepEqual(air.unsupported, []);
+    assert.equal(air.pollIntervalMs, undefined);
+    assert.ok(!air.ignored.some((i) => /poll|\[proxy\]|\[misc\]|rerun_delay/.test(i)), air.ignored.join('\n'));
+    // What it sets differently and Gopher Reload ignores is listed, each with why.
+    for (const k of ['[color]', '[log]', '[screen]', 'build.log', 'build.exclude_unchanged = false', 'build.follow_symlink = false', 'build.delay = 1000', 'testdata_dir']) {
+      const line = air.ignored.find((i) => i.startsWith(k));
+      assert.ok(line && /: \S.{15,}/.test(line), `${k} listed with a reason: ${air.ignored.join('; ')}`);
+    }
     const { config, issues } = resolveConfig(dir, air.settings);
     assert.deepEqual(issues, []);
     const f = new ChangeFilter(dir, config.include, config.exclude);
@@ -99,9 +105,24 @@ describe('.air.toml import', () => {
       stopOnBuildError: true,
     });
     assert.deepEqual(air.unsupported, []);
-    for (const k of ['build.log', 'build.follow_symlink', 'build.exclude_unchanged', 'build.rerun_delay', '[log]', '[color]', '[misc]']) {
+    for (const k of ['build.log', '[log]', '[color]', '[misc] clean_on_exit']) {
       assert.ok(air.ignored.some((i) => i.startsWith(k)), `${k} listed as ignored: ${air.ignored.join('; ')}`);
     }
+    // exclude_unchanged = true and follow_symlink = true are what Gopher Reload does; rerun_delay without rerun does nothing.
+    assert.ok(!air.ignored.some((i) => /exclude_unchanged|follow_symlink|rerun_delay/.test(i)), air.ignored.join('; '));
+  });
+
+  it('[proxy] converts to the request-holding proxy; poll = true to polling', () => {
+    const dir = withAirToml('template.air.toml');
+    fs.writeFileSync(path.join(dir, '.air.toml'), '[build]\npoll = true\npoll_interval = 250\n[proxy]\nenabled = true\nproxy_port = 8090\napp_port = 8080\n');
+    const air = readAirToml(dir)!;
+    assert.deepEqual(air.settings, { proxyPort: 8090, port: 8080 });
+    assert.equal(air.pollIntervalMs, 250);
+    assert.deepEqual([air.unsupported, air.ignored], [[], []]);
+    fs.writeFileSync(path.join(dir, '.air.toml'), '[build]\npoll = true\n[proxy]\nenabled = true\n');
+    const bad = readAirToml(dir)!;
+    assert.equal(bad.pollIntervalMs, 500, "air's default poll interval");
+    assert.match(bad.unsupported.join('\n'), /\[proxy\] enabled without a valid proxy_port/);
   });
 
   it('a syntax error names the file and the line', () => {
