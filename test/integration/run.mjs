@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureCodeServer } from '../host/install.mjs';
 import { runExtensionTests } from '../host/runTests.mjs';
 import { freePort, processesUnder } from '../support.mjs';
@@ -66,6 +66,18 @@ function multiRootWorkspace(name, port, port2) {
     fs.writeFileSync(path.join(dir, f, '.vscode', 'settings.json'), JSON.stringify({ 'gopherReload.env': { PORT: String(p) } }));
   }
   return file;
+}
+
+/** The "last save always wins" model's project (test/faults/model.ts, compiled), so the two cannot drift apart. */
+async function modelWorkspace(name, port) {
+  const dir = path.join(work, name);
+  fs.mkdirSync(dir, { recursive: true });
+  const model = await import(pathToFileURL(path.join(root, 'out', 'test', 'faults', 'model.js')).href);
+  const { writeProject, initialState } = model.writeProject ? model : model.default;
+  writeProject(dir, initialState());
+  fs.mkdirSync(path.join(dir, '.vscode'));
+  fs.writeFileSync(path.join(dir, '.vscode', 'settings.json'), JSON.stringify({ 'gopherReload.env': { PORT: String(port) }, 'gopherReload.killDelayMs': 500 }, null, 2));
+  return dir;
 }
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -141,6 +153,13 @@ const scenarios = [
     settings: (port) => ({ 'gopherReload.env': { PORT: String(port), GIN_MODE: 'debug' }, 'gopherReload.startOnOpen': true, 'gopherReload.killDelayMs': 500 }),
   },
   {
+    name: 'model',
+    // test/faults/model.ts's project and seeded steps; plain saves go through the editor.
+    // GOPHER_RELOAD_MODEL_SEED / GOPHER_RELOAD_MODEL_STEPS (default 7 / 16) reach the suite through the env.
+    model: true,
+    trust: false,
+  },
+  {
     name: 'deactivate',
     fixture: 'nethttp',
     trust: false,
@@ -168,7 +187,7 @@ if (process.platform !== 'linux') {
   for (const s of scenarios.filter((x) => !only || only.includes(x.name))) {
     const port = await freePort();
     const port2 = await freePort();
-    const ws = s.multiRoot ? multiRootWorkspace(s.name, port, port2) : s.nested ? nestedWorkspace(s.name, port) : workspace(s.label ? `${s.name}-broken` : s.name, s.fixture, s.settings?.(port, port2));
+    const ws = s.model ? await modelWorkspace(s.name, port) : s.multiRoot ? multiRootWorkspace(s.name, port, port2) : s.nested ? nestedWorkspace(s.name, port) : workspace(s.label ? `${s.name}-broken` : s.name, s.fixture, s.settings?.(port, port2));
     if (s.airToml) {
       fs.copyFileSync(path.join(root, 'test', 'fixtures', 'air', s.airToml), path.join(ws, '.air.toml'));
       fs.writeFileSync(path.join(ws, '.env'), `PORT=${port}\n`);
