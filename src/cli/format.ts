@@ -15,7 +15,7 @@ export function formatState(s: EngineState): string {
       return '';
     case 'running': {
       const t = s.timings;
-      const url = s.port ? ` on http://localhost:${s.port}` : '';
+      const url = s.port ? ` on http://localhost:${s.port}` : s.noPort ? ' (no port)' : '';
       const parts = [t.buildMs !== undefined && `build ${t.buildMs} ms`, `restart ${(t.stopMs ?? 0) + (t.startToReadyMs ?? 0)} ms`, `save→ready ${t.saveToReadyMs} ms`].filter(Boolean);
       return paint.green(`● running${url} (pid ${s.pid}) — ${parts.join(', ')}`);
     }

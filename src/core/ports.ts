@@ -90,14 +90,65 @@ function socketInodesOf(pid: number): Set<string> {
   return inodes;
 }
 
-/** TCP ports these processes listen on (Linux only; elsewhere an empty list). */
+/** TCP ports these processes listen on (an empty list where they cannot be listed). */
 export function listeningPortsOf(pids: number[]): number[] {
-  if (process.platform !== 'linux' || pids.length === 0) return [];
-  const inodes = new Set<string>();
-  for (const pid of pids) for (const i of socketInodesOf(pid)) inodes.add(i);
-  const ports = new Set<number>();
-  for (const s of listenSockets()) if (inodes.has(s.inode)) ports.add(s.port);
-  return [...ports].sort((a, b) => a - b);
+  return ownListeners(pids) ?? [];
+}
+
+/**
+ * TCP ports these processes hold a listening socket on, ascending; undefined when this system
+ * gives no way to tell (neither /proc, lsof nor netstat). Linux reads /proc/<pid>/fd against
+ * /proc/net/tcp{,6} (about a millisecond); elsewhere it runs lsof (macOS, BSD) or netstat
+ * (Windows), which cost tens of milliseconds, so callers poll it less often there.
+ */
+export function ownListeners(pids: number[]): number[] | undefined {
+  if (pids.length === 0) return [];
+  if (process.platform === 'linux') {
+    const inodes = new Set<string>();
+    for (const pid of pids) for (const i of socketInodesOf(pid)) inodes.add(i);
+    const ports = new Set<number>();
+    for (const s of listenSockets()) if (inodes.has(s.inode)) ports.add(s.port);
+    return [...ports].sort((a, b) => a - b);
+  }
+  return process.platform === 'win32' ? netstatListeners(pids) : lsofListeners(pids);
+}
+
+/** Whether ownListeners is cheap here (poll it often) or spawns a tool (poll it rarely). */
+export const cheapListenerScan = process.platform === 'linux';
+
+function lsofListeners(pids: number[]): number[] | undefined {
+  try {
+    // -a: AND the filters (these pids, TCP, LISTEN); lsof exits 1 when nothing matched.
+    const text = execFileSync('lsof', ['-nP', '-a', '-p', pids.join(','), '-iTCP', '-sTCP:LISTEN', '-Fn'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return uniqueSorted([...text.matchAll(/^n.*:(\d+)$/gm)].map((m) => Number(m[1])));
+  } catch (e) {
+    return (e as { status?: number }).status === 1 ? [] : undefined;
+  }
+}
+
+function netstatListeners(pids: number[]): number[] | undefined {
+  try {
+    const text = execFileSync('netstat', ['-ano', '-p', 'TCP'], { encoding: 'utf8', windowsHide: true }) + execFileSync('netstat', ['-ano', '-p', 'TCPv6'], { encoding: 'utf8', windowsHide: true });
+    const want = new Set(pids);
+    const ports = [...text.matchAll(/^\s*TCP\s+\S+:(\d+)\s+\S+\s+LISTENING\s+(\d+)\s*$/gim)].filter((m) => want.has(Number(m[2]))).map((m) => Number(m[1]));
+    return uniqueSorted(ports);
+  } catch {
+    return undefined;
+  }
+}
+
+const uniqueSorted = (ports: number[]) => [...new Set(ports)].sort((a, b) => a - b);
+
+/**
+ * The port a server failed to bind, from its last output: Go's `listen tcp :8080: bind: address
+ * already in use`, Node's `EADDRINUSE ... :3000`. Undefined when the output says nothing of it.
+ */
+export function portTakenFrom(lines: string[]): number | undefined {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = /listen tcp[46]? \S*:(\d{1,5}): bind: address already in use/i.exec(lines[i]) ?? /EADDRINUSE\b[^\n]*?:(\d{1,5})\b/.exec(lines[i]);
+    if (m) return Number(m[1]);
+  }
+  return undefined;
 }
 
 export interface PortOwner {

@@ -21,8 +21,12 @@ export type EngineState =
   | { kind: 'stopped'; message?: string }
   | { kind: 'building'; trigger: string; serving: boolean }
   | { kind: 'starting'; pid: number; port?: number; appPort?: number }
-  /** port: where users browse (the proxy's, when it runs); appPort: the app's own port behind the proxy. */
-  | { kind: 'running'; pid: number; port?: number; appPort?: number; timings: ReloadTimings }
+  /**
+   * port: where users browse (the proxy's, when it runs); appPort: the app's own port behind the
+   * proxy. noPort: alive but listening on no TCP port (a worker, a queue consumer, a unix-socket
+   * server): running, not an error.
+   */
+  | { kind: 'running'; pid: number; port?: number; appPort?: number; noPort?: boolean; timings: ReloadTimings }
   | { kind: 'unready'; pid: number; port?: number; message: string; lastOutput: string[] }
   | {
       kind: 'build-failed';

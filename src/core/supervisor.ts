@@ -1,9 +1,9 @@
 import { rmSync } from 'node:fs';
 import type { EngineConfig } from './config';
 import type { Logger } from './log';
-import { isPortFree, portOwner } from './ports';
+import { isPortFree, ownListeners, portOwner, portTakenFrom } from './ports';
 import { sleep } from './processTree';
-import { waitReady } from './readiness';
+import { waitReady, watchForListener } from './readiness';
 import { ServerProcess } from './server';
 import type { EngineOutput, EngineState, ReloadTimings } from './state';
 
@@ -23,6 +23,13 @@ export interface SupervisorHost {
   respawn(reason: string): void;
   /** Called right before a swap stops the old server (the proxy drains requests in flight). */
   beforeStop?(): Promise<void>;
+  /**
+   * True when the engine has newer work (a save waiting to be built): a readiness wait stops at
+   * once, leaving the new server running, so the loop builds instead of waiting for it.
+   */
+  superseded?(): boolean;
+  /** The engine's current state: a late port found for a "running (no port)" server only replaces that state. */
+  state?(): EngineState;
 }
 
 /**
@@ -32,9 +39,16 @@ export interface SupervisorHost {
  */
 export class Supervisor {
   private server?: ServerProcess;
+  /** The running server's port, found when it became ready (never carried over to the next start). */
   private detectedPort?: number;
+  /** The previous ready port: a hint among the next server's own listeners, never probed blindly. */
+  private lastReadyPort?: number;
+  /** Ports the running tree listened on at readiness: the next start waits until they are free. */
+  private heldPorts: number[] = [];
   private crashCount = 0;
   private retryTimer?: NodeJS.Timeout;
+  /** The kill-delay notice is shown once per engine run (reset when the engine stops). */
+  private killNoticeShown = false;
   lastBinary?: string;
 
   constructor(private readonly host: SupervisorHost) {}
@@ -66,10 +80,17 @@ export class Supervisor {
   async swap(binary: string, timing: ReloadTimings, changeAt: number, env: NodeJS.ProcessEnv, current: () => boolean): Promise<ReloadTimings | undefined> {
     const c = this.host.config();
     await this.host.beforeStop?.();
+    // The old tree's own listeners, read while it is alive: those are the ports to see freed.
+    const old = this.server?.alive ? this.server : undefined;
+    const oldPids = old?.members() ?? [];
+    const oldPorts = [...new Set([...this.heldPorts, ...(ownListeners(oldPids) ?? [])])];
     const stopMs = await this.stop();
     if (!current()) return undefined;
-    const port = this.port;
+    this.heldPorts = [];
+    this.detectedPort = undefined;
+    const port = c.port;
     if (port !== undefined && !(await this.ensurePortFree(port, current))) return undefined;
+    for (const p of oldPorts) if (p !== port && !(await this.awaitOldPort(p, oldPids, current))) return undefined;
 
     let proc: ServerProcess;
     const started = performance.now();
@@ -94,8 +115,8 @@ export class Supervisor {
     this.host.setState({ kind: 'starting', pid: proc.pid, port });
 
     const ready = await waitReady({
-      // A port seen at the last start is probed directly: no log parsing or socket scan needed.
-      port: c.port ?? (c.healthUrl || c.readyPattern ? undefined : this.detectedPort),
+      port: c.port,
+      previousPort: this.lastReadyPort,
       healthUrl: c.healthUrl,
       readyPattern: c.readyPattern,
       timeoutMs: c.startupTimeoutMs,
@@ -103,8 +124,10 @@ export class Supervisor {
       members: () => proc.members(),
       exited: proc.exited,
       aborted: () => !current() || this.server !== proc,
+      superseded: this.host.superseded && (() => this.host.superseded!()),
     });
     if (!ready.ready) {
+      if (ready.reason === 'superseded') this.host.log.info(`a newer change arrived while pid ${proc.pid} was starting: building it now (this server runs until the next swap)`);
       if (ready.reason === 'timeout') {
         const message = `The server started (pid ${proc.pid}) but was not ready after ${Math.round(c.startupTimeoutMs / 1000)} s.`;
         const hint = 'If it is an HTTP server, set gopherReload.port, healthUrl or readyPattern so Gopher Reload knows what "ready" means; raise startupTimeoutMs if it is just slow.';
@@ -113,14 +136,37 @@ export class Supervisor {
       }
       return undefined; // 'exited' is reported by onExit; 'aborted' by whoever aborted
     }
-    if (ready.port !== undefined) this.detectedPort = ready.port;
+    if (ready.port !== undefined) this.detectedPort = this.lastReadyPort = ready.port;
+    this.heldPorts = ownListeners(proc.members()) ?? (ready.port !== undefined ? [ready.port] : []);
     const now = performance.now();
     const timings: ReloadTimings = { ...timing, stopMs, startToReadyMs: Math.round(now - started), saveToReadyMs: Math.round(now - changeAt) };
     this.host.log.info(`ready on :${ready.port ?? '?'} (${ready.via}) — build ${timings.buildMs ?? 0} ms, stop ${stopMs} ms, start ${timings.startToReadyMs} ms, save→ready ${timings.saveToReadyMs} ms`);
     const built = timings.buildMs !== undefined ? `${timing.trigger === 'start' ? 'built' : 'rebuilt'} in ${timings.buildMs} ms, ` : '';
-    this.host.out('engine', `✓ ${built}ready in ${timings.startToReadyMs} ms${ready.port ? ` on :${ready.port}` : ''}\n`);
-    this.host.setState({ kind: 'running', pid: proc.pid, port: ready.port ?? port, timings });
+    const noPort = ready.via === 'no-port';
+    this.host.out('engine', `✓ ${built}ready in ${timings.startToReadyMs} ms${ready.port ? ` on :${ready.port}` : noPort ? ' (no port: it listens on no TCP port)' : ''}\n`);
+    this.host.setState({ kind: 'running', pid: proc.pid, port: ready.port ?? port, ...(noPort && { noPort }), timings });
+    if (noPort) this.watchLateListener(proc, timings);
     return timings;
+  }
+
+  /**
+   * A "running (no port)" server may just be slow to listen (it connects to a database first):
+   * watch its own sockets until startupTimeoutMs, and show the port once it listens.
+   */
+  private watchLateListener(proc: ServerProcess, timings: ReloadTimings): void {
+    const until = proc.startedAt + this.host.config().startupTimeoutMs;
+    const gone = () => this.server !== proc || !proc.alive;
+    void watchForListener(() => proc.members(), () => proc.output.tail(50), until, gone).then((port) => {
+      if (port === undefined || gone()) return;
+      const st = this.host.state?.();
+      // The engine moved on (building, failed...): only a "running (no port)" of this pid is replaced.
+      if (st && !(st.kind === 'running' && st.pid === proc.pid && st.noPort)) return;
+      this.detectedPort = this.lastReadyPort = port;
+      this.heldPorts = ownListeners(proc.members()) ?? [port];
+      this.host.log.info(`pid ${proc.pid} now listens on :${port}`);
+      this.host.out('engine', `✓ now listening on :${port}\n`);
+      this.host.setState({ kind: 'running', pid: proc.pid, port, timings });
+    });
   }
 
   /** Stops the current server and its whole tree; returns how long it took (0 if none). */
@@ -132,7 +178,43 @@ export class Supervisor {
     const r = await s.stop(c.stopSignal, c.killDelayMs);
     this.host.log.info(`stopped pid ${s.pid} in ${r.durationMs} ms${r.graceful ? '' : ` (did not exit on ${c.stopSignal} within ${c.killDelayMs} ms: killed the process tree)`}`);
     if (r.survivors.length) this.host.log.error(`processes survived SIGKILL: ${r.survivors.join(', ')}`);
+    if (!this.host.active()) this.killNoticeShown = false; // the engine stops: the next run says it again
+    else if (!r.graceful && !this.killNoticeShown) {
+      // Killing cuts off requests in flight; a server with a graceful shutdown needs more time.
+      // Said once per run (every reload would be noise), where users look, not only in -v logs.
+      this.killNoticeShown = true;
+      const text = `The server (pid ${s.pid}) did not exit within ${c.killDelayMs} ms of ${c.stopSignal}, so its process tree was killed: requests in flight were cut off. If it shuts down gracefully, raise gopherReload.killDelayMs above its shutdown time.`;
+      this.host.log.warn(text);
+      this.host.out('engine', `! ${text}\n`);
+    }
     return r.durationMs;
+  }
+
+  /**
+   * A port the old tree listened on: wait (at most 2 s) until it is free, so the new server does
+   * not lose a race with the old one's sockets. A holder outside the old tree is not waited for:
+   * the new server may not need that port (it moved), and if it does, its exit says who holds it.
+   */
+  private async awaitOldPort(port: number, oldPids: number[], current: () => boolean): Promise<boolean> {
+    const deadline = performance.now() + 2000;
+    let checkedOwner = false;
+    while (!(await isPortFree(port))) {
+      if (!current()) return false;
+      if (!checkedOwner && performance.now() > deadline - 1900) {
+        checkedOwner = true; // 100 ms in: a full process scan is worth it now
+        const owner = portOwner(port);
+        if (owner && !oldPids.includes(owner.pid)) {
+          this.host.log.info(`port ${port} of the previous server is now held by pid ${owner.pid} (${owner.name}); starting the new server anyway`);
+          return true;
+        }
+      }
+      if (performance.now() > deadline) {
+        this.host.log.warn(`port ${port} of the previous server is still in use after 2 s; starting the new server anyway`);
+        return true;
+      }
+      await sleep(20);
+    }
+    return true;
   }
 
   private async ensurePortFree(port: number, current: () => boolean): Promise<boolean> {
@@ -159,6 +241,18 @@ export class Supervisor {
     this.server = undefined;
     const { code, signal } = proc.exitInfo!;
     const lastOutput = proc.output.tail(20);
+    const taken = portTakenFrom(lastOutput);
+    if (taken !== undefined) {
+      // Not a crash: restarting would hit the same wall. Name the holder, as the pre-start check does.
+      const owner = portOwner(taken);
+      const who = owner ? `pid ${owner.pid} (${owner.name})` : 'another process';
+      const message = `Port ${taken} is in use by ${who}, so your server could not listen.`;
+      const hint = `Gopher Reload did not touch that process. Stop it${owner ? ` (kill ${owner.pid})` : ''}, or move your server to another port (and set gopherReload.port if you use it), then save or Restart Server.`;
+      this.host.log.error(`${message} (the server exited with ${signal ?? `code ${code}`})`);
+      this.host.out('engine', `✗ ${message}\n  ${hint}\n`);
+      this.host.setState({ kind: 'error', message, hint, lastOutput });
+      return;
+    }
     if (code === 0) {
       this.host.out('engine', '■ the server exited by itself (code 0)\n');
       this.host.setState({ kind: 'stopped', message: 'The server exited by itself (code 0).' });

@@ -75,9 +75,11 @@ export function statusView(i: StatusInput): StatusView {
         ['Save → ready', t.saveToReadyMs !== undefined ? `${t.saveToReadyMs} ms` : '—'],
       ];
       const table = '\n\n| | |\n|---|---|\n' + rows.map((r) => `| ${r[0]} | ${r[1]} |`).join('\n');
+      // A worker or queue consumer listens on no TCP port: that is how it runs, not a fault.
+      const noPort = s.noPort && !s.appPort ? ' It listens on no TCP port (a worker, a queue consumer or a unix-socket server); if it should serve HTTP, check its address or set gopherReload.port.' : '';
       return {
-        text: `$(pass-filled) ${s.port ? `:${s.port}` : 'running'}${reloaded}`,
-        tooltip: `${head}\n\nRunning${s.port ? ` on http://localhost:${s.port}` : ''} (pid ${s.pid}${s.appPort ? `; through the proxy, the app itself listens on :${s.appPort}` : ''}). Hot reload is ${i.hotReload ? 'on' : 'off'}; click to turn it ${i.hotReload ? 'off' : 'on'}.${table}${foot([LINKS.restart, LINKS.stop, ...(s.port ? [LINKS.browser] : []), LINKS.output, LINKS.logs])}`,
+        text: `$(pass-filled) ${s.port ? `:${s.port}` : s.noPort ? 'running (no port)' : 'running'}${reloaded}`,
+        tooltip: `${head}\n\nRunning${s.port ? ` on http://localhost:${s.port}` : ''} (pid ${s.pid}${s.appPort ? `; through the proxy, the app itself listens on :${s.appPort}` : ''}).${noPort} Hot reload is ${i.hotReload ? 'on' : 'off'}; click to turn it ${i.hotReload ? 'off' : 'on'}.${table}${foot([LINKS.restart, LINKS.stop, ...(s.port ? [LINKS.browser] : []), LINKS.output, LINKS.logs])}`,
       };
     }
     case 'unready':

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { statusView, type StatusInput } from '../../src/extension/statusView';
 import type { EngineState } from '../../src/core/state';
 import { summaryView, type SummaryEntry } from '../../src/extension/summaryView';
+import { formatState } from '../../src/cli/format';
 
 const base: Omit<StatusInput, 'state'> = { id: '/w/api', name: 'api', trusted: true, hotReload: true, configIssues: [] };
 const view = (state: EngineState, extra: Partial<StatusInput> = {}) => statusView({ ...base, state, ...extra });
@@ -23,6 +24,20 @@ describe('status bar view (a pure function of state)', () => {
       tooltip: /Build \| none: pre-built while you typed \|/,
     },
     { name: 'running after the first start', state: { kind: 'running', pid: 42, port: 8080, timings: { trigger: 'start', buildMs: 800 } }, text: /^\$\(pass-filled\) :8080$/ },
+    { name: 'running on the new port after the server moved', state: { kind: 'running', pid: 43, port: 9090, timings: { trigger: 'main.go', buildMs: 500, saveToReadyMs: 700 } }, text: /^\$\(pass-filled\) :9090, reloaded in 700 ms$/, tooltip: /http:\/\/localhost:9090/ },
+    {
+      name: 'a worker: running with no port, calm, not an error',
+      state: { kind: 'running', pid: 44, noPort: true, timings: { trigger: 'worker.go', buildMs: 300, saveToReadyMs: 1900 } },
+      text: /^\$\(pass-filled\) running \(no port\), reloaded in 1900 ms$/,
+      tooltip: /listens on no TCP port \(a worker[\s\S]*set gopherReload\.port/,
+    },
+    {
+      name: 'the server could not listen: its port is taken by another process',
+      state: { kind: 'error', message: 'Port 8080 is in use by pid 7 (node), so your server could not listen.', hint: 'Gopher Reload did not touch that process. Stop it (kill 7), or move your server to another port.', lastOutput: ['listen tcp :8080: bind: address already in use'] },
+      text: /^\$\(error\) Gopher Reload: error$/,
+      tooltip: /could not listen[\s\S]*kill 7[\s\S]*address already in use/,
+      background: 'error',
+    },
     {
       name: 'build failed',
       state: { kind: 'build-failed', problems: [{ file: '/a/main.go', line: 3, column: 2, message: 'undefined: x', severity: 'error' }, { file: '/a/b.go', line: 1, message: 'y', severity: 'error' }, { file: '/a/c.go', line: 1, message: 'z', severity: 'error' }], output: '', serving: true, buildMs: 10 },
@@ -81,5 +96,16 @@ describe('summary item for several servers (a pure function of their states)', (
     const v = summaryView([entry('a', { kind: 'stopped' }), entry('b', { kind: 'stopped' })], false);
     assert.match(v.text, /untrusted/);
     assert.equal(v.background, 'warning');
+  });
+});
+
+describe('CLI status line (a pure function of state)', () => {
+  it('a worker runs with no port, in the calm colour, without an error mark', () => {
+    const line = formatState({ kind: 'running', pid: 44, noPort: true, timings: { trigger: 'start', buildMs: 300, saveToReadyMs: 1600 } });
+    assert.match(line, /● running \(no port\) \(pid 44\)/);
+    assert.doesNotMatch(line, /✗|error/);
+  });
+  it('a server on its new port names that port', () => {
+    assert.match(formatState({ kind: 'running', pid: 45, port: 9090, timings: { trigger: 'main.go' } }), /running on http:\/\/localhost:9090 \(pid 45\)/);
   });
 });

@@ -32,6 +32,31 @@ describe('engine: process supervision', function () {
     assert.equal(await isPortFree(h.port), true);
   });
 
+  it('says once per run, visibly, that a slow graceful shutdown was cut off, naming the setting', async function () {
+    if (process.platform === 'win32') this.skip();
+    const h = await harness('portswitch', { killDelayMs: 300, env: { SHUTDOWN_MS: '3000' } });
+    h.engine.start();
+    await waitState(h, 'running');
+    const notice = /did not exit within 300 ms of SIGINT, so its process tree was killed[^\n]*gopherReload\.killDelayMs/g;
+    for (const v of ['v2', 'v3']) {
+      const from = h.states.length;
+      edit(path.join(h.dir, 'main.go'), /portswitch v\d/, `portswitch ${v}`);
+      h.engine.fileChanged(path.join(h.dir, 'main.go'));
+      await waitState(h, 'running', 90_000, from);
+      assert.equal(await body(h.port), `portswitch ${v}`);
+    }
+    assert.equal(h.output().match(notice)?.length, 1, `one notice across two reloads:\n${h.output()}`);
+    // A new run (stop, start) says it again: someone may have raised the setting meanwhile.
+    await h.engine.stop();
+    h.engine.start();
+    await waitState(h, 'running');
+    const from = h.states.length;
+    edit(path.join(h.dir, 'main.go'), /portswitch v\d/, 'portswitch v4');
+    h.engine.fileChanged(path.join(h.dir, 'main.go'));
+    await waitState(h, 'running', 90_000, from);
+    assert.equal(h.output().match(notice)?.length, 2);
+  });
+
   it('reports a crash with exit code and output, and backs off instead of spinning', async () => {
     const h = await harness('crash');
     h.engine.start();
