@@ -1,0 +1,149 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { freePort, isPortFree } from '../../src/core/ports';
+import type { EngineState } from '../../src/core/state';
+import { body, copyFixture, edit, harness, waitState, waitUntil, type Harness } from '../unit/helpers';
+import { record } from './record';
+
+const save = (h: Harness, from: string | RegExp, to: string) => {
+  edit(path.join(h.dir, 'main.go'), from, to);
+  h.engine.fileChanged(path.join(h.dir, 'main.go'));
+};
+const running = (s: EngineState | undefined) => (s?.kind === 'running' ? s : undefined);
+
+/** A local process holding a port, as an unrelated Postgres or Vue dev server would. */
+async function holdPort(port = 0): Promise<{ port: number; close: () => Promise<void> }> {
+  const srv = net.createServer((c) => c.end()).listen(port);
+  await new Promise((r, j) => srv.once('listening', r).once('error', j));
+  return { port: (srv.address() as net.AddressInfo).port, close: () => new Promise((r) => srv.close(() => r())) };
+}
+
+/** Servers that move, never listen, lie in their logs, or find their port taken: the port is always the one they really hold. */
+describe('faults: ports', function () {
+  it('a server that changes its port: found afresh, served on the new port, and the save after works too', async () => {
+    const h = await harness('portswitch');
+    h.engine.start();
+    await waitState(h, 'running');
+    const moved = await freePort();
+    const t0 = Date.now();
+    let from = h.states.length;
+    save(h, /const message = "portswitch v1"\nconst override = ""/, `const message = "portswitch v2"\nconst override = "${moved}"`);
+    await waitUntil('v2 on the new port', async () => (await body(moved)) === 'portswitch v2', 20_000);
+    const servedMs = Date.now() - t0;
+    const st = await waitState(h, 'running', 10_000, from);
+    assert.equal(st.port, moved, 'the running state names the new port');
+    assert.equal(h.engine.port, moved);
+    assert.equal(await isPortFree(h.port), true, 'the old port was released');
+    from = h.states.length;
+    const t1 = Date.now();
+    save(h, 'portswitch v2', 'portswitch v3');
+    await waitUntil('v3 on the new port', async () => (await body(moved)) === 'portswitch v3', 20_000);
+    const nextMs = Date.now() - t1;
+    assert.equal((await waitState(h, 'running', 10_000, from)).port, moved);
+    assert.ok(!h.states.some((s) => s.kind === 'unready' || s.kind === 'error'), h.states.map((s) => s.kind).join(' → '));
+    record({ group: 'Load and faults', test: 'A server that changes its port (:A → :B in code)', figure: `new code served on :B ${servedMs} ms after the save, status names :B; the next save served in ${nextMs} ms` });
+  });
+
+  it('a worker that never listens: running (no port), and a save is served at once', async () => {
+    const dir = copyFixture('worker');
+    const out = path.join(dir, 'version.txt');
+    const h = await harness('worker', { env: { WORKER_OUT: out } }, dir);
+    const t0 = Date.now();
+    h.engine.start();
+    const first = await waitState(h, 'running', 60_000);
+    const startMs = Date.now() - t0;
+    assert.equal(first.noPort, true);
+    assert.equal(first.port, undefined);
+    assert.equal(fs.readFileSync(out, 'utf8'), 'worker v1');
+    const from = h.states.length;
+    const t1 = Date.now();
+    save(h, 'worker v1', 'worker v2');
+    await waitUntil('worker v2 runs', () => fs.readFileSync(out, 'utf8') === 'worker v2', 10_000);
+    const servedMs = Date.now() - t1;
+    assert.ok(servedMs < 2000, `the save ran after ${servedMs} ms`);
+    const st = await waitState(h, 'running', 10_000, from);
+    assert.equal(st.noPort, true);
+    assert.ok(!h.states.some((s) => s.kind === 'unready' || s.kind === 'error'), h.states.map((s) => s.kind).join(' → '));
+    record({ group: 'Load and faults', test: 'A worker that never listens on TCP', figure: `"running (no port)" ${startMs} ms after start; a save ran the new code ${servedMs} ms later` });
+  });
+
+  it('a worker that starts listening late: the state moves from "no port" to its port', async () => {
+    const h = await harness('worker', { env: { WORKER_LISTEN_AFTER_MS: '2500' } });
+    h.engine.start();
+    const first = await waitState(h, 'running', 60_000);
+    assert.equal(first.noPort, true);
+    const later = await waitUntil('running on its port', () => h.states.map(running).find((s) => s?.port === h.port), 15_000);
+    assert.equal(later.noPort, undefined);
+    assert.equal(await body(h.port), 'worker v1');
+  });
+
+  it('a log line naming another local process port: that process is never taken for the server, nor named', async () => {
+    const other = await holdPort();
+    try {
+      const h = await harness('liar', { env: { LIAR_LINES: `config: auth service at http://localhost:${other.port}/\nlistening for jobs since 12:30` } });
+      h.engine.start();
+      const st = await waitState(h, 'running');
+      assert.equal(st.port, h.port, `the app's own port, not ${other.port}`);
+      const from = h.states.length;
+      const t0 = Date.now();
+      save(h, 'liar v1', 'liar v2');
+      await waitUntil('v2', async () => (await body(h.port)) === 'liar v2', 20_000);
+      const nextMs = Date.now() - t0;
+      assert.equal((await waitState(h, 'running', 10_000, from)).port, h.port);
+      const said = h.output() + JSON.stringify(h.states);
+      assert.ok(!said.includes(`kill ${process.pid}`) && !said.includes(`Port ${other.port}`), 'the other process is never named');
+      assert.ok(!h.states.some((s) => s.kind === 'unready' || s.kind === 'error'));
+      record({ group: 'Bad input', test: 'A log line naming another local service (http://localhost:<its port>/)', figure: `status named the app's own port; next save served in ${nextMs} ms; the other process never named` });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('"Listening and serving HTTP on :9999" from an app that listens elsewhere: ready on its real port', async () => {
+    const h = await harness('liar', { env: { LIAR_LINES: '[GIN-debug] Listening and serving HTTP on :9999' } });
+    h.engine.start();
+    const st = await waitState(h, 'running');
+    assert.equal(st.port, h.port);
+    assert.equal(await body(h.port), 'liar v1');
+    record({ group: 'Bad input', test: 'A log line claiming a port the app does not listen on', figure: `ready on its real port in ${st.timings.startToReadyMs} ms` });
+  });
+
+  it('several listeners and no log line: the HTTP port, not the lower metrics port', async () => {
+    const [metrics, app] = [await freePort(), await freePort()].sort((a, b) => a - b);
+    const h = await harness('liar', { env: { PORT: String(app), METRICS_PORT: String(metrics) } });
+    h.engine.start();
+    const st = await waitState(h, 'running');
+    assert.equal(st.port, app, `metrics on :${metrics}, app on :${app}`);
+    const from = h.states.length;
+    save(h, 'liar v1', 'liar v2');
+    assert.equal((await waitState(h, 'running', 60_000, from)).port, app);
+    assert.equal(await body(app), 'liar v2');
+    record({ group: 'Load and faults', test: 'Several listeners (a metrics port below the HTTP port)', figure: `the HTTP port chosen, ready in ${st.timings.startToReadyMs} ms` });
+  });
+
+  it('a server whose port is taken: an error naming the holder (never "crashed"), and a save recovers once it is free', async () => {
+    const holder = await holdPort();
+    let released = false;
+    try {
+      const h = await harness('portswitch', { env: { PORT: String(holder.port) } });
+      h.engine.start();
+      const err = await waitState(h, 'error');
+      assert.match(err.message, new RegExp(`^Port ${holder.port} is in use by pid ${process.pid} \\(node`));
+      assert.match(err.hint, new RegExp(`kill ${process.pid}`));
+      await new Promise((r) => setTimeout(r, 1500)); // no crash-loop restart into the same wall
+      assert.ok(!h.states.some((s) => s.kind === 'crashed' || s.kind === 'stopped'), h.states.map((s) => s.kind).join(' → '));
+      await holder.close();
+      released = true;
+      const from = h.states.length;
+      const t0 = Date.now();
+      save(h, 'portswitch v1', 'portswitch v2');
+      await waitUntil('v2', async () => (await body(holder.port)) === 'portswitch v2', 20_000);
+      assert.equal((await waitState(h, 'running', 10_000, from)).port, holder.port);
+      record({ group: 'Load and faults', test: 'The server cannot bind its port (taken by another process)', figure: `"${err.message.replace(String(process.pid), '<pid>')}"; no restart loop; after it was freed the next save served in ${Date.now() - t0} ms` });
+    } finally {
+      if (!released) await holder.close();
+    }
+  });
+});
