@@ -1,35 +1,50 @@
 #!/usr/bin/env node
 import * as path from 'node:path';
-import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { resolveConfig, type RawSettings } from '../core/config';
+import { existsSync, statSync } from 'node:fs';
+import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, resolveConfig, type RawSettings } from '../core/config';
 import { ReloadEngine } from '../core/engine';
 import { watchTree } from '../core/watcher';
 import { formatState, paint } from './format';
 import type { Logger } from '../core/log';
+import type { EngineState } from '../core/state';
 import { AirTomlError, readAirToml } from '../core/airToml';
+import { intFlag, mergeGlobs, parseCli, UsageError } from './args';
+import { cliWords, settingWords } from './words';
 
 const HELP = `gopher-reload — rebuild and restart a Go server on every save
 
 Usage: gopher-reload [dir] [options] [-- build command argv...]
 
   dir                      Go module to run (default: current directory)
-  -p, --package <pkg>      package to build (default ".")
+  -p, --package <pkg>      package to build, relative to the folder (default ".")
+      --folder <dir>       folder inside the module to build, run and watch in (like air's root;
+                           for a server that reads files relative to its own folder)
       --build <cmd>        build command, run in your shell (must write --binary)
-  -- <argv...>             build command as an argv, no shell; \${binary} is replaced
-      --binary <path>      the binary to run (default .gopher-reload/<dir name>)
+  -- <argv...>             build command as an argv, no shell; \${binary} is replaced.
+                           Everything after -- is the build command, never server arguments.
+      --build-flag <flag>  extra go build flag, e.g. --build-flag -race (repeatable)
+      --build-timeout-ms <ms>  stop a build that runs longer (default 300000)
+      --binary <path>      the binary to run (default <output-dir>/<dir name>)
+      --output-dir <dir>   folder for binaries (default .gopher-reload; not the module root
+                           or a folder with Go sources)
       --debug-info         keep DWARF and disable optimisations (for a debugger)
       --pre-build <cmd>    run before each build, in your shell (repeatable)
       --post-stop <cmd>    run once when gopher-reload exits, in your shell (repeatable)
       --proxy-port <n>     serve on this port through a proxy that holds requests during reloads
                            (the app gets a free port in $PORT, see --proxy-port-env)
       --proxy-port-env <v> the env variable that tells the app its port (default PORT)
+      --proxy-hold-ms <ms> how long the proxy holds a request while the server reloads (default 10000)
       --no-live-reload     with the proxy: don't reload open pages after each reload
-  -a, --arg <arg>          argument for the server (repeatable)
+  -a, --arg <arg>          one argument for the server (repeatable); values may start with '-':
+                           -a -addr=:9999, --arg -addr=:9999 and --arg=-addr=:9999 all work
   -e, --env <K=V>          environment variable for build and server (repeatable)
       --env-file <file>    .env file to load (repeatable; default .env if present)
-      --include <glob>     files that trigger a rebuild (repeatable; replaces defaults)
-      --exclude <glob>     files that never do (repeatable; replaces defaults)
+      --include <glob>     more files that trigger a rebuild (repeatable; added to the defaults
+                           ${DEFAULT_INCLUDE.join(' ')})
+      --exclude <glob>     more files that never do (repeatable; added to the defaults
+                           ${DEFAULT_EXCLUDE.join(' ')})
+      --no-default-includes  use only your --include globs
+      --no-default-excludes  use only your --exclude globs
       --quiet-ms <ms>      quiet window that coalesces a burst of changes (default 30)
       --poll <ms>          poll the file system (WSL2, Docker bind mounts)
       --signal <SIG>       stop signal (default SIGINT)
@@ -40,126 +55,125 @@ Usage: gopher-reload [dir] [options] [-- build command argv...]
       --startup-timeout-ms <ms>  (default 30000)
       --stop-on-error      stop the old server when a build fails
       --no-restart-on-crash
-      --no-air             ignore .air.toml (used by default when present)
+      --no-air             ignore .air.toml (used by default when present; flags win over it)
   -v, --verbose            log every decision
   -h, --help
 `;
 
+/** Lines for the user; once stdout is gone (`| head`), nothing more is written. */
+let outputClosed = false;
+const say = (line: string) => !outputClosed && process.stdout.write(line + '\n');
+const complain = (line: string) => !outputClosed && process.stderr.write(line + '\n');
+
+function fail(message: string, help = false): never {
+  complain(paint.red(`✗ ${message}`) + (help ? '\n  run gopher-reload --help' : ''));
+  process.exit(2);
+}
+
 function main(): void {
-  const { values: v, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      package: { type: 'string', short: 'p' },
-      build: { type: 'string' },
-      binary: { type: 'string' },
-      'debug-info': { type: 'boolean' },
-      'pre-build': { type: 'string', multiple: true },
-      'post-stop': { type: 'string', multiple: true },
-      'proxy-port': { type: 'string' },
-      'proxy-port-env': { type: 'string' },
-      'no-live-reload': { type: 'boolean' },
-      arg: { type: 'string', short: 'a', multiple: true },
-      env: { type: 'string', short: 'e', multiple: true },
-      'env-file': { type: 'string', multiple: true },
-      include: { type: 'string', multiple: true },
-      exclude: { type: 'string', multiple: true },
-      'quiet-ms': { type: 'string' },
-      poll: { type: 'string' },
-      signal: { type: 'string' },
-      'kill-delay-ms': { type: 'string' },
-      port: { type: 'string' },
-      'health-url': { type: 'string' },
-      'ready-pattern': { type: 'string' },
-      'startup-timeout-ms': { type: 'string' },
-      'stop-on-error': { type: 'boolean' },
-      'no-restart-on-crash': { type: 'boolean' },
-      'no-air': { type: 'boolean' },
-      verbose: { type: 'boolean', short: 'v' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  let parsed: ReturnType<typeof parseCli>;
+  let num: Record<'buildTimeout' | 'proxyPort' | 'proxyHold' | 'quiet' | 'poll' | 'killDelay' | 'port' | 'startupTimeout', number | undefined>;
+  try {
+    parsed = parseCli(process.argv.slice(2));
+    const v = parsed.values;
+    num = {
+      buildTimeout: intFlag('build-timeout-ms', v['build-timeout-ms']),
+      proxyPort: intFlag('proxy-port', v['proxy-port']),
+      proxyHold: intFlag('proxy-hold-ms', v['proxy-hold-ms']),
+      quiet: intFlag('quiet-ms', v['quiet-ms']),
+      poll: intFlag('poll', v.poll),
+      killDelay: intFlag('kill-delay-ms', v['kill-delay-ms']),
+      port: intFlag('port', v.port),
+      startupTimeout: intFlag('startup-timeout-ms', v['startup-timeout-ms']),
+    };
+  } catch (e) {
+    if (e instanceof UsageError) fail(e.message, true);
+    throw e;
+  }
+  const { values: v, buildArgv } = parsed;
   if (v.help) {
     process.stdout.write(HELP);
     return;
   }
-  const dd = process.argv.indexOf('--');
-  const argvBuild = dd >= 0 ? process.argv.slice(dd + 1) : [];
-  const dirArgs = dd >= 0 ? positionals.slice(0, positionals.length - argvBuild.length) : positionals;
-  const root = path.resolve(dirArgs[0] ?? '.');
-  if (!existsSync(path.join(root, 'go.mod'))) {
-    console.error(paint.red(`✗ ${root} has no go.mod. Run gopher-reload in (or point it at) a Go module.`));
-    process.exit(2);
-  }
-  const num = (s?: string) => (s === undefined ? undefined : Number(s));
+  const root = path.resolve(parsed.dir);
+  if (!existsSync(path.join(root, 'go.mod'))) fail(`${root} has no go.mod. Run gopher-reload in (or point it at) a Go module.`);
   const env: Record<string, string> = {};
   for (const kv of v.env ?? []) {
     const i = kv.indexOf('=');
-    if (i <= 0) {
-      console.error(paint.red(`✗ --env ${kv}: expected KEY=value`));
-      process.exit(2);
-    }
+    if (i <= 0) fail(`--env ${kv}: expected KEY=value`, true);
     env[kv.slice(0, i)] = kv.slice(i + 1);
   }
-  const raw: RawSettings = {
+  const flags: RawSettings = {
     package: v.package,
-    buildCommand: argvBuild.length ? argvBuild : v.build,
+    buildCommand: buildArgv.length ? buildArgv : v.build,
+    buildFlags: v['build-flag'],
+    buildTimeoutMs: num.buildTimeout,
     binary: v.binary,
+    outputDir: v['output-dir'],
     debugInfo: v['debug-info'],
     preBuild: v['pre-build'],
     postStop: v['post-stop'],
-    proxyPort: num(v['proxy-port']),
+    proxyPort: num.proxyPort,
     proxyPortEnv: v['proxy-port-env'],
+    proxyHoldMs: num.proxyHold,
     liveReload: v['no-live-reload'] ? false : undefined,
     args: v.arg,
-    env,
+    env: Object.keys(env).length ? env : undefined,
     envFiles: v['env-file'],
-    include: v.include,
-    exclude: v.exclude,
-    quietWindowMs: num(v['quiet-ms']),
+    quietWindowMs: num.quiet,
     stopSignal: v.signal,
-    killDelayMs: num(v['kill-delay-ms']),
-    port: num(v.port),
+    killDelayMs: num.killDelay,
+    port: num.port,
     healthUrl: v['health-url'],
     readyPattern: v['ready-pattern'],
-    startupTimeoutMs: num(v['startup-timeout-ms']),
+    startupTimeoutMs: num.startupTimeout,
     stopOnBuildError: v['stop-on-error'],
     restartOnCrash: v['no-restart-on-crash'] ? false : undefined,
   };
+  const given = Object.fromEntries(Object.entries(flags).filter(([, val]) => val !== undefined)) as RawSettings;
+
   // A project with an .air.toml runs from it as air would, unless flags say otherwise.
-  const given = Object.fromEntries(Object.entries(raw).filter(([k, val]) => val !== undefined && !(k === 'env' && Object.keys(env).length === 0)));
-  let settings: RawSettings = given;
+  let base: RawSettings = {};
   let runRoot = root;
+  let pollMs = num.poll;
   if (!v['no-air']) {
     try {
       const air = readAirToml(root);
       if (air) {
-        settings = { ...air.settings, ...given };
+        base = air.settings;
         runRoot = air.root; // air's `root`: where it builds, runs and watches
-        console.log(paint.cyan(`gopher-reload: using .air.toml (flags win; --no-air to ignore it)`));
-        for (const u of air.unsupported) console.error(paint.yellow(`! .air.toml ${u}`));
+        pollMs ??= air.pollIntervalMs;
+        say(paint.cyan(`gopher-reload: using .air.toml (flags win; --no-air to ignore it)`));
+        for (const u of air.unsupported) complain(paint.yellow(`! .air.toml ${cliWords(u)}`));
+        for (const i of air.ignored) say(paint.dim(`  .air.toml ignored: ${cliWords(i)}`));
       }
     } catch (e) {
       if (!(e instanceof AirTomlError)) throw e;
-      console.error(paint.red(`✗ ${e.message}. Fix it, or run with --no-air to ignore it.`));
-      process.exit(2);
+      fail(`${e.message}. Fix it, or run with --no-air to ignore it.`);
     }
   }
+  if (v.folder !== undefined) runRoot = folderInModule(root, v.folder);
+  // --include/--exclude add to the defaults (or to .air.toml's lists) unless told to replace them.
+  const include = mergeGlobs(v.include, v['no-default-includes'], base.include, DEFAULT_INCLUDE);
+  const exclude = mergeGlobs(v.exclude, v['no-default-excludes'], base.exclude, DEFAULT_EXCLUDE);
+  const settings: RawSettings = { ...base, ...given, ...(include && { include }), ...(exclude && { exclude }) };
+
   const { config, issues } = resolveConfig(runRoot, settings);
-  for (const i of issues) console.error(paint.yellow(`! ${i.setting}: ${i.message}`));
+  for (const i of issues) complain(paint.yellow(`! ${settingWords(i.setting)}: ${cliWords(i.message)}`));
 
   const log: Logger = {
-    trace: (m) => v.verbose && console.error(paint.dim(`  ${m}`)),
-    info: (m) => v.verbose && console.error(paint.dim(`  ${m}`)),
-    warn: (m) => v.verbose && console.error(paint.yellow(`  ${m}`)),
-    error: (m) => v.verbose && console.error(paint.red(`  ${m}`)),
+    trace: (m) => v.verbose && complain(paint.dim(`  ${cliWords(m)}`)),
+    info: (m) => v.verbose && complain(paint.dim(`  ${cliWords(m)}`)),
+    warn: (m) => v.verbose && complain(paint.yellow(`  ${cliWords(m)}`)),
+    error: (m) => v.verbose && complain(paint.red(`  ${cliWords(m)}`)),
   };
   const engine = new ReloadEngine(config, log);
   engine.onOutput((o) => {
-    if (o.source !== 'engine') process.stdout.write(o.text);
+    if (o.source !== 'engine' && !outputClosed) process.stdout.write(o.text);
   });
   engine.onState((s) => {
-    const line = formatState(s);
-    if (line) console.log(line);
+    const line = stateLine(s);
+    if (line) say(line);
   });
   // A panic's location, once, after its trace (which the server printed itself).
   let seen = new Set<unknown>();
@@ -168,15 +182,15 @@ function main(): void {
     for (const p of now) {
       if (seen.has(p)) continue;
       const at = p.site ? `${path.relative(runRoot, p.site.file)}:${p.site.line}` : 'outside the workspace';
-      console.log(paint.red(`✗ panic at ${at}: ${p.message}${p.kind === 'fatal' ? '' : ` (recovered by ${p.kind === 'gin-recovery' ? 'Gin' : 'net/http'})`}`));
+      say(paint.red(`✗ panic at ${at}: ${p.message}${p.kind === 'fatal' ? '' : ` (recovered by ${p.kind === 'gin-recovery' ? 'Gin' : 'net/http'})`}`));
     }
     seen = new Set(now);
   });
-  console.log(paint.cyan(`gopher-reload: watching ${runRoot} (package ${config.package})`));
+  say(paint.cyan(`gopher-reload: watching ${runRoot} (package ${config.package})`));
   const watcher = watchTree(runRoot, engine.changeFilter, {
-    pollIntervalMs: num(v.poll),
+    pollIntervalMs: pollMs,
     onChange: (p) => engine.fileChanged(p),
-    onError: (e) => console.error(paint.yellow(`! watcher: ${e.message}`)),
+    onError: (e) => complain(paint.yellow(`! watcher: ${e.message}`)),
   });
   engine.start();
 
@@ -184,7 +198,7 @@ function main(): void {
   const shutdown = async () => {
     if (closing) return;
     closing = true;
-    console.log(paint.dim('gopher-reload: stopping…'));
+    say(paint.dim('gopher-reload: stopping…'));
     await watcher.close();
     await engine.dispose();
     process.exit(0);
@@ -192,6 +206,35 @@ function main(): void {
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
   process.on('SIGHUP', () => void shutdown());
+  // `gopher-reload | head`: the reader is gone. Stop the server and exit quietly, never a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+      outputClosed = true;
+      void shutdown();
+    });
+  }
+}
+
+/** The engine's status line in the CLI's words; build errors and server output are printed as they are. */
+function stateLine(s: EngineState): string {
+  const line = formatState(s);
+  return s.kind === 'build-failed' || s.kind === 'crashed' ? line : cliWords(line);
+}
+
+/** `--folder`: a folder inside the module (like a service's folder), or exit with why. */
+function folderInModule(root: string, folder: string): string {
+  const abs = path.resolve(root, folder);
+  const rel = path.relative(root, abs);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) fail(`--folder ${folder}: ${abs} is outside the module ${root}; give a folder inside it (relative to the module)`, true);
+  let isDir = false;
+  try {
+    isDir = statSync(abs).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) fail(`--folder ${folder}: ${abs} is not a folder`, true);
+  return abs;
 }
 
 main();
