@@ -12,7 +12,8 @@ import { sleep } from './processTree';
  * A process that is alive and listens on nothing after a grace period is a worker: ready, no port.
  */
 export type ReadyResult =
-  | { ready: true; port?: number; via: 'health' | 'pattern' | 'port' | 'detected' | 'no-port' }
+  /** listeners: every TCP port the tree listened on when it was detected (the next start waits until they are free). */
+  | { ready: true; port?: number; via: 'health' | 'pattern' | 'port' | 'detected' | 'no-port'; listeners?: number[] }
   | { ready: false; reason: 'timeout' | 'exited' | 'aborted' | 'superseded' };
 
 export interface ReadinessOptions {
@@ -167,7 +168,7 @@ export async function waitReady(o: ReadinessOptions): Promise<ReadyResult> {
           if (hinted !== undefined && (await canConnect(hinted, 100))) return { ready: true, port: hinted, via: 'detected' };
         } else {
           const port = await picker.pick(own, hintedPorts(o.outputTail()));
-          if (port !== undefined && !exited) return { ready: true, port, via: 'detected' };
+          if (port !== undefined && !exited) return { ready: true, port, via: 'detected', listeners: own };
         }
         if ((own === undefined || own.length === 0) && now - t0 >= grace && !exited) return { ready: true, via: 'no-port' };
       }

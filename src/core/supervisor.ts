@@ -81,9 +81,11 @@ export class Supervisor {
     const c = this.host.config();
     await this.host.beforeStop?.();
     // The old tree's own listeners, read while it is alive: those are the ports to see freed.
+    // Known since readiness on the usual path; read now when readiness never found them (a newer
+    // save cut the wait short, a worker, a server that timed out).
     const old = this.server?.alive ? this.server : undefined;
-    const oldPids = old?.members() ?? [];
-    const oldPorts = [...new Set([...this.heldPorts, ...(ownListeners(oldPids) ?? [])])];
+    const oldPids = old && !this.heldPorts.length ? old.members() : [];
+    const oldPorts = this.heldPorts.length ? this.heldPorts : (ownListeners(oldPids) ?? []);
     const stopMs = await this.stop();
     if (!current()) return undefined;
     this.heldPorts = [];
@@ -137,7 +139,7 @@ export class Supervisor {
       return undefined; // 'exited' is reported by onExit; 'aborted' by whoever aborted
     }
     if (ready.port !== undefined) this.detectedPort = this.lastReadyPort = ready.port;
-    this.heldPorts = ownListeners(proc.members()) ?? (ready.port !== undefined ? [ready.port] : []);
+    this.heldPorts = ready.listeners ?? (ready.port !== undefined ? [ready.port] : []);
     const now = performance.now();
     const timings: ReloadTimings = { ...timing, stopMs, startToReadyMs: Math.round(now - started), saveToReadyMs: Math.round(now - changeAt) };
     this.host.log.info(`ready on :${ready.port ?? '?'} (${ready.via}) — build ${timings.buildMs ?? 0} ms, stop ${stopMs} ms, start ${timings.startToReadyMs} ms, save→ready ${timings.saveToReadyMs} ms`);

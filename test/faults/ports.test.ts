@@ -69,6 +69,20 @@ describe('faults: ports', function () {
     record({ group: 'Load and faults', test: 'A worker that never listens on TCP', figure: `"running (no port)" ${startMs} ms after start; a save ran the new code ${servedMs} ms later` });
   });
 
+  it('a save during a readiness wait is built at once, not after startupTimeoutMs', async () => {
+    // readyPattern that never appears: before, the engine's loop waited 30 s before building the save.
+    const h = await harness('portswitch', { readyPattern: 'never printed', startupTimeoutMs: 30_000 });
+    h.engine.start();
+    await waitState(h, 'starting');
+    const t0 = Date.now();
+    save(h, 'portswitch v1', 'portswitch v2');
+    await waitUntil('v2 served', async () => (await body(h.port)) === 'portswitch v2', 25_000);
+    const servedMs = Date.now() - t0;
+    assert.ok(servedMs < 10_000, `served after ${servedMs} ms`);
+    assert.ok(!h.states.some((s) => s.kind === 'unready'), h.states.map((s) => s.kind).join(' → '));
+    record({ group: 'Load and faults', test: 'A save while the server is still not ready (startupTimeoutMs 30 s)', figure: `the save was built at once and served ${servedMs} ms later` });
+  });
+
   it('a worker that starts listening late: the state moves from "no port" to its port', async () => {
     const h = await harness('worker', { env: { WORKER_LISTEN_AFTER_MS: '2500' } });
     h.engine.start();
