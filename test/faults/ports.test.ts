@@ -115,6 +115,29 @@ describe('faults: ports', function () {
     }
   });
 
+  it('a banner naming a front-end URL whose port another process opens later: the next save still works', async () => {
+    // gin-vue-admin's banner names its Vue front-end on :8080 while the backend listens on :8888;
+    // when the Vue dev server really listened on 8080, the next save stopped the backend for good.
+    const frontPort = await freePort();
+    const h = await harness('liar', { env: { LIAR_LINES: `Welcome! front-end: http://127.0.0.1:${frontPort}\nserver listening on :${frontPort}` } });
+    h.engine.start();
+    assert.equal((await waitState(h, 'running')).port, h.port);
+    const front = await holdPort(frontPort);
+    try {
+      const from = h.states.length;
+      const t0 = Date.now();
+      save(h, 'liar v1', 'liar v2');
+      await waitUntil('v2', async () => (await body(h.port)) === 'liar v2', 20_000);
+      const nextMs = Date.now() - t0;
+      assert.equal((await waitState(h, 'running', 10_000, from)).port, h.port);
+      assert.ok(!h.states.some((s) => s.kind === 'error' || s.kind === 'unready'), h.states.map((s) => s.kind).join(' → '));
+      assert.ok(!h.output().includes(`kill ${process.pid}`));
+      record({ group: 'Bad input', test: 'A startup banner naming the front-end port, which another process then opens', figure: `backend stayed on its own port; the next save served in ${nextMs} ms; nothing asked to kill the front-end` });
+    } finally {
+      await front.close();
+    }
+  });
+
   it('"Listening and serving HTTP on :9999" from an app that listens elsewhere: ready on its real port', async () => {
     const h = await harness('liar', { env: { LIAR_LINES: '[GIN-debug] Listening and serving HTTP on :9999' } });
     h.engine.start();
@@ -155,6 +178,16 @@ describe('faults: ports', function () {
       save(h, 'portswitch v1', 'portswitch v2');
       await waitUntil('v2', async () => (await body(holder.port)) === 'portswitch v2', 20_000);
       assert.equal((await waitState(h, 'running', 10_000, from)).port, holder.port);
+      // Some servers print the error and exit with code 0: the same report, not "stopped".
+      const zero = await holdPort();
+      try {
+        const z = await harness('portswitch', { env: { PORT: String(zero.port), EXIT_ZERO: '1' } });
+        z.engine.start();
+        assert.match((await waitState(z, 'error')).message, new RegExp(`^Port ${zero.port} is in use by pid ${process.pid}`));
+        assert.ok(!z.states.some((s) => s.kind === 'stopped' || s.kind === 'crashed'), z.states.map((s) => s.kind).join(' → '));
+      } finally {
+        await zero.close();
+      }
       record({ group: 'Load and faults', test: 'The server cannot bind its port (taken by another process)', figure: `"${err.message.replace(String(process.pid), '<pid>')}"; no restart loop; after it was freed the next save served in ${Date.now() - t0} ms` });
     } finally {
       if (!released) await holder.close();
