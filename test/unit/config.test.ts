@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defaultBuildArgv, expandArgv, resolveConfig } from '../../src/core/config';
+import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, defaultBuildArgv, expandArgv, resolveConfig } from '../../src/core/config';
 import { ChangeFilter } from '../../src/core/filter';
+import { repoRoot } from './helpers';
 
 const root = path.resolve('/work/app');
 
@@ -74,6 +76,10 @@ describe('change filter', () => {
     { file: 'main_test.go', want: false },
     { file: 'vendor/github.com/x/y.go', want: false },
     { file: 'pkg/testdata/a.go', want: false },
+    // The go command skips testdata/ for Go sources only; a template kept there is read at run time.
+    { file: 'testdata/page.tmpl', want: true },
+    { file: 'examples/template/testdata/raw.tmpl', want: true },
+    { file: 'testdata/sub/x_test.go', want: false },
     { file: 'web/node_modules/x/index.html', want: false },
     { file: '.git/HEAD', want: false },
     { file: 'README.md', want: false },
@@ -90,5 +96,14 @@ describe('change filter', () => {
     assert.equal(f.prunesDirectory(path.join(root, '.gopher-reload')), true);
     assert.equal(f.prunesDirectory(path.join(root, 'internal')), false);
     assert.equal(f.prunesDirectory(root), false);
+  });
+});
+
+describe('defaults agree between the engine and the VS Code settings', () => {
+  it('include and exclude defaults in package.json are the engine\'s', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8'));
+    const props = pkg.contributes.configuration.properties;
+    assert.deepEqual(props['gopherReload.exclude'].default, DEFAULT_EXCLUDE);
+    assert.deepEqual(props['gopherReload.include'].default, DEFAULT_INCLUDE);
   });
 });

@@ -48,6 +48,30 @@ describe('watcher and CLI', function () {
     }
   });
 
+  it('a template in testdata/ counts as a change; a .go file there does not (as the go command sees it)', async () => {
+    const dir = copyFixture('nethttp');
+    fs.mkdirSync(path.join(dir, 'testdata'));
+    fs.writeFileSync(path.join(dir, 'testdata', 'page.tmpl'), 'v1');
+    fs.writeFileSync(path.join(dir, 'testdata', 'fixture.go'), 'package testdata\n');
+    const h = await harness('nethttp', {}, dir);
+    const w = await watched(h);
+    try {
+      h.engine.start();
+      await waitState(h, 'running');
+      let from = h.states.length;
+      fs.writeFileSync(path.join(dir, 'testdata', 'fixture.go'), 'package testdata\n\nconst X = 1\n');
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal(h.states.slice(from).filter((s) => s.kind === 'building').length, 0, 'a .go file in testdata/ is not built by go, so no rebuild');
+      from = h.states.length;
+      fs.writeFileSync(path.join(dir, 'testdata', 'page.tmpl'), 'v2');
+      const b = await waitState(h, 'building', 10_000, from);
+      assert.match(b.trigger, /page\.tmpl/);
+      await waitState(h, 'running', 60_000, from);
+    } finally {
+      await w.close();
+    }
+  });
+
   it('CLI: prints the URL, reloads on save, and leaves nothing behind on Ctrl-C', async function () {
     const cli = path.join(repoRoot(), 'dist', 'cli.js');
     if (!fs.existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` first');
