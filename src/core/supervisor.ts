@@ -131,8 +131,18 @@ export class Supervisor {
     if (!ready.ready) {
       if (ready.reason === 'superseded') this.host.log.info(`a newer change arrived while pid ${proc.pid} was starting: building it now (this server runs until the next swap)`);
       if (ready.reason === 'timeout') {
-        const message = `The server started (pid ${proc.pid}) but was not ready after ${Math.round(c.startupTimeoutMs / 1000)} s.`;
-        const hint = 'If it is an HTTP server, set gopherReload.port, healthUrl or readyPattern so Gopher Reload knows what "ready" means; raise startupTimeoutMs if it is just slow.';
+        // A configured port the server moved away from: say where it does listen.
+        const own = c.port !== undefined && proc.alive ? (ownListeners(proc.members()) ?? []) : [];
+        const elsewhere = own.length > 0 && !own.includes(c.port!);
+        const at = own.map((p) => `:${p}`).join(', ');
+        const message = elsewhere
+          ? `The server started (pid ${proc.pid}) and listens on ${at}, not on :${c.port}; it was not ready after ${Math.round(c.startupTimeoutMs / 1000)} s.`
+          : `The server started (pid ${proc.pid}) but was not ready after ${Math.round(c.startupTimeoutMs / 1000)} s.`;
+        const hint = !elsewhere
+          ? 'If it is an HTTP server, set gopherReload.port, healthUrl or readyPattern so Gopher Reload knows what "ready" means; raise startupTimeoutMs if it is just slow.'
+          : c.proxyPort !== undefined
+          ? `Behind the proxy the app must listen on the port given in $${c.proxyPortEnv} (:${c.port}).`
+          : `Set gopherReload.port to ${own[0]}, or clear it so the port is found at each start.`;
         this.host.out('engine', `! ${message}\n`);
         this.host.setState({ kind: 'unready', pid: proc.pid, port, message: `${message} ${hint}`, lastOutput: proc.output.tail(20) });
       }
@@ -175,6 +185,7 @@ export class Supervisor {
   async stop(): Promise<number> {
     const s = this.server;
     this.server = undefined;
+    if (s?.alive) this.heldPorts = []; // a swap read them before stopping; after a stop for good they are stale
     if (!s?.alive) return 0;
     const c = this.host.config();
     const r = await s.stop(c.stopSignal, c.killDelayMs);

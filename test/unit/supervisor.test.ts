@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { isPortFree } from '../../src/core/ports';
+import { freePort, isPortFree } from '../../src/core/ports';
 import { resolveConfig } from '../../src/core/config';
 import { isAlive } from '../../src/core/processTree';
 import { body, edit, get, harness, waitState, waitUntil } from './helpers';
@@ -90,6 +90,16 @@ describe('engine: process supervision', function () {
     const s = await waitState(h, 'unready');
     assert.match(s.message, /not ready after/);
     assert.match(s.message, /gopherReload\.port/);
+  });
+
+  it('a configured port the server moved away from: says where it listens and what to set', async () => {
+    const h0 = await harness('portswitch');
+    const configured = await freePort();
+    const h = await harness('portswitch', { port: configured, startupTimeoutMs: 1500, env: { PORT: String(h0.port) } }, h0.dir);
+    h.engine.start();
+    const s = await waitState(h, 'unready');
+    assert.match(s.message, new RegExp(`listens on :${h0.port}, not on :${configured}`));
+    assert.match(s.message, new RegExp(`Set gopherReload\\.port to ${h0.port}, or clear it`));
   });
 
   it('names the process holding the port and leaves it alone', async () => {
