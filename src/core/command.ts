@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import type { CommandSpec } from './config';
-import { killTree, signalQuietly } from './processTree';
+import { StringDecoder } from 'node:string_decoder';
+import { killSweep, killTree, signalQuietly, sweepTree, waitFor, type TreeId } from './processTree';
+import { newTreeMarker, startTicks, TREE_ENV } from './procScan';
 import { registerGroup, releaseGroup } from './reaperClient';
 
 export interface CommandResult {
@@ -16,6 +18,11 @@ export interface CommandResult {
   timedOut: boolean;
   /** Set when the command could not start at all (e.g. ENOENT: not on PATH). */
   spawnError?: NodeJS.ErrnoException;
+  /**
+   * Pids of background processes the command started that still held its output when it exited
+   * (`sleep 1000 &`): not waited for, left running until stopLingering().
+   */
+  lingering?: number[];
 }
 
 export interface RunningCommand {
@@ -31,6 +38,8 @@ export interface CommandOptions {
   onOutput?: (text: string) => void;
   /** Lower CPU priority (pre-builds while typing). */
   nice?: boolean;
+  /** Who stops the background processes the command leaves running (see stopLingering). */
+  owner?: object;
 }
 
 const OUTPUT_CAP = 1 << 20;
@@ -54,6 +63,16 @@ export function describeCommand(spec: CommandSpec): string {
   return spec.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
 }
 
+/**
+ * A step has finished when its own process exits. Its output is then complete within a moment,
+ * unless a background process it started (`sleep 1000 &`) still holds the pipes: after this long
+ * we stop reading and report those processes instead of waiting for them.
+ */
+const PIPE_GRACE_MS = 150;
+
+/** Background processes left by finished steps: alive, registered with the reaper, stopped by stopLingering. */
+const lingeringTrees: { tree: TreeId; owner?: object }[] = [];
+
 export function runCommand(spec: CommandSpec, opts: CommandOptions): RunningCommand {
   const started = performance.now();
   let output = '';
@@ -61,16 +80,22 @@ export function runCommand(spec: CommandSpec, opts: CommandOptions): RunningComm
   let timedOut = false;
   let child: ChildProcess;
   let spawnError: NodeJS.ErrnoException | undefined;
+  const marker = newTreeMarker();
+  let tree: TreeId | undefined;
 
   const stop = () => {
     if (child?.pid === undefined) return;
     const pid = child.pid;
     if (process.platform !== 'win32') signalQuietly(-pid, 'SIGKILL');
     void killTree(pid, 'SIGKILL');
+    if (tree) killSweep(tree);
   };
 
   const done = new Promise<CommandResult>((resolve) => {
-    const finish = (exitCode: number | null, signal: NodeJS.Signals | null = null) =>
+    let settled = false;
+    const finish = (exitCode: number | null, signal: NodeJS.Signals | null = null, lingering?: number[]) => {
+      if (settled) return;
+      settled = true;
       resolve({
         signal,
         ok: exitCode === 0 && !cancelled && !timedOut && !spawnError,
@@ -80,9 +105,11 @@ export function runCommand(spec: CommandSpec, opts: CommandOptions): RunningComm
         cancelled,
         timedOut,
         spawnError,
+        lingering,
       });
+    };
     try {
-      child = spawnCommand(spec, opts.cwd, opts.env);
+      child = spawnCommand(spec, opts.cwd, { ...opts.env, [TREE_ENV]: marker });
     } catch (e) {
       spawnError = e as NodeJS.ErrnoException;
       finish(null);
@@ -95,28 +122,53 @@ export function runCommand(spec: CommandSpec, opts: CommandOptions): RunningComm
         // Not permitted here: run at normal priority.
       }
     }
-    registerGroup(child.pid);
-    const onData = (b: Buffer) => {
-      const text = b.toString('utf8');
+    if (child.pid !== undefined) tree = { pid: child.pid, marker, start: startTicks(child.pid) };
+    registerGroup(child.pid, marker);
+    const emit = (text: string) => {
+      if (!text) return;
       if (output.length < OUTPUT_CAP) output += text;
       opts.onOutput?.(text);
     };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
+    // One decoder per stream: a multi-byte character split across two chunks stays whole.
+    const decoders = [child.stdout, child.stderr].map((stream) => {
+      const decoder = new StringDecoder('utf8');
+      stream?.on('data', (b: Buffer) => emit(decoder.write(b)));
+      return decoder;
+    });
+    const flush = () => decoders.forEach((d) => emit(d.end()));
     const timer = opts.timeoutMs
       ? setTimeout(() => {
           timedOut = true;
           stop();
         }, opts.timeoutMs)
       : undefined;
+    let grace: NodeJS.Timeout | undefined;
     child.once('error', (e) => {
       spawnError = e as NodeJS.ErrnoException;
     });
-    // 'close' (not 'exit') so every byte of output is in; a build's children all end with it.
+    // 'close' normally follows 'exit' at once (a build's children all end with it) and means
+    // every byte of output is in.
     child.once('close', (code, signal) => {
+      if (settled) return; // after the grace below: what lingers stays registered
       if (timer) clearTimeout(timer);
+      if (grace) clearTimeout(grace);
+      flush();
       releaseGroup(child.pid);
       finish(code, signal);
+    });
+    // When it does not, something the step started still holds the pipes: the step is done
+    // anyway. Those processes keep running (the user started them) until stopLingering().
+    child.once('exit', (code, signal) => {
+      grace = setTimeout(() => {
+        if (timer) clearTimeout(timer);
+        flush();
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        const lingering = tree && process.platform !== 'win32' ? sweepTree(tree, false) : [];
+        if (tree && lingering.length) lingeringTrees.push({ tree, owner: opts.owner });
+        else releaseGroup(child.pid);
+        finish(code, signal, lingering);
+      }, PIPE_GRACE_MS);
     });
   });
 
@@ -128,4 +180,22 @@ export function runCommand(spec: CommandSpec, opts: CommandOptions): RunningComm
       stop();
     },
   };
+}
+
+/**
+ * Stops the background processes that finished steps left running (of `owner`'s steps, or all):
+ * SIGTERM (a shell's `&` jobs ignore SIGINT), up to a second to exit, then SIGKILL.
+ */
+export async function stopLingering(owner?: object): Promise<void> {
+  const mine = lingeringTrees.filter((l) => owner === undefined || l.owner === owner);
+  if (!mine.length) return;
+  for (const l of mine) lingeringTrees.splice(lingeringTrees.indexOf(l), 1);
+  const alive = () => mine.flatMap((l) => sweepTree(l.tree, false));
+  for (const l of mine) signalQuietly(-l.tree.pid, 'SIGTERM');
+  for (const p of alive()) signalQuietly(p, 'SIGTERM');
+  await waitFor(() => alive().length === 0, 1000, 20);
+  for (const l of mine) {
+    killSweep(l.tree);
+    releaseGroup(l.tree.pid);
+  }
 }

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import treeKill from 'tree-kill';
+import { markedProcesses, scanProcesses, type ProcStat } from './procScan';
 
 /**
  * Process-tree facts the supervisor needs: who is in a process group, who descends from a pid.
@@ -11,25 +12,6 @@ interface ProcInfo {
   pid: number;
   ppid: number;
   pgid: number;
-}
-
-function readProcLinux(): ProcInfo[] {
-  const out: ProcInfo[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue; // exited while we looked
-    }
-    // The command name is in parentheses and may itself contain spaces or ')'.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const state = rest[0];
-    if (state === 'Z' || state === 'X') continue;
-    out.push({ pid: Number(name), ppid: Number(rest[1]), pgid: Number(rest[2]) });
-  }
-  return out;
 }
 
 function readProcPs(): ProcInfo[] {
@@ -47,7 +29,7 @@ function readProcPs(): ProcInfo[] {
 
 export function listProcesses(): ProcInfo[] {
   if (process.platform === 'win32') return [];
-  return process.platform === 'linux' ? readProcLinux() : readProcPs();
+  return process.platform === 'linux' ? scanProcesses() : readProcPs();
 }
 
 /** Live pids in process group `pgid` plus every live descendant of `root` (which may have left the group). */
@@ -67,6 +49,45 @@ export function treeMembers(root: number, pgid: number, procs = listProcesses())
     for (const c of children.get(pid) ?? []) if (!members.has(c)) stack.push(c);
   }
   return [...members];
+}
+
+/** A tree we started: its first process (also its group leader), the marker in its environment, its start ticks. */
+export interface TreeId {
+  pid: number;
+  marker: string;
+  start: number;
+}
+
+/**
+ * Everything alive of a tree: its group, the descendants of its root (while `rootAlive`: a dead
+ * root's pid may be someone else's), and every process carrying its marker wherever it went
+ * (another group, another session, re-parented to init). A full /proc scan plus environ reads,
+ * a few ms: for stop, crash and exit time, never for polling loops.
+ */
+export function sweepTree(t: TreeId, rootAlive: boolean): number[] {
+  const procs = listProcesses();
+  const found = new Set(treeMembers(rootAlive ? t.pid : -1, t.pid, procs));
+  if (process.platform === 'linux') for (const p of markedProcesses(new Map([[t.marker, t.start]]), procs as ProcStat[])) found.add(p);
+  found.delete(process.pid);
+  return [...found];
+}
+
+/**
+ * SIGKILLs a tree whose root is gone (crash orphans, a step's leftovers), sweeping again until a
+ * sweep finds nothing new: a process may fork between a sweep and its kill, never after a kill.
+ */
+export function killSweep(t: TreeId): number[] {
+  const killed = new Set<number>();
+  for (let pass = 0; pass < 10; pass++) {
+    signalQuietly(-t.pid, 'SIGKILL');
+    const fresh = sweepTree(t, false).filter((p) => !killed.has(p));
+    if (!fresh.length) break;
+    for (const p of fresh) {
+      signalQuietly(p, 'SIGKILL');
+      killed.add(p);
+    }
+  }
+  return [...killed];
 }
 
 /**

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 
 /**
- * Registers process groups with the reaper (see reaper.ts), so a server or build survives its
+ * Registers process groups (and their tree markers) with the reaper (see reaper.ts), so a server or build survives its
  * parent only until the reaper notices the parent is gone. One reaper per parent process, started
  * on first use; it costs nothing on the reload path (one line written per start and stop).
  */
@@ -41,8 +41,9 @@ function ensure(): ChildProcess | undefined {
   return reaper;
 }
 
-export function registerGroup(pid: number | undefined): void {
-  if (pid !== undefined) ensure()?.stdin?.write(`+${pid}\n`);
+/** `marker`: the tree's GOPHER_RELOAD_TREE value, so the reaper also finds what left the group. */
+export function registerGroup(pid: number | undefined, marker?: string): void {
+  if (pid !== undefined) ensure()?.stdin?.write(marker ? `+${pid} ${marker}\n` : `+${pid}\n`);
 }
 
 export function releaseGroup(pid: number | undefined): void {

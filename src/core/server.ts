@@ -1,7 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 import { spawnCommand } from './command';
 import { LineRing } from './ringBuffer';
-import { descendantsOf, groupMayHaveMembers, isAlive, killTree, listProcesses, signalQuietly, sleep, treeMembers, within } from './processTree';
+import { descendantsOf, groupMayHaveMembers, isAlive, killSweep, killTree, listProcesses, signalQuietly, sleep, sweepTree, treeMembers, within, type TreeId } from './processTree';
+import { newTreeMarker, readStat, startTicks, TREE_ENV } from './procScan';
 import type { StopSignal } from './config';
 import { registerGroup, releaseGroup } from './reaperClient';
 
@@ -21,6 +23,8 @@ export interface StopResult {
 /**
  * One running server binary and everything it spawned. It runs in its own process group, so a
  * stop reaches children the way Ctrl-C in a terminal would, and escalates to killing the tree.
+ * Its environment carries a tree marker (see procScan.ts): what escaped the group and the tree
+ * (a daemon in its own session, re-parented to init) is still found at stop and crash time.
  */
 export class ServerProcess {
   readonly pid: number;
@@ -29,29 +33,40 @@ export class ServerProcess {
   readonly exited: Promise<ExitInfo>;
   exitInfo?: ExitInfo;
   stopping = false;
-  private constructor(child: ChildProcess, onOutput: (text: string, stream: 'stdout' | 'stderr') => void) {
+  /** Pids killed because the server died on its own and left them (crash orphans). */
+  orphansKilled: number[] = [];
+  private readonly tree: TreeId;
+  private constructor(child: ChildProcess, marker: string, onOutput: (text: string, stream: 'stdout' | 'stderr') => void) {
     this.pid = child.pid!;
-    const forward = (stream: 'stdout' | 'stderr') => (b: Buffer) => {
-      const text = b.toString('utf8');
-      this.output.push(text);
-      onOutput(text, stream);
+    this.tree = { pid: this.pid, marker, start: startTicks(this.pid) };
+    const forward = (stream: 'stdout' | 'stderr') => {
+      // One decoder per stream: a multi-byte character split across two chunks stays whole.
+      const decoder = new StringDecoder('utf8');
+      const emit = (text: string) => {
+        if (!text) return;
+        this.output.push(text);
+        onOutput(text, stream);
+      };
+      child[stream]?.on('data', (b: Buffer) => emit(decoder.write(b)));
+      child[stream]?.on('end', () => emit(decoder.end()));
     };
-    child.stdout?.on('data', forward('stdout'));
-    child.stderr?.on('data', forward('stderr'));
+    forward('stdout');
+    forward('stderr');
     // 'exit', not 'close': a child that inherited stdout would keep 'close' from ever firing.
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         this.exitInfo = { code, signal };
         if (!this.stopping && process.platform !== 'win32') {
-          // It died on its own: whatever it spawned is orphaned and may hold the port. Its group
-          // is still ours to clean up (its pid cannot be reused while members live).
-          signalQuietly(-this.pid, 'SIGKILL');
+          // It died on its own: whatever it spawned is orphaned and may hold the port. No parent
+          // is left to stop them gracefully and the crash restart needs the port in 500 ms, so
+          // they get SIGKILL at once (the reload path's last step), wherever they went.
+          this.orphansKilled = killSweep(this.tree);
           releaseGroup(this.pid);
         }
         resolve(this.exitInfo);
       }),
     );
-    registerGroup(this.pid);
+    registerGroup(this.pid, marker);
   }
 
   /** Starts `binary args...`; rejects with the spawn error (ENOENT, EACCES) instead of a late 'error' event. */
@@ -63,8 +78,9 @@ export class ServerProcess {
   ): Promise<ServerProcess> {
     return new Promise((resolve, reject) => {
       let child: ChildProcess;
+      const marker = newTreeMarker();
       try {
-        child = spawnCommand([binary, ...args], opts.cwd, opts.env);
+        child = spawnCommand([binary, ...args], opts.cwd, { ...opts.env, [TREE_ENV]: marker });
       } catch (e) {
         reject(e);
         return;
@@ -73,7 +89,7 @@ export class ServerProcess {
       child.once('spawn', () => {
         child.removeListener('error', reject);
         child.on('error', () => {}); // later errors (EPIPE...) are not fatal to the engine
-        resolve(new ServerProcess(child, onOutput));
+        resolve(new ServerProcess(child, marker, onOutput));
       });
     });
   }
@@ -98,9 +114,10 @@ export class ServerProcess {
   }
 
   /**
-   * Graceful stop: `signal` to the group, wait up to `killDelayMs` for every member to exit,
-   * then SIGKILL the tree (tree-kill) and the group. Children that ignore the signal or outlive
-   * their parent are in the snapshot taken first, so they are killed too.
+   * Graceful stop: `signal` to the group (and directly to what left it), wait up to
+   * `killDelayMs` for every member to exit, then SIGKILL the tree (tree-kill), the group and
+   * everything carrying the tree's marker. Children that ignore the signal, outlive their parent
+   * or escaped to another session are in the snapshot taken first, so they are killed too.
    */
   async stop(signal: StopSignal, killDelayMs: number): Promise<StopResult> {
     this.stopping = true;
@@ -110,10 +127,14 @@ export class ServerProcess {
       await this.exited;
       return { graceful: false, durationMs: Math.round(performance.now() - t0), survivors: [] };
     }
-    // Descendants now, while the tree is intact: children that left the group are still found.
-    const snapshot = new Set(descendantsOf(this.pid));
+    // Now, while the tree is intact: descendants that left the group, and marked processes that
+    // left the tree (a double-forked daemon adopted by init).
+    const snapshot = new Set([...descendantsOf(this.pid), ...sweepTree(this.tree, this.alive)]);
     signalQuietly(-this.pid, signal);
     signalQuietly(this.pid, signal);
+    // The group signal does not reach what left the group: a daemon that exits on the signal
+    // should not cost the whole kill delay (nor die by SIGKILL without a chance to clean up).
+    for (const p of snapshot) if (readStat(p)?.pgid !== this.pid) signalQuietly(p, signal);
     const deadline = performance.now() + killDelayMs;
     // Event-driven: most servers exit at once on the signal, and every millisecond here is
     // downtime (the port is closed until the new server starts).
@@ -123,12 +144,20 @@ export class ServerProcess {
       await sleep(5);
       left = this.leftovers(snapshot);
     }
+    // One full sweep before calling it done: something may have been started during the stop.
+    if (!left.length) left = sweepTree(this.tree, false);
     const graceful = left.length === 0;
     if (!graceful) {
       if (this.alive) await killTree(this.pid, 'SIGKILL');
       signalQuietly(-this.pid, 'SIGKILL');
-      for (const p of left) signalQuietly(p, 'SIGKILL');
+      for (const p of left) {
+        signalQuietly(p, 'SIGKILL');
+        snapshot.add(p);
+      }
       const killDeadline = performance.now() + 3000;
+      while ((left = this.leftovers(snapshot)).length && performance.now() < killDeadline) await sleep(5);
+      // Whatever was forked between the sweep and the kills.
+      for (const p of killSweep(this.tree)) snapshot.add(p);
       while ((left = this.leftovers(snapshot)).length && performance.now() < killDeadline) await sleep(5);
     }
     if (this.alive) await within(this.exited, 1000);

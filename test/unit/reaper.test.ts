@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
+import * as fs from 'node:fs';
 import { spawn } from 'node:child_process';
-import { isAlive } from '../../src/core/processTree';
+import { randomBytes } from 'node:crypto';
+import { isAlive, signalQuietly, waitFor } from '../../src/core/processTree';
 import { repoRoot, waitUntil, processesUnder, copyFixture } from './helpers';
 import { freePort } from '../../src/core/ports';
 
@@ -22,5 +24,44 @@ describe('reaper: nothing outlives a killed parent', function () {
     assert.ok(servers.length >= 2, `server and child are up: ${JSON.stringify(processesUnder(dir))}`);
     cli.kill('SIGKILL');
     await waitUntil('the server tree is gone', () => servers.every((p) => !isAlive(p)), 5000);
+  });
+
+  it('kills what carries a registered tree marker (a daemon in its own session), keeps the "+<pid>" form, and spares other trees', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const tag = randomBytes(6).toString('hex');
+    const withTag = (name: string) =>
+      fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).filter((pid) => {
+        try {
+          return isAlive(pid) && fs.readFileSync(`/proc/${pid}/environ`).includes(`GR_TEST_TAG=${tag}-${name}\0`);
+        } catch {
+          return false;
+        }
+      });
+    const start = (name: string, script: string, marker?: string) =>
+      spawn('sh', ['-c', script], { detached: true, stdio: 'ignore', env: { ...process.env, GR_TEST_TAG: `${tag}-${name}`, ...(marker ? { GOPHER_RELOAD_TREE: marker } : {}) } }).pid!;
+    // A tree whose daemon went to its own session; the group leader stays (a server).
+    const marked = start('marked', 'setsid sleep 1000 & exec sleep 1000', `${tag}-m`);
+    // Registered the old way: its group only.
+    const plain = start('plain', 'exec sleep 1000');
+    // Not registered at all, though it carries a marker too: never touched.
+    const stranger = start('stranger', 'setsid sleep 1000 & exec sleep 1000', `${tag}-other`);
+    await waitFor(() => withTag('marked').length === 2 && withTag('stranger').length === 2, 3000);
+    const before = { marked: withTag('marked'), plain: withTag('plain'), stranger: withTag('stranger') };
+    assert.deepEqual([before.marked.length, before.plain.length, before.stranger.length], [2, 1, 2], JSON.stringify(before));
+
+    const reaper = spawn(process.execPath, [path.join(repoRoot(), 'out', 'src', 'core', 'reaper.js')], { stdio: ['pipe', 'ignore', 'ignore'] });
+    reaper.stdin.write(`+${marked} ${tag}-m\n+${plain}\n`);
+    await new Promise((r) => setTimeout(r, 200)); // read and registered
+    const gone = new Promise((r) => reaper.once('exit', r));
+    reaper.stdin.end(); // the parent died
+    await gone;
+    try {
+      assert.deepEqual(before.marked.filter(isAlive), [], 'the group and the daemon in its own session');
+      assert.deepEqual(before.plain.filter(isAlive), [], 'the old form still works');
+      assert.deepEqual(before.stranger.filter(isAlive), before.stranger, 'a tree it was not told about');
+    } finally {
+      signalQuietly(-stranger, 'SIGKILL');
+      for (const p of [...before.marked, ...before.plain, ...before.stranger]) signalQuietly(p, 'SIGKILL');
+    }
   });
 });
