@@ -157,6 +157,7 @@ function main(): void {
   const include = mergeGlobs(v.include, v['no-default-includes'], base.include, DEFAULT_INCLUDE);
   const exclude = mergeGlobs(v.exclude, v['no-default-excludes'], base.exclude, DEFAULT_EXCLUDE);
   const settings: RawSettings = { ...base, ...given, ...(include && { include }), ...(exclude && { exclude }) };
+  if (include?.length === 0) complain(paint.yellow('! --no-default-includes without --include: no file change will rebuild (save-triggered reloads are off)'));
 
   const { config, issues } = resolveConfig(runRoot, settings);
   for (const i of issues) complain(paint.yellow(`! ${settingWords(i.setting)}: ${cliWords(i.message)}`));

@@ -55,6 +55,17 @@ describe('CLI: command line', function () {
     });
   }
 
+  it('--help names every flag the CLI accepts, and how server arguments are passed', async () => {
+    const { CLI_OPTIONS } = await import('../../src/cli/options');
+    const cli = runCli(['--help']);
+    assert.equal(await cli.exit, 0);
+    for (const [name, o] of Object.entries(CLI_OPTIONS)) {
+      assert.match(cli.out(), new RegExp(`${'short' in o ? `-${o.short}, ` : '    '}--${name}\\b`), `--${name} in --help`);
+    }
+    assert.match(cli.out(), /-a -addr=:9999, --arg -addr=:9999 and --arg=-addr=:9999 all work/);
+    assert.match(cli.out(), /Everything after -- is the build command, never server arguments/);
+  });
+
   it('parses -- as the build argv and keeps server args out of it', () => {
     const p = parseCli(['app', '-a', '-v', '--', 'go', 'build', '-o', '${binary}', '.']);
     assert.deepEqual([p.dir, p.values.arg, p.buildArgv], ['app', ['-v'], ['go', 'build', '-o', '${binary}', '.']]);
