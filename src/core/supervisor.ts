@@ -3,7 +3,7 @@ import type { EngineConfig } from './config';
 import type { Logger } from './log';
 import { isPortFree, ownListeners, portOwner, portTakenFrom } from './ports';
 import { sleep } from './processTree';
-import { waitReady, watchForListener } from './readiness';
+import { NO_PORT_GRACE_MS, waitReady, watchForListener } from './readiness';
 import { ServerProcess } from './server';
 import type { EngineOutput, EngineState, ReloadTimings } from './state';
 
@@ -47,6 +47,8 @@ export class Supervisor {
   private heldPorts: number[] = [];
   private crashCount = 0;
   private retryTimer?: NodeJS.Timeout;
+  /** How long the previous server took to listen: a server that is slow to listen gets longer before it counts as "no port". */
+  private lastListenMs?: number;
   /** The kill-delay notice is shown once per engine run (reset when the engine stops). */
   private killNoticeShown = false;
   lastBinary?: string;
@@ -127,9 +129,15 @@ export class Supervisor {
       exited: proc.exited,
       aborted: () => !current() || this.server !== proc,
       superseded: this.host.superseded && (() => this.host.superseded!()),
+      // Twice what the last start took to listen (a server that opens its database first), so
+      // it does not flicker through "no port" at every reload.
+      noPortGraceMs: Math.min(c.startupTimeoutMs, Math.max(NO_PORT_GRACE_MS, 2 * (this.lastListenMs ?? 0))),
     });
     if (!ready.ready) {
-      if (ready.reason === 'superseded') this.host.log.info(`a newer change arrived while pid ${proc.pid} was starting: building it now (this server runs until the next swap)`);
+      if (ready.reason === 'superseded') {
+        this.host.log.info(`a newer change arrived while pid ${proc.pid} was starting: building it now (this server runs until the next swap)`);
+        this.watchLateListener(proc); // its port (for Open in Browser) while the build runs
+      }
       if (ready.reason === 'timeout') {
         // A configured port the server moved away from: say where it does listen.
         const own = c.port !== undefined && proc.alive ? (ownListeners(proc.members()) ?? []) : [];
@@ -149,6 +157,7 @@ export class Supervisor {
       return undefined; // 'exited' is reported by onExit; 'aborted' by whoever aborted
     }
     if (ready.port !== undefined) this.detectedPort = this.lastReadyPort = ready.port;
+    this.lastListenMs = ready.via === 'detected' || ready.via === 'port' ? performance.now() - started : undefined;
     this.heldPorts = ready.listeners ?? (ready.port !== undefined ? [ready.port] : []);
     const now = performance.now();
     const timings: ReloadTimings = { ...timing, stopMs, startToReadyMs: Math.round(now - started), saveToReadyMs: Math.round(now - changeAt) };
@@ -165,17 +174,18 @@ export class Supervisor {
    * A "running (no port)" server may just be slow to listen (it connects to a database first):
    * watch its own sockets until startupTimeoutMs, and show the port once it listens.
    */
-  private watchLateListener(proc: ServerProcess, timings: ReloadTimings): void {
+  private watchLateListener(proc: ServerProcess, timings?: ReloadTimings): void {
     const until = proc.startedAt + this.host.config().startupTimeoutMs;
     const gone = () => this.server !== proc || !proc.alive;
     void watchForListener(() => proc.members(), () => proc.output.tail(50), until, gone).then((port) => {
       if (port === undefined || gone()) return;
-      const st = this.host.state?.();
-      // The engine moved on (building, failed...): only a "running (no port)" of this pid is replaced.
-      if (st && !(st.kind === 'running' && st.pid === proc.pid && st.noPort)) return;
       this.detectedPort = this.lastReadyPort = port;
+      this.lastListenMs = performance.now() - proc.startedAt;
       this.heldPorts = ownListeners(proc.members()) ?? [port];
       this.host.log.info(`pid ${proc.pid} now listens on :${port}`);
+      const st = this.host.state?.();
+      // The engine moved on (building, failed...): only a "running (no port)" of this pid is replaced.
+      if (!timings || (st && !(st.kind === 'running' && st.pid === proc.pid && st.noPort))) return;
       this.host.out('engine', `✓ now listening on :${port}\n`);
       this.host.setState({ kind: 'running', pid: proc.pid, port, timings });
     });

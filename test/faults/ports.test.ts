@@ -91,6 +91,13 @@ describe('faults: ports', function () {
     const later = await waitUntil('running on its port', () => h.states.map(running).find((s) => s?.port === h.port), 15_000);
     assert.equal(later.noPort, undefined);
     assert.equal(await body(h.port), 'worker v1');
+    // It listened late once: the next start waits long enough for it instead of flickering through "no port".
+    const from = h.states.length;
+    save(h, 'worker v1', 'worker v2');
+    const next = await waitState(h, 'running', 60_000, from);
+    assert.equal(next.port, h.port);
+    assert.equal(next.noPort, undefined);
+    assert.equal(await body(h.port), 'worker v2');
   });
 
   it('a log line naming another local process port: that process is never taken for the server, nor named', async () => {
