@@ -166,13 +166,15 @@ export class Supervisor {
     const noPort = ready.via === 'no-port';
     this.host.out('engine', `✓ ${built}ready in ${timings.startToReadyMs} ms${ready.port ? ` on :${ready.port}` : noPort ? ' (no port: it listens on no TCP port)' : ''}\n`);
     this.host.setState({ kind: 'running', pid: proc.pid, port: ready.port ?? port, ...(noPort && { noPort }), timings });
-    if (noPort) this.watchLateListener(proc, timings);
+    // No port yet (a worker; a readyPattern printed before listening): show it once it listens.
+    if (ready.port === undefined) this.watchLateListener(proc, timings);
     return timings;
   }
 
   /**
    * A "running (no port)" server may just be slow to listen (it connects to a database first):
-   * watch its own sockets until startupTimeoutMs, and show the port once it listens.
+   * watch its own sockets until startupTimeoutMs, and show the port once it listens. Without
+   * `timings` (a wait cut short by a newer save) only the port is remembered, the state is the engine's.
    */
   private watchLateListener(proc: ServerProcess, timings?: ReloadTimings): void {
     const until = proc.startedAt + this.host.config().startupTimeoutMs;
@@ -184,8 +186,8 @@ export class Supervisor {
       this.heldPorts = ownListeners(proc.members()) ?? [port];
       this.host.log.info(`pid ${proc.pid} now listens on :${port}`);
       const st = this.host.state?.();
-      // The engine moved on (building, failed...): only a "running (no port)" of this pid is replaced.
-      if (!timings || (st && !(st.kind === 'running' && st.pid === proc.pid && st.noPort))) return;
+      // The engine moved on (building, failed...): only a portless "running" of this pid is replaced.
+      if (!timings || (st && !(st.kind === 'running' && st.pid === proc.pid && st.port === undefined))) return;
       this.host.out('engine', `✓ now listening on :${port}\n`);
       this.host.setState({ kind: 'running', pid: proc.pid, port, timings });
     });
