@@ -2,50 +2,49 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 
 /**
- * Tells a real change from noise: the second event for the same save (editor save + file
- * watcher), an identical rewrite (format-on-save), or a file a pre-build step generated. It
- * remembers the content hash last seen per path; an event whose content is unchanged is noise.
+ * Tells a real change from noise by content alone: the second event for the same save (editor
+ * save + file watcher), an identical rewrite (format-on-save), or a file a pre-build step
+ * generated. It remembers the content hash last seen per path; an event whose content equals it
+ * is noise. Modification times are never trusted: `cp -p`, `mv`, `tar x`, `unzip`, `rsync -a`
+ * and restored backups all bring old mtimes with new content.
  */
-export type ChangeVerdict = 'changed' | 'unchanged' | 'included';
+export type ChangeVerdict = 'changed' | 'unchanged';
 
 const MAX_HASHED_BYTES = 4 << 20;
+/** After a failed build, the same content saved again this much later is a deliberate retry. */
+const RETRY_GAP_MS = 1000;
 
 export class ChangeLedger {
-  private readonly hashes = new Map<string, string>();
-  /** Wall-clock ms at which the most recent build read the tree. */
-  buildStartedAt = 0;
+  private readonly seen = new Map<string, { hash: string; at: number }>();
 
   /**
-   * `changed`: a content change not yet seen. `unchanged`: same content as last seen.
-   * `included`: a first sighting of a file written before the current build started (a late
-   * event, e.g. from a generator): that build already reads it. Only trusted when the file
-   * system gives sub-second mtimes, so a coarse clock can never hide a real save.
+   * `changed`: content not seen before for this path. `unchanged`: the same content as last seen,
+   * unless `retry` (the last build failed) and it was last seen more than a second ago: then the
+   * user saved again on purpose, and a build is what they expect.
    */
-  classify(file: string): ChangeVerdict {
-    const { hash, mtimeMs } = fingerprint(file);
-    const prev = this.hashes.get(file);
-    this.hashes.set(file, hash);
-    if (prev === hash) return 'unchanged';
-    const fineClock = mtimeMs !== undefined && mtimeMs % 1000 !== 0;
-    if (prev === undefined && fineClock && mtimeMs! < this.buildStartedAt) return 'included';
-    return 'changed';
+  classify(file: string, retry = false, now = performance.now()): ChangeVerdict {
+    const hash = fingerprint(file);
+    const prev = this.seen.get(file);
+    this.seen.set(file, { hash, at: now });
+    if (prev?.hash !== hash) return 'changed';
+    return retry && now - prev.at > RETRY_GAP_MS ? 'changed' : 'unchanged';
   }
 
   /** Records the content without judging it (files written while a pre-build step runs). */
-  remember(file: string): void {
-    this.hashes.set(file, fingerprint(file).hash);
+  remember(file: string, now = performance.now()): void {
+    this.seen.set(file, { hash: fingerprint(file), at: now });
   }
 }
 
-function fingerprint(file: string): { hash: string; mtimeMs?: number } {
+function fingerprint(file: string): string {
   try {
     const st = statSync(file);
-    if (!st.isFile()) return { hash: 'not-a-file', mtimeMs: st.mtimeMs };
-    // Very large files: size and mtime stand in for content (hashing them would stall saves).
-    if (st.size > MAX_HASHED_BYTES) return { hash: `big:${st.size}:${st.mtimeMs}`, mtimeMs: st.mtimeMs };
-    const hash = createHash('sha1').update(readFileSync(file)).digest('hex');
-    return { hash, mtimeMs: st.mtimeMs };
+    if (!st.isFile()) return 'not-a-file';
+    // Very large files: size and mtime stand in for content (hashing them would stall saves);
+    // a different mtime counts as a change, so this errs towards building.
+    if (st.size > MAX_HASHED_BYTES) return `big:${st.size}:${st.mtimeMs}`;
+    return createHash('sha1').update(readFileSync(file)).digest('hex');
   } catch {
-    return { hash: 'missing' };
+    return 'missing';
   }
 }

@@ -47,6 +47,12 @@ export class ChangeFilter {
     return this.isIncluded(rel) && !this.isExcluded(rel);
   }
 
+  /** True for a path inside the watched tree that no exclude glob covers (a candidate embedded file). */
+  inTree(absPath: string): boolean {
+    const rel = this.globPath(absPath);
+    return !!rel && !this.isExcluded(rel);
+  }
+
   /**
    * True for a directory a watcher need not enter (vendor/, node_modules/...): pruning there keeps
    * huge trees cheap to watch. A directory is pruned when the exclude globs cover anything inside it.

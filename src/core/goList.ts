@@ -67,6 +67,51 @@ export async function importedPackageDirs(root: string, pkg: string, opts: GoQue
   return dirs;
 }
 
+/** One package of a main package's build, as `go list -deps -json` describes it. */
+export interface ListedPackage {
+  dir: string;
+  /** Import paths its (non-test) files import, as written in the source (ImportMap keys included). */
+  imports: Set<string>;
+  /** Its //go:embed patterns, as written. */
+  embedPatterns: string[];
+  /** The files those patterns matched when go listed them (absolute). */
+  embedFiles: string[];
+}
+
+interface ListJson {
+  Dir?: string;
+  Standard?: boolean;
+  Imports?: string[];
+  ImportMap?: Record<string, string>;
+  EmbedPatterns?: string[];
+  EmbedFiles?: string[];
+}
+
+/**
+ * Every non-standard package `pkg` builds from, with what each imports and embeds: the answer the
+ * change scope checks later edits against (an edit that imports or embeds something new makes it
+ * stale). `-e` so a package with errors is still described rather than failing the whole list.
+ */
+export async function packageGraph(root: string, pkg: string, opts: GoQueryOptions = {}): Promise<Map<string, ListedPackage>> {
+  const fields = 'Dir,Standard,Imports,ImportMap,EmbedPatterns,EmbedFiles';
+  const args = ['list', '-e', '-deps', `-json=${fields}`, ...selectionFlags(opts.buildFlags).argv, '--', pkg];
+  const out = await runGo(args, root, opts);
+  // The go command prints one JSON object per package, one after the other (not an array).
+  const objects = parseJson<ListJson[]>(`[${out.trim().replace(/^}\s*\n{/gm, '},{')}]`, 'go list -json');
+  const graph = new Map<string, ListedPackage>();
+  for (const p of objects) {
+    if (p.Standard || !p.Dir) continue;
+    const dir = path.resolve(root, p.Dir);
+    graph.set(dir, {
+      dir,
+      imports: new Set([...(p.Imports ?? []), ...Object.keys(p.ImportMap ?? {})]),
+      embedPatterns: p.EmbedPatterns ?? [],
+      embedFiles: (p.EmbedFiles ?? []).map((f) => path.resolve(dir, f)),
+    });
+  }
+  return graph;
+}
+
 interface ModReplace { New: { Path: string; Version?: string } }
 interface GoModJson { Replace?: ModReplace[] | null }
 interface GoWorkJson { Use?: { DiskPath: string }[] | null; Replace?: ModReplace[] | null }

@@ -1,7 +1,9 @@
 import * as path from 'node:path';
+import picomatch from 'picomatch';
 import type { EngineConfig } from './config';
 import type { ChangeFilter } from './filter';
-import { importedPackageDirs, localModuleDirs } from './goList';
+import { localModuleDirs, packageGraph, type ListedPackage } from './goList';
+import { goFileFacts } from './goSource';
 import type { Logger } from './log';
 import { watchTree } from './watcher';
 
@@ -16,14 +18,27 @@ interface ScopeHost {
 
 /**
  * What a change can affect, asked of the go command rather than guessed:
- * - the package directories the main package imports (`go list -deps`), so with several services
- *   a shared package rebuilds every service that imports it, and only those;
+ * - the packages the main package builds from (`go list -deps -json`), so with several services a
+ *   shared package rebuilds every service that imports it, and only those;
+ * - the files those packages embed (`//go:embed`), whatever their extension;
  * - local modules outside the root (go.mod `replace ../x`, go.work `use`), which editors do not
  *   watch: they are watched here with chokidar, and re-read when go.mod or go.work change.
- * Until the first answer, and whenever go cannot answer, every change counts (never miss one).
+ *
+ * Architecture invariant: a Go file is dropped only when a go list answer exists and that answer
+ * still describes the code. The answer is checked against every later edit: an edit in a listed
+ * package that imports or embeds anything the answer does not list makes it stale, and so does a
+ * failed build or a go.mod/go.work change. While stale, every Go file counts; the next good build
+ * asks go again. An answer that was in flight when it went stale is thrown away. (Any answer is
+ * safe to keep once each later edit is checked against it: edits before it are in it, edits after
+ * it are checked.)
  */
 export class ModuleScope {
-  private imported?: Set<string>;
+  private graph?: Map<string, ListedPackage>;
+  /** Whether go has answered once (or failed to): before that, any file in the tree might be embedded. */
+  private answered = false;
+  /** Package folder → //go:embed patterns, from go's answers and from edits since (only grows: extra builds are safe). */
+  private readonly embedPatterns = new Map<string, Set<string>>();
+  private readonly embedFiles = new Set<string>();
   private manifests = new Set<string>();
   private watchers: { dir: string; close(): Promise<void> }[] = [];
   private importsRun = 0;
@@ -37,14 +52,56 @@ export class ModuleScope {
     return this.watchers.map((w) => w.dir);
   }
 
-  /** False for a Go file in a package the server does not import (it cannot change the binary). */
+  /** True while a go list answer describes the code on disk (tests, the log). */
+  get known(): boolean {
+    return !!this.graph;
+  }
+
+  /**
+   * False for a Go file in a package the server does not build from (it cannot change the
+   * binary). An edit that brings in a new import or embed makes the answer stale first.
+   */
   affects(file: string): boolean {
-    if (!this.imported || !this.host.usesDefaultBuild() || !file.endsWith('.go')) return true;
-    return this.imported.has(path.dirname(path.resolve(file)));
+    if (!file.endsWith('.go')) return true;
+    const abs = path.resolve(file);
+    const facts = goFileFacts(abs);
+    const dir = path.dirname(abs);
+    if (facts?.embeds.length) this.addPatterns(dir, facts.embeds);
+    const pkg = this.graph?.get(dir);
+    if (this.graph && pkg && facts) {
+      const added = facts.imports.find((i) => !pkg.imports.has(i)) ?? facts.embeds.find((e) => !pkg.embedPatterns.includes(e));
+      if (added !== undefined) this.invalidate(`${this.host.filter().relative(abs)} now imports or embeds ${added}`);
+    }
+    if (!this.graph || !this.host.usesDefaultBuild()) return true;
+    return !!pkg;
+  }
+
+  /**
+   * True for a file the build embeds (//go:embed) though no include glob names it. Before go
+   * has answered once, any file in the watched tree might be: it counts.
+   */
+  embeds(file: string): boolean {
+    const abs = path.resolve(file);
+    if (!this.answered) return this.host.filter().inTree(abs);
+    if (this.embedFiles.has(abs)) return true;
+    for (const [dir, patterns] of this.embedPatterns) {
+      const rel = path.relative(dir, abs).split(path.sep).join('/');
+      if (!rel || rel.startsWith('../') || path.isAbsolute(rel)) continue;
+      for (const p of patterns) if (embedMatches(rel, p)) return true;
+    }
+    return false;
   }
 
   isManifest(file: string): boolean {
-    return this.manifests.has(path.resolve(file));
+    const base = path.basename(file);
+    return this.manifests.has(path.resolve(file)) || base === 'go.mod' || base === 'go.work';
+  }
+
+  /** The answer no longer describes the code: every Go file counts until go is asked again. */
+  invalidate(why: string): void {
+    if (this.graph) this.host.log.info(`every Go file counts until the next good build is listed again: ${why}`);
+    this.graph = undefined;
+    this.importsRun++; // an answer in flight describes older code
   }
 
   /** Starts work in the background; settled() waits for it (tests, idle()). */
@@ -57,31 +114,46 @@ export class ModuleScope {
     while (this.pending.size) await Promise.all([...this.pending]);
   }
 
+  /**
+   * 'imports': asks go what the main package builds from, unless a fresh answer exists (an edit
+   * that changed no import or embed needs no new answer). 'local': re-reads go.mod/go.work.
+   */
   refresh(what: 'imports' | 'local', env: NodeJS.ProcessEnv): void {
+    if (what === 'imports' && this.graph) return;
     this.track(what === 'imports' ? this.refreshImports(env) : this.refreshLocal(env));
   }
 
-  /** Re-asks which packages the server imports (after each good build: imports may have changed). */
   private async refreshImports(env: NodeJS.ProcessEnv): Promise<void> {
-    if (!this.host.usesDefaultBuild()) return;
     const run = ++this.importsRun;
     const c = this.host.config();
     try {
-      const dirs = await importedPackageDirs(c.root, c.package, { env, buildFlags: c.buildFlags });
-      if (run === this.importsRun && !this.closed) this.imported = dirs;
+      const graph = await packageGraph(c.root, c.package, { env, buildFlags: c.buildFlags });
+      if (run !== this.importsRun || this.closed) return; // went stale while go was answering
+      for (const p of graph.values()) {
+        this.addPatterns(p.dir, p.embedPatterns);
+        for (const f of p.embedFiles) this.embedFiles.add(f);
+      }
+      this.graph = graph;
     } catch (e) {
-      // Not only GoQueryError: whatever went wrong, the safe answer is "every file counts".
-      this.imported = undefined;
-      this.host.log.info(`could not list the packages ${c.package} imports, so every Go file counts: ${(e as Error).message}`);
+      // Not only GoQueryError: whatever went wrong, the safe answer is "every Go file counts".
+      if (run === this.importsRun) this.graph = undefined;
+      this.host.log.info(`could not list the packages ${c.package} builds from, so every Go file counts: ${(e as Error).message}`);
+    } finally {
+      if (!this.closed) this.answered = true;
     }
+  }
+
+  private addPatterns(dir: string, patterns: string[]): void {
+    const set = this.embedPatterns.get(dir) ?? new Set<string>();
+    for (const p of patterns) set.add(p);
+    this.embedPatterns.set(dir, set);
   }
 
   /** Reads go.mod/go.work for local modules and watches exactly those folders. */
   private async refreshLocal(env: NodeJS.ProcessEnv): Promise<void> {
     // go.mod or go.work changed: which folders hold imported packages is unknown until the next
     // good build is listed again, so every file counts meanwhile (and an answer in flight is stale).
-    this.imported = undefined;
-    this.importsRun++;
+    this.invalidate('go.mod or go.work changed');
     const c = this.host.config();
     let found: { dirs: string[]; manifests: string[] };
     try {
@@ -112,14 +184,33 @@ export class ModuleScope {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.imported = undefined;
+    this.graph = undefined;
+    this.importsRun++;
     const ws = this.watchers;
     this.watchers = [];
     await Promise.all(ws.map((w) => w.close()));
   }
 
-  /** The engine starts again after a stop. */
+  /** The engine starts again after a stop: nothing known is trusted from before. */
   reopen(): void {
     this.closed = false;
+    this.answered = false;
+    this.embedPatterns.clear();
+    this.embedFiles.clear();
   }
+}
+
+/**
+ * Whether `rel` (a path relative to the package folder) is matched by a //go:embed pattern: the
+ * pattern names the file, or a folder above it (go embeds folders recursively). Go also skips
+ * names starting with '.' or '_' in folders unless the pattern says `all:`; counting them anyway
+ * only costs a build.
+ */
+export function embedMatches(rel: string, pattern: string): boolean {
+  const p = pattern.replace(/^all:/, '');
+  const parts = rel.split('/');
+  for (let i = parts.length; i > 0; i--) {
+    if (picomatch.isMatch(parts.slice(0, i).join('/'), p, { dot: true })) return true;
+  }
+  return false;
 }

@@ -41,17 +41,29 @@ describe('change ledger', () => {
     assert.equal(l.classify(f), 'changed'); // deletion is a change
   });
 
-  it('treats a late first event for a file written before the build started as included', () => {
+  it('decides by content, never by mtime: a restore with an old mtime (cp -p) is a change', () => {
     const dir = tmp();
-    const f = path.join(dir, 'gen.go');
-    fs.writeFileSync(f, 'package a');
-    const mtime = fs.statSync(f).mtimeMs;
+    const f = path.join(dir, 'main.go');
+    fs.writeFileSync(f, 'package main // v1');
     const l = new ChangeLedger();
-    l.buildStartedAt = Date.now() + 1000;
-    assert.equal(l.classify(f), mtime % 1000 !== 0 ? 'included' : 'changed');
-    l.buildStartedAt = 0;
-    fs.writeFileSync(f, 'package a // edited');
     assert.equal(l.classify(f), 'changed');
+    fs.writeFileSync(f, 'package main // v2');
+    const old = Date.now() / 1000 - 3600;
+    fs.utimesSync(f, old, old); // what cp -p, tar x, unzip and rsync -a leave behind
+    assert.equal(l.classify(f), 'changed');
+    const fresh = new ChangeLedger(); // nothing seen yet: a first sighting with an old mtime still counts
+    assert.equal(fresh.classify(f), 'changed');
+  });
+
+  it('after a failed build, the same content saved again a second later is a retry', () => {
+    const dir = tmp();
+    const f = path.join(dir, 'main.go');
+    fs.writeFileSync(f, 'package main // broken');
+    const l = new ChangeLedger();
+    assert.equal(l.classify(f, true, 0), 'changed');
+    assert.equal(l.classify(f, true, 200), 'unchanged', 'the watcher event for the same save');
+    assert.equal(l.classify(f, true, 1500), 'changed', 'a deliberate re-save');
+    assert.equal(l.classify(f, false, 5000), 'unchanged', 'after a good build, identical content is noise');
   });
 });
 
