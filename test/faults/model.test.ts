@@ -1,0 +1,75 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { watchTree } from '../../src/core/watcher';
+import { body, harness, TEST_TMP, waitState, waitUntil } from '../unit/helpers';
+import { compiles, expected, Model, writeProject, initialState } from './model';
+import { record } from './record';
+
+/**
+ * The model test of "the last save always wins": a seeded random sequence of the ways files
+ * really change (see model.ts), against the real engine, a real chokidar watcher (as the CLI
+ * runs it), real go builds and a real server. After each step the server must answer what the
+ * files on disk say, within a bound, and still answer it once the engine is idle.
+ * GOPHER_RELOAD_MODEL_SEEDS=1,2,3 and GOPHER_RELOAD_MODEL_STEPS=N replay or extend a run.
+ */
+const SEEDS = (process.env.GOPHER_RELOAD_MODEL_SEEDS ?? '11,23,37').split(',').map(Number);
+const STEPS = Number(process.env.GOPHER_RELOAD_MODEL_STEPS ?? 22);
+const BOUND_MS = 30_000;
+
+describe('faults: the last save always wins (model test)', function () {
+  const all: number[] = [];
+  let total = 0;
+
+  for (const seed of SEEDS) {
+    it(`seed ${seed}: ${STEPS} random steps, each served as the files on disk say`, async function () {
+      const dir = fs.mkdtempSync(path.join(TEST_TMP + path.sep, `model-${seed}-`));
+      writeProject(dir, initialState());
+      const h = await harness('', {}, dir);
+      const watcher = watchTree(dir, h.engine.changeFilter, { onChange: (f) => h.engine.fileChanged(f) });
+      await watcher.ready;
+      const log: string[] = [];
+      try {
+        h.engine.start();
+        await waitState(h, 'running', 90_000, 0);
+        const model = new Model(dir, seed, { save: async (rel, text) => fs.writeFileSync(path.join(dir, rel), text) });
+        assert.equal(await body(h.port), expected(model.state));
+        for (let i = 1; i <= STEPS; i++) {
+          const from = h.states.length;
+          const step = model.next();
+          log.push(`${i}. ${step.what}`);
+          const t0 = Date.now();
+          await step.run();
+          if (!compiles(model.state)) throw new Error('model: every step ends with code that compiles');
+          const want = expected(model.state);
+          await waitUntil(`step ${i} served: ${want}`, async () => (await body(h.port)) === want, BOUND_MS);
+          all.push(Date.now() - t0);
+          // Nothing later may flip it back to stale code (a late event, a stale build).
+          await h.engine.idle();
+          await new Promise((r) => setTimeout(r, 150));
+          await h.engine.idle();
+          assert.equal(await body(h.port), want, `step ${i} still served once idle`);
+          if (step.breaksFirst) assert.ok(h.states.slice(from).some((s) => s.kind === 'build-failed' || s.kind === 'building'), `step ${i} built`);
+          total++;
+        }
+      } catch (e) {
+        (e as Error).message = `seed ${seed} (replay: GOPHER_RELOAD_MODEL_SEEDS=${seed} GOPHER_RELOAD_MODEL_STEPS=${STEPS}):\n  ${log.join('\n  ')}\n${(e as Error).message}\nlast states: ${h.states.slice(-6).map((s) => s.kind).join(' → ')}`;
+        throw e;
+      } finally {
+        await watcher.close();
+        await h.dispose();
+      }
+    });
+  }
+
+  after(() => {
+    if (!all.length) return;
+    const sorted = [...all].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    record({
+      group: 'Load and faults',
+      test: 'The last save always wins: seeded random file changes (writes, renames, cp -p restores, move-ins, delete + recreate, package switches, imports before the package exists, go.mod and embedded-file edits, bursts)',
+      figure: `${total} of ${SEEDS.length * STEPS} steps served exactly what the files say (seeds ${SEEDS.join(', ')}); median ${median} ms, slowest ${sorted[sorted.length - 1]} ms after the last write`,
+    });
+  });
+});
