@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import type { ChangeFilter } from './filter';
 
 /**
  * Tells a real change from noise by content alone: the second event for the same save (editor
@@ -11,6 +13,8 @@ import { readFileSync, statSync } from 'node:fs';
 export type ChangeVerdict = 'changed' | 'unchanged';
 
 const MAX_HASHED_BYTES = 4 << 20;
+/** Files hashed when the engine starts (a few ms for a typical app; a huge tree stops there). */
+const SEED_LIMIT = 5000;
 /** After a failed build, the same content saved again this much later is a deliberate retry. */
 const RETRY_GAP_MS = 1000;
 
@@ -28,6 +32,36 @@ export class ChangeLedger {
     this.seen.set(file, { hash, at: now });
     if (prev?.hash !== hash) return 'changed';
     return retry && now - prev.at > RETRY_GAP_MS ? 'changed' : 'unchanged';
+  }
+
+  /**
+   * Records what the tree holds now, before the first build reads it: a late or duplicate event
+   * for content the build already has is then noise, decided by content. Safe because it runs
+   * before the build: a write after this moment differs from what was recorded, so it counts.
+   * Bounded: files past the limit are simply not recorded (their first event counts).
+   */
+  seed(root: string, filter: ChangeFilter, limit = SEED_LIMIT): number {
+    let n = 0;
+    const walk = (dir: string) => {
+      let entries;
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        if (n >= limit) return;
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) {
+          if (!filter.prunesDirectory(p)) walk(p);
+        } else if (e.isFile() && filter.matches(p)) {
+          this.remember(p);
+          n++;
+        }
+      }
+    };
+    walk(root);
+    return n;
   }
 
   /** Records the content without judging it (files written while a pre-build step runs). */

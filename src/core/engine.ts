@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { ChangeFilter } from './filter';
 import { ChangeLedger } from './changeLedger';
-import { describeCommand, runCommand, type CommandResult, type RunningCommand } from './command';
+import { describeCommand, runCommand, stopLingering, type CommandResult, type RunningCommand } from './command';
 import { defaultBuildArgv, expandArgv, type CommandSpec, type EngineConfig } from './config';
 import { Emitter } from './events';
 import { loadEnvFiles } from './envFiles';
@@ -11,7 +11,8 @@ import { parseBuildOutput } from './buildOutput';
 import { sleep } from './processTree';
 import { Supervisor } from './supervisor';
 import type { EngineOutput, EngineState } from './state';
-import { binaryForBuild, toolchainHint } from './buildPlan';
+import { binaryForBuild, ensureOutputDir, toolchainHint } from './buildPlan';
+import { looksLikeNoMainPackage, mainPackageAdvice } from './mainPackages';
 import { ModuleScope } from './moduleScope';
 import { ServerInsights } from './serverInsights';
 import { Speculation } from './speculation';
@@ -53,6 +54,8 @@ export class ReloadEngine {
   private forced?: string;
   private respawnReason?: string;
   private lastChangeAt?: number;
+  /** The last build failed or could not run: an identical re-save then means "try again". */
+  private lastBuildFailed = false;
   /** Grows while changes keep cancelling builds; back to 0 once a build finishes (see fileChanged). */
   private stormWindowMs = 0;
   private quietTimer?: NodeJS.Timeout;
@@ -84,6 +87,8 @@ export class ReloadEngine {
       out: (source, text) => this.out(source, text),
       setState: (st) => this.setState(st),
       active: () => this.active,
+      // A newer save must never wait for the readiness of a server it is about to replace.
+      superseded: () => this.dirty.size > 0 || !!this.forced,
       respawn: (reason) => {
         this.respawnReason = reason;
         this.ensureLoop();
@@ -130,8 +135,15 @@ export class ReloadEngine {
   start(reason = 'start'): void {
     if (this.disposed) return;
     if (!this.active) {
+      // Before the first build reads the tree: what it is built from, by content (see seed).
+      const t0 = performance.now();
+      const seeded = this.ledger.seed(this.config.root, this.filter);
+      this.log.trace(`recorded the content of ${seeded} watched file(s) in ${Math.round(performance.now() - t0)} ms`);
       this.scope.reopen();
-      this.scope.refresh('local', { ...process.env, ...this.config.env });
+      const env = { ...process.env, ...this.config.env };
+      this.scope.refresh('local', env);
+      // Asked now, beside the first build, so embedded files are known as soon as possible.
+      this.scope.refresh('imports', env);
     }
     this.active = true;
     this.forced = reason;
@@ -149,7 +161,9 @@ export class ReloadEngine {
    * dropped; the rest start (or extend) the quiet window, after which one build runs.
    */
   fileChanged(file: string): boolean {
-    if (!this.active || this.disposed || !this.filter.matches(file)) return false;
+    if (!this.active || this.disposed) return false;
+    // A file no include glob names still counts when the build embeds it (//go:embed).
+    if (!this.filter.matches(file) && !this.scope.embeds(file)) return false;
     if (this.scope.isManifest(file)) this.scope.refresh('local', { ...process.env, ...this.config.env });
     if (!this.scope.affects(file)) {
       this.log.trace(`ignored ${this.filter.relative(file)}: ${this.config.package} does not import that package`);
@@ -159,9 +173,8 @@ export class ReloadEngine {
       this.ledger.remember(file); // the build that follows reads it anyway
       return false;
     }
-    const verdict = this.ledger.classify(file);
-    if (verdict !== 'changed') {
-      this.log.trace(`ignored ${this.filter.relative(file)}: ${verdict === 'unchanged' ? 'content unchanged' : 'already in the running build'}`);
+    if (this.ledger.classify(file, this.lastBuildFailed) === 'unchanged') {
+      this.log.trace(`ignored ${this.filter.relative(file)}: content unchanged`);
       return false;
     }
     this.dirty.add(this.filter.relative(file));
@@ -218,7 +231,7 @@ export class ReloadEngine {
     this.build?.cancel();
     this.speculation.cancel();
     await this.loopDone;
-    await Promise.all([this.supervisor.stop(), this.scope.close()]);
+    await Promise.all([this.supervisor.stop(), this.scope.close(), stopLingering(this)]);
     await this.link.close();
     this.insights.reset(this.config.root, true); // no server, no routes; its panics stay until a reload
     if (wasActive) await this.runPostStop();
@@ -256,6 +269,7 @@ export class ReloadEngine {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     await this.stop();
+    await this.speculation.dispose();
     this.disposed = true;
     this.insights.dispose();
     this.stateEmitter.clear();
@@ -330,6 +344,7 @@ export class ReloadEngine {
         this.insights.reset(this.config.root);
         await this.supervisor.swap(pre.binary, { trigger, buildMs: pre.waitedMs, prebuilt: true }, changeAt, this.lastEnv ?? this.environment(), () => gen === this.generation);
         if (gen === this.generation && this.dirty.size === 0) this.scope.refresh('imports', this.lastEnv ?? process.env);
+        this.lastBuildFailed = false;
         continue;
       }
       this.setState({ kind: 'building', trigger, serving: this.supervisor.serving });
@@ -345,14 +360,19 @@ export class ReloadEngine {
       if (r?.cancelled) continue; // a newer change: the loop builds again
       if (this.dirty.size === 0) this.stormWindowMs = 0; // the latest code was built: the storm is over
       if (!r || !r.ok) {
+        // What the code imports is unknown until a build succeeds again: every Go file counts.
+        this.lastBuildFailed = true;
+        this.scope.invalidate('the build failed');
         await this.reportBuildFailure(built, gen);
         continue;
       }
+      this.lastBuildFailed = false;
       this.out('engine', `built in ${built.durationMs} ms\n`);
       if (this.dirty.size > 0) continue; // newer code was saved meanwhile: never serve a stale binary
       this.insights.reset(this.config.root);
       await this.supervisor.swap(built.binary, { trigger, buildMs: built.durationMs }, changeAt, env, () => gen === this.generation);
-      // After the swap, so it never competes with the new server's start; imports may have changed.
+      // After the swap, so it never competes with the new server's start; only asked when an
+      // edit, a failed build or go.mod made the last answer stale.
       if (gen === this.generation && this.dirty.size === 0) this.scope.refresh('imports', env);
     }
   }
@@ -362,6 +382,7 @@ export class ReloadEngine {
     const t0 = performance.now();
     const binary = binaryForBuild(c, ++this.buildSeq);
     try {
+      ensureOutputDir(c);
       mkdirSync(path.dirname(binary), { recursive: true });
     } catch (e) {
       this.log.warn(`could not create ${path.dirname(binary)}: ${(e as Error).message}`);
@@ -380,7 +401,6 @@ export class ReloadEngine {
         this.inPreBuild = false;
       }
     }
-    this.ledger.buildStartedAt = Date.now();
     if (this.buildStep) {
       const step = this.buildStep;
       const result = await this.track(() => step({ binary, env, onOutput: (t) => this.out('build', t) }));
@@ -395,17 +415,25 @@ export class ReloadEngine {
     return { result, binary, durationMs: done() };
   }
 
-  private runTracked(spec: CommandSpec, env: NodeJS.ProcessEnv): Promise<CommandResult> {
+  private async runTracked(spec: CommandSpec, env: NodeJS.ProcessEnv): Promise<CommandResult> {
     this.log.info(`$ ${describeCommand(spec)}`);
     this.out('engine', `$ ${describeCommand(spec)}\n`);
-    return this.track(() =>
+    const r = await this.track(() =>
       runCommand(spec, {
         cwd: this.config.root,
         env,
         timeoutMs: this.config.buildTimeoutMs,
         onOutput: (t) => this.out('build', t),
+        owner: this,
       }),
     );
+    if (r.lingering?.length) {
+      // A step is done when its own process exits; a `cmd &` it started may hold the pipe for ever.
+      const msg = `"${describeCommand(spec)}" left ${r.lingering.length} background process(es) running that still hold its output (pid ${r.lingering.join(', ')}): not waited for; they are stopped when the server stops for good`;
+      this.log.warn(msg);
+      this.out('engine', `! ${msg}\n`);
+    }
+    return r;
   }
 
   /** Runs one build step as the cancellable "current build". */
@@ -433,6 +461,17 @@ export class ReloadEngine {
       this.out('engine', `✗ ${message}\n  ${hint}\n`);
       this.setState({ kind: 'error', message, hint, lastOutput: r.output.split('\n').slice(-20) });
       return;
+    }
+    if (!this.config.buildCommand && !this.buildStep && looksLikeNoMainPackage(r.output)) {
+      // "…: no Go files" says nothing useful: name the main packages there are, and how to pick one.
+      const advice = await mainPackageAdvice(this.config.root, this.config.package, this.lastEnv ?? process.env);
+      if (gen !== this.generation) return;
+      if (advice) {
+        this.log.error(`${advice.message} ${advice.hint}`);
+        this.out('engine', `✗ ${advice.message}\n  ${advice.hint}\n`);
+        this.setState({ kind: 'error', message: advice.message, hint: advice.hint, lastOutput: r.output.split('\n').slice(-20) });
+        return;
+      }
     }
     const problems = parseBuildOutput(r.output, { moduleRoot: this.config.root });
     this.log.warn(`build failed in ${built.durationMs} ms with ${problems.length} problem(s); ${serving ? 'the previous server keeps serving' : 'no server is running'}`);

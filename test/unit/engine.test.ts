@@ -81,7 +81,7 @@ describe('engine: save to serving', function () {
     h.engine.start();
     await waitState(h, 'running');
     const main = path.join(h.dir, 'main.go');
-    // A first event for a file written before the running build started is already in it.
+    // A late event for content the running build already has (recorded by content at start).
     assert.equal(h.engine.fileChanged(main), false);
     const from = h.states.length;
     fs.writeFileSync(main, fs.readFileSync(main)); // format-on-save rewriting identical bytes

@@ -1,0 +1,154 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { watchTree } from '../../src/core/watcher';
+import { body, harness, TEST_TMP, waitState, waitUntil, type Harness } from '../unit/helpers';
+import { expected, initialState, mainGo, pkgGo, writeProject, type ModelState } from './model';
+import { record } from './record';
+
+/**
+ * The stale-code cases of "the last save always wins", each as the user met it: a package main
+ * only just started importing (after a failed build, and right after a good one), files that
+ * arrive with old mtimes (cp -p, mv, tar x, unzip), and files compiled in with //go:embed.
+ * Real engine, real chokidar watcher (as the CLI runs it), real go builds.
+ */
+describe('faults: stale code', function () {
+  async function project(name: string, s: ModelState = initialState()): Promise<{ h: Harness; dir: string; close(): Promise<void> }> {
+    const dir = fs.mkdtempSync(path.join(TEST_TMP + path.sep, `${name}-`));
+    writeProject(dir, s);
+    const h = await harness('', {}, dir);
+    const w = watchTree(dir, h.engine.changeFilter, { onChange: (f) => h.engine.fileChanged(f) });
+    await w.ready;
+    h.engine.start();
+    await waitState(h, 'running', 90_000, 0);
+    await h.engine.idle();
+    assert.equal(await body(h.port), expected(s));
+    return { h, dir, close: async () => (await w.close(), await h.dispose()) };
+  }
+  const served = (h: Harness, want: string, ms = 30_000) => waitUntil(`served: ${want}`, async () => (await body(h.port)) === want, ms);
+
+  it('main calls a function of a package it only just imports, which does not exist yet: adding it is served', async () => {
+    const { h, dir, close } = await project('newimport');
+    try {
+      // pb exists but main does not import it. main now calls pb.Greeting(): undefined.
+      const s = { ...initialState(), imp: 'pb' };
+      fs.writeFileSync(path.join(dir, 'main.go'), mainGo(s).replace('${s.imp}.V()', 'pb.Greeting()').replace('pb.V()', 'pb.Greeting()'));
+      await waitState(h, 'build-failed', 60_000);
+      assert.equal(await body(h.port), expected(initialState()), 'the old server keeps serving');
+      // Re-saving main.go unchanged, after a failed build, retries (the user's "save again").
+      const from = h.states.length;
+      await new Promise((r) => setTimeout(r, 1100));
+      fs.writeFileSync(path.join(dir, 'main.go'), fs.readFileSync(path.join(dir, 'main.go')));
+      await waitState(h, 'build-failed', 60_000, from);
+      // Now add Greeting to pb: a package the last good build did not import.
+      fs.writeFileSync(path.join(dir, 'pb', 'pb.go'), pkgGo('pb', 'b0') + '\nfunc Greeting() string { return "hello from pb" }\n');
+      await served(h, 'm0|hello from pb|e0');
+      // A brand-new package folder created after main imports it.
+      const s2 = { ...initialState(), imp: 'pnew', pkgs: { ...initialState().pkgs, pnew: 'n1' } };
+      fs.writeFileSync(path.join(dir, 'main.go'), mainGo(s2));
+      await waitState(h, 'build-failed', 60_000);
+      fs.mkdirSync(path.join(dir, 'pnew'));
+      fs.writeFileSync(path.join(dir, 'pnew', 'pnew.go'), pkgGo('pnew', 'n1'));
+      await served(h, expected(s2));
+      record({ group: 'Load and faults', test: 'main calls a package it only just imports, before the function (or the package) exists', figure: 'build failed, old server kept serving; an unchanged re-save retried; adding the function, then creating a new package folder, were each served' });
+    } finally {
+      await close();
+    }
+  });
+
+  it('edits to a newly imported package 100-700 ms after the importing save are served', async () => {
+    const { h, dir, close } = await project('race');
+    try {
+      let s = initialState();
+      const delays = [100, 300, 500, 700];
+      for (const [i, d] of delays.entries()) {
+        const to = s.imp === 'pa' ? 'pb' : 'pa';
+        s = { ...s, imp: to, pkgs: { ...s.pkgs } };
+        fs.writeFileSync(path.join(dir, 'main.go'), mainGo(s));
+        await new Promise((r) => setTimeout(r, d));
+        s.pkgs[to] = `race${i}`;
+        fs.writeFileSync(path.join(dir, to, `${to}.go`), pkgGo(to, s.pkgs[to]));
+        await served(h, expected(s));
+        await h.engine.idle();
+        assert.equal(await body(h.port), expected(s));
+      }
+      record({ group: 'Load and faults', test: 'An edit to a newly imported package 100, 300, 500 and 700 ms after the importing save', figure: `${delays.length} of ${delays.length} served` });
+    } finally {
+      await close();
+    }
+  });
+
+  it('files that arrive with old mtimes rebuild: cp -p, mv, tar x, unzip', async function () {
+    const { h, dir, close } = await project('mtimes');
+    const outside = fs.mkdtempSync(path.join(TEST_TMP + path.sep, 'outside-'));
+    try {
+      const s = initialState();
+      const tools: string[] = [];
+      const old = Date.now() / 1000 - 86_400;
+      const stage = (v: string) => {
+        s.pkgs.pa = v;
+        const f = path.join(outside, 'pa', 'pa.go');
+        fs.mkdirSync(path.dirname(f), { recursive: true });
+        fs.writeFileSync(f, pkgGo('pa', v));
+        fs.utimesSync(f, old, old);
+        return f;
+      };
+      const target = path.join(dir, 'pa', 'pa.go');
+      execFileSync('cp', ['-p', stage('cp'), target]);
+      await served(h, expected(s));
+      tools.push('cp -p');
+      execFileSync('mv', [stage('mv'), target]);
+      await served(h, expected(s));
+      tools.push('mv');
+      stage('tar');
+      execFileSync('tar', ['-cf', path.join(outside, 'a.tar'), '-C', outside, 'pa']);
+      execFileSync('tar', ['-xf', path.join(outside, 'a.tar'), '-C', dir]);
+      await served(h, expected(s));
+      tools.push('tar x');
+      stage('unzip');
+      execFileSync('zip', ['-q', '-r', path.join(outside, 'a.zip'), 'pa'], { cwd: outside });
+      execFileSync('unzip', ['-q', '-o', path.join(outside, 'a.zip'), '-d', dir]);
+      await served(h, expected(s));
+      tools.push('unzip');
+      // A .bak restored over the file: the content the server ran two steps ago, with its old mtime.
+      const bak = path.join(outside, 'main.go.bak');
+      fs.copyFileSync(path.join(dir, 'main.go'), bak);
+      fs.utimesSync(bak, old, old);
+      fs.writeFileSync(path.join(dir, 'main.go'), mainGo({ ...s, m: 'edited' }));
+      await served(h, expected({ ...s, m: 'edited' }));
+      execFileSync('cp', ['-p', bak, path.join(dir, 'main.go')]);
+      await served(h, expected(s));
+      tools.push('a restored .bak');
+      record({ group: 'Load and faults', test: 'Files that arrive with an old mtime', figure: `${tools.join(', ')}: each rebuilt and served` });
+    } finally {
+      await close();
+    }
+  });
+
+  it('a file compiled in with //go:embed rebuilds whatever its extension; a file nothing embeds does not', async () => {
+    const { h, dir, close } = await project('embed');
+    try {
+      fs.writeFileSync(path.join(dir, 'static', 'version.txt'), 'e1\n');
+      await served(h, expected({ ...initialState(), embed: 'e1' }));
+      await h.engine.idle();
+      const builds = h.states.filter((s) => s.kind === 'building').length;
+      fs.writeFileSync(path.join(dir, 'notes.txt'), 'not embedded\n');
+      fs.writeFileSync(path.join(dir, 'static', '..', 'data.json'), '{}\n');
+      await new Promise((r) => setTimeout(r, 400));
+      await h.engine.idle();
+      assert.equal(h.states.filter((s) => s.kind === 'building').length, builds, 'files nothing embeds do not build');
+      // A new //go:embed of a .json folder pattern: the .go save builds, and later edits of files it matches too.
+      const main = path.join(dir, 'main.go');
+      fs.mkdirSync(path.join(dir, 'conf'));
+      fs.writeFileSync(path.join(dir, 'conf', 'a.json'), '"a1"');
+      fs.writeFileSync(main, fs.readFileSync(main, 'utf8').replace('var embedded string', 'var embedded string\n\n//go:embed conf\nvar conf embed.FS').replace('_ "embed"', '"embed"').replace('strings.TrimSpace(embedded))', 'strings.TrimSpace(embedded)+func() string { b, _ := conf.ReadFile("conf/a.json"); return string(b) }())'));
+      await served(h, 'm0|pa:a0|e1"a1"');
+      fs.writeFileSync(path.join(dir, 'conf', 'a.json'), '"a2"');
+      await served(h, 'm0|pa:a0|e1"a2"');
+      record({ group: 'Load and faults', test: 'Files compiled in with //go:embed (.txt, a folder of .json)', figure: 'each edit rebuilt and served; files nothing embeds built nothing' });
+    } finally {
+      await close();
+    }
+  });
+});
