@@ -88,7 +88,10 @@ export function runCommand(spec: CommandSpec, opts: CommandOptions): RunningComm
     const pid = child.pid;
     if (process.platform !== 'win32') signalQuietly(-pid, 'SIGKILL');
     void killTree(pid, 'SIGKILL');
-    if (tree) killSweep(tree);
+    // What escaped the group (setsid) carries the marker; the scan (a few ms) waits for the next
+    // turn of the event loop, so a keystroke that cancels a pre-build is not slowed by it.
+    const t = tree;
+    if (t && process.platform === 'linux') setImmediate(() => killSweep(t));
   };
 
   const done = new Promise<CommandResult>((resolve) => {

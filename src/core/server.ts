@@ -127,11 +127,14 @@ export class ServerProcess {
       await this.exited;
       return { graceful: false, durationMs: Math.round(performance.now() - t0), survivors: [] };
     }
-    // Now, while the tree is intact: descendants that left the group, and marked processes that
-    // left the tree (a double-forked daemon adopted by init).
-    const snapshot = new Set([...descendantsOf(this.pid), ...sweepTree(this.tree, this.alive)]);
+    // Descendants now, while the tree is intact: children that left the group are still found.
+    const snapshot = new Set(descendantsOf(this.pid));
     signalQuietly(-this.pid, signal);
     signalQuietly(this.pid, signal);
+    // Marked processes that left the tree too (a double-forked daemon adopted by init). Their
+    // marker stays wherever they went, so this full scan runs while the server shuts down
+    // (Linux, where /proc shows environments; elsewhere the group and descendants only).
+    if (process.platform === 'linux') for (const p of sweepTree(this.tree, false)) snapshot.add(p);
     // The group signal does not reach what left the group: a daemon that exits on the signal
     // should not cost the whole kill delay (nor die by SIGKILL without a chance to clean up).
     for (const p of snapshot) if (readStat(p)?.pgid !== this.pid) signalQuietly(p, signal);
@@ -140,12 +143,20 @@ export class ServerProcess {
     // downtime (the port is closed until the new server starts).
     if (this.alive) await within(this.exited, killDelayMs);
     let left = this.leftovers(snapshot);
-    while (left.length && performance.now() < deadline) {
-      await sleep(5);
-      left = this.leftovers(snapshot);
+    for (let swept = process.platform !== 'linux'; ; swept = true) {
+      while (left.length && performance.now() < deadline) {
+        await sleep(5);
+        left = this.leftovers(snapshot);
+      }
+      // One full sweep before calling it done: something may have been started during the stop.
+      // It gets the signal and what is left of the kill delay, like the rest.
+      if (left.length || swept) break;
+      left = sweepTree(this.tree, false);
+      for (const p of left) {
+        snapshot.add(p);
+        signalQuietly(p, signal);
+      }
     }
-    // One full sweep before calling it done: something may have been started during the stop.
-    if (!left.length) left = sweepTree(this.tree, false);
     const graceful = left.length === 0;
     if (!graceful) {
       if (this.alive) await killTree(this.pid, 'SIGKILL');
