@@ -69,6 +69,8 @@ export function describeCommand(spec: CommandSpec): string {
  * we stop reading and report those processes instead of waiting for them.
  */
 const PIPE_GRACE_MS = 150;
+/** When none of the step's processes is left but the pipes are still open: a last wait for 'close'. */
+const LATE_CLOSE_MS = 1000;
 
 /** Background processes left by finished steps: alive, registered with the reaper, stopped by stopLingering. */
 const lingeringTrees: { tree: TreeId; owner?: object }[] = [];
@@ -162,16 +164,26 @@ export function runCommand(spec: CommandSpec, opts: CommandOptions): RunningComm
     // When it does not, something the step started still holds the pipes: the step is done
     // anyway. Those processes keep running (the user started them) until stopLingering().
     child.once('exit', (code, signal) => {
-      grace = setTimeout(() => {
+      const giveUp = (lingering: number[]) => {
+        if (settled) return;
         if (timer) clearTimeout(timer);
         flush();
         child.stdout?.destroy();
         child.stderr?.destroy();
-        const lingering = tree && process.platform !== 'win32' ? sweepTree(tree, false) : [];
         if (tree && lingering.length) lingeringTrees.push({ tree, owner: opts.owner });
         else releaseGroup(child.pid);
         finish(code, signal, lingering);
-      }, PIPE_GRACE_MS);
+      };
+      const check = (lastChance: boolean) => {
+        const lingering = tree && process.platform !== 'win32' ? sweepTree(tree, false) : [];
+        // Nobody of ours holds the pipes: 'close' is only late (a busy event loop), and giving up
+        // now could lose the step's last output. Wait longer, then give up anyway (something
+        // that cleared its environment may hold them).
+        if (!lingering.length && !lastChance) grace = setTimeout(() => check(true), LATE_CLOSE_MS);
+        // One more turn of the loop first: its poll phase reads what is still in the pipes.
+        else setImmediate(() => giveUp(lingering));
+      };
+      grace = setTimeout(() => check(false), PIPE_GRACE_MS);
     });
   });
 

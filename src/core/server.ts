@@ -113,6 +113,16 @@ export class ServerProcess {
     return [...left];
   }
 
+  /** Polls (cheaply: no environ reads) until nothing of the tree is left or `deadline` passes; returns what is left. */
+  private async gone(snapshot: Set<number>, deadline: number): Promise<number[]> {
+    let left = this.leftovers(snapshot);
+    while (left.length && performance.now() < deadline) {
+      await sleep(5);
+      left = this.leftovers(snapshot);
+    }
+    return left;
+  }
+
   /**
    * Graceful stop: `signal` to the group (and directly to what left it), wait up to
    * `killDelayMs` for every member to exit, then SIGKILL the tree (tree-kill), the group and
@@ -131,32 +141,31 @@ export class ServerProcess {
     const snapshot = new Set(descendantsOf(this.pid));
     signalQuietly(-this.pid, signal);
     signalQuietly(this.pid, signal);
-    // Marked processes that left the tree too (a double-forked daemon adopted by init). Their
-    // marker stays wherever they went, so this full scan runs while the server shuts down
-    // (Linux, where /proc shows environments; elsewhere the group and descendants only).
-    if (process.platform === 'linux') for (const p of sweepTree(this.tree, false)) snapshot.add(p);
-    // The group signal does not reach what left the group: a daemon that exits on the signal
+    // The group signal does not reach what left the group: a child that exits on the signal
     // should not cost the whole kill delay (nor die by SIGKILL without a chance to clean up).
-    for (const p of snapshot) if (readStat(p)?.pgid !== this.pid) signalQuietly(p, signal);
+    const outside = (pids: Iterable<number>) => [...pids].filter((p) => readStat(p)?.pgid !== this.pid);
+    for (const p of outside(snapshot)) signalQuietly(p, signal);
     const deadline = performance.now() + killDelayMs;
     // Event-driven: most servers exit at once on the signal, and every millisecond here is
     // downtime (the port is closed until the new server starts).
     if (this.alive) await within(this.exited, killDelayMs);
-    let left = this.leftovers(snapshot);
-    for (let swept = process.platform !== 'linux'; ; swept = true) {
-      while (left.length && performance.now() < deadline) {
-        await sleep(5);
-        left = this.leftovers(snapshot);
-      }
-      // One full sweep before calling it done: something may have been started during the stop.
-      // It gets the signal and what is left of the kill delay, like the rest.
-      if (left.length || swept) break;
-      left = sweepTree(this.tree, false);
-      for (const p of left) {
-        snapshot.add(p);
-        signalQuietly(p, signal);
+    // Once the server is gone (or the delay is over), a full scan for its marker finds what left
+    // the tree (a double-forked daemon adopted by init), including anything started during the
+    // shutdown: they get the signal and what is left of the delay. A second scan only if the
+    // first found some (they may have started more). Linux only: /proc shows environments;
+    // elsewhere the group and the descendants are what we know.
+    if (process.platform === 'linux') {
+      for (let scan = 0; scan < 2; scan++) {
+        const escaped = outside(sweepTree(this.tree, false).filter((p) => !snapshot.has(p)));
+        if (!escaped.length) break;
+        for (const p of escaped) {
+          snapshot.add(p);
+          signalQuietly(p, signal);
+        }
+        await this.gone(snapshot, deadline);
       }
     }
+    let left = await this.gone(snapshot, deadline);
     const graceful = left.length === 0;
     if (!graceful) {
       if (this.alive) await killTree(this.pid, 'SIGKILL');

@@ -97,6 +97,18 @@ describe('runCommand: a step is done when its own process exits', function () {
     await stopLingering(owner);
     assert.equal(isAlive(escaped), false);
 
+    // One that cleared its environment cannot be told from a stranger: the step is still done,
+    // a second later, with its output; the process is not ours to stop (the test stops it).
+    const clearedTag = randomBytes(6).toString('hex');
+    const t0 = performance.now();
+    const cleared = await runCommand(`env -i GR_TEST_TAG=${clearedTag} setsid sleep 1000 & echo mine`, { cwd: os.tmpdir(), env: process.env, owner }).done;
+    const clearedMs = performance.now() - t0;
+    const unknown = tagged(clearedTag);
+    for (const p of unknown) process.kill(p, 'SIGKILL');
+    assert.deepEqual([cleared.ok, cleared.output, cleared.lingering], [true, 'mine\n', []]);
+    assert.equal(unknown.length, 1, 'it was running, unseen');
+    assert.ok(clearedMs < 3000, `done in ${Math.round(clearedMs)} ms`);
+
     const tag = randomBytes(6).toString('hex');
     const hung = await runCommand('setsid sleep 1000 & sleep 1000', { cwd: os.tmpdir(), env: { ...process.env, GR_TEST_TAG: tag }, timeoutMs: 300 }).done;
     assert.equal(hung.timedOut, true);
