@@ -92,6 +92,23 @@ describe('faults: processes that escape', function () {
     });
   });
 
+  it('the same daemon ignoring SIGINT and SIGTERM: killed after the kill delay, the new code served', async () => {
+    const tag = newTag();
+    const h = await harness('daemon', { killDelayMs: 300, env: { GR_TEST_TAG: tag, DAEMON_STUBBORN: '1' } });
+    h.engine.start();
+    await running(h, 0);
+    await waitUntil('the daemon', () => daemons(h.output())[0]);
+    const old = tagged(tag);
+    const from = h.states.length;
+    save(h, 'daemon v2');
+    const s = await running(h, from);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => body(h.port)));
+    assert.deepEqual(new Set(answers), new Set(['daemon v2']));
+    assert.deepEqual(old.filter(isAlive), []);
+    assert.ok(s.timings.stopMs! >= 300, `waited the kill delay, then killed (${s.timings.stopMs} ms)`);
+    record({ group: 'Load and faults', test: 'A daemon in its own session that ignores SIGINT and SIGTERM', figure: `killed after the kill delay (stop took ${s.timings.stopMs} ms, delay 300 ms); after a save ${answers.length} of ${answers.length} answers were the new code` });
+  });
+
   for (const how of ['SIGINT', 'SIGKILL'] as const) {
     it(`the same daemon with the real CLI: nothing left after ${how} to the CLI`, async () => {
       const dir = copyFixture('daemon');
