@@ -186,8 +186,9 @@ export class Supervisor {
       this.heldPorts = ownListeners(proc.members()) ?? [port];
       this.host.log.info(`pid ${proc.pid} now listens on :${port}`);
       const st = this.host.state?.();
-      // The engine moved on (building, failed...): only a portless "running" of this pid is replaced.
-      if (!timings || (st && !(st.kind === 'running' && st.pid === proc.pid && st.port === undefined))) return;
+      // Only a portless "running" of this pid is replaced: never a later state (building, build
+      // failed...). An engine that cannot say its state gets the port, not a state change.
+      if (!timings || !st || !(st.kind === 'running' && st.pid === proc.pid && st.port === undefined)) return;
       this.host.out('engine', `✓ now listening on :${port}\n`);
       this.host.setState({ kind: 'running', pid: proc.pid, port, timings });
     });

@@ -100,6 +100,18 @@ describe('faults: ports', function () {
     assert.equal(await body(h.port), 'worker v2');
   });
 
+  it('a late listener never hides a later state (a failed build stays on screen)', async () => {
+    const h = await harness('worker', { env: { WORKER_LISTEN_AFTER_MS: '3500' } });
+    h.engine.start();
+    assert.equal((await waitState(h, 'running', 60_000)).noPort, true);
+    const from = h.states.length;
+    save(h, 'const version = "worker v1"', 'const version = worker v2 broken');
+    await waitState(h, 'build-failed', 60_000, from);
+    await waitUntil('the old worker listens', async () => (await body(h.port)) === 'worker v1', 15_000);
+    await waitUntil('its port is known', () => h.engine.port === h.port, 2000);
+    assert.equal(h.engine.state.kind, 'build-failed', h.states.slice(from).map((s) => s.kind).join(' → '));
+  });
+
   it('a log line naming another local process port: that process is never taken for the server, nor named', async () => {
     const other = await holdPort();
     try {
