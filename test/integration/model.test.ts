@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { compiles, expected, initialState, Model, projectFiles, rng, type FileIO, type ModelState, type Step } from '../faults/model';
+import { compiles, expected, initialState, Model, MODULE, projectFiles, rng, type FileIO, type ModelState, type Step } from '../faults/model';
 import { api, get, setDescribeContext, waitFor, type ModuleView } from './util';
 
 /**
@@ -45,7 +45,11 @@ function draftOf(text: string): string | undefined {
  * those of the fault test): mostly typed and saved at once; sometimes typed, then a pause long
  * enough for the extension to pre-build the unsaved text, then saved (the pre-built binary may be
  * swapped in); sometimes a different draft typed first, paused on (its pre-build starts), then
- * replaced by the final text and saved at once (the draft's binary must never be served).
+ * replaced by the final text and saved at once (the draft's binary must never be served);
+ * sometimes a draft typed into another file the server is built from and left unsaved while this
+ * one is typed, paused on (one pre-build holds both) and saved alone: that pre-build holds text
+ * that is on no disk and must never be served. The draft is reverted once the save's build has
+ * begun, as a user who abandons it would.
  */
 function editorIO(folder: string, seed: number, note: (line: string) => void): FileIO {
   const rand = rng(seed ^ 0x5eed);
@@ -76,20 +80,48 @@ function editorIO(folder: string, seed: number, note: (line: string) => void): F
       const how = rand();
       const pause = 500 + Math.round(rand() * 700); // the extension pre-builds after a 300 ms pause
       const draft = draftOf(text);
-      if (draft && how < 0.2) {
+      const other = otherServedFile(folder, rel, text);
+      let abandoned: vscode.TextDocument | undefined;
+      if (draft && how < 0.15) {
         note(`    (${rel}: typed a draft, paused ${pause} ms, then typed the final text and saved at once)`);
         await replaceAll(doc, draft);
         await sleep(pause);
-      } else if (draft && how < 0.4) {
+      } else if (draft && how < 0.3) {
         note(`    (${rel}: typed, paused ${pause} ms before saving: the pre-build may be swapped in)`);
         await replaceAll(doc, text);
         await sleep(pause);
+      } else if (other && how < 0.45) {
+        const odoc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(folder, other)));
+        const odraft = draftOf(odoc.getText());
+        if (odraft && !odoc.isDirty && odoc.getText() === fs.readFileSync(odoc.uri.fsPath, 'utf8')) {
+          note(`    (${other}: a draft typed and left unsaved; ${rel} typed, paused ${pause} ms (one pre-build holds both), saved alone)`);
+          await vscode.window.showTextDocument(odoc, { preview: false });
+          await replaceAll(odoc, odraft);
+          await vscode.window.showTextDocument(doc, { preview: false });
+          await replaceAll(doc, text);
+          await sleep(pause);
+          abandoned = odoc;
+        }
       }
       if (doc.getText() !== text) await replaceAll(doc, text);
       if (!(await doc.save())) throw new Error(`VS Code refused to save ${rel} (a conflict with the file on disk?)`);
       if (onDisk() !== text) throw new Error(`${rel} on disk is not the text just saved from the editor`);
+      if (abandoned) {
+        await sleep(400); // the build this save starts has taken or refused the pre-build by now
+        await vscode.window.showTextDocument(abandoned, { preview: false });
+        await vscode.commands.executeCommand('workbench.action.files.revert');
+        if (!(await settles(() => !abandoned.isDirty, 5_000))) throw new Error(`File: Revert File left the draft of ${abandoned.uri.fsPath} unsaved`);
+      }
     },
   };
+}
+
+/** main.go, or (when saving main.go) the package its new text imports, if that exists on disk: a file whose draft would change the answer. */
+function otherServedFile(folder: string, rel: string, text: string): string | undefined {
+  if (rel !== 'main.go') return fs.existsSync(path.join(folder, 'main.go')) ? 'main.go' : undefined;
+  const imp = new RegExp(`"${MODULE.replace(/\./g, '\\.')}/(\\w+)"`).exec(text)?.[1];
+  const file = imp && `${imp}/${imp}.go`;
+  return file && fs.existsSync(path.join(folder, file)) ? file : undefined;
 }
 
 async function settles(ok: () => boolean, ms: number): Promise<boolean> {
