@@ -89,6 +89,7 @@ export class ReloadEngine {
       active: () => this.active,
       // A newer save must never wait for the readiness of a server it is about to replace.
       superseded: () => this.dirty.size > 0 || !!this.forced,
+      state: () => this.current,
       respawn: (reason) => {
         this.respawnReason = reason;
         this.ensureLoop();
@@ -162,8 +163,9 @@ export class ReloadEngine {
    */
   fileChanged(file: string): boolean {
     if (!this.active || this.disposed) return false;
-    // A file no include glob names still counts when the build embeds it (//go:embed).
-    if (!this.filter.matches(file) && !this.scope.embeds(file)) return false;
+    // A file no include glob names still counts when the build embeds it (//go:embed), or when
+    // it is one of the env files the server runs with (a port or a flag moved to .env).
+    if (!this.filter.matches(file) && !this.isEnvFile(file) && !this.scope.embeds(file)) return false;
     if (this.scope.isManifest(file)) this.scope.refresh('local', { ...process.env, ...this.config.env });
     if (!this.scope.affects(file)) {
       this.log.trace(`ignored ${this.filter.relative(file)}: ${this.config.package} does not import that package`);
@@ -482,6 +484,11 @@ export class ReloadEngine {
   }
 
   // ---- helpers --------------------------------------------------------------------------
+
+  private isEnvFile(file: string): boolean {
+    const abs = path.resolve(file);
+    return this.config.envFiles.some((f) => path.resolve(this.config.root, f) === abs);
+  }
 
   private environment(): NodeJS.ProcessEnv {
     const c = this.config;

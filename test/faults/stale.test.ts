@@ -152,3 +152,28 @@ describe('faults: stale code', function () {
     }
   });
 });
+
+describe('faults: stale environment', function () {
+  it('an edit of the .env file the server runs with restarts it with the new values', async () => {
+    const dir = fs.mkdtempSync(path.join(TEST_TMP + path.sep, 'envfile-'));
+    fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/envfile\n\ngo 1.22\n');
+    fs.writeFileSync(
+      path.join(dir, 'main.go'),
+      'package main\n\nimport (\n\t"fmt"\n\t"net/http"\n\t"os"\n)\n\nfunc main() {\n\thttp.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, os.Getenv("GREETING")) })\n\t_ = http.ListenAndServe(":"+os.Getenv("PORT"), nil)\n}\n',
+    );
+    fs.writeFileSync(path.join(dir, '.env'), 'GREETING=one\n');
+    const h = await harness('', {}, dir);
+    const w = watchTree(dir, h.engine.changeFilter, { onChange: (f) => h.engine.fileChanged(f) });
+    await w.ready;
+    try {
+      h.engine.start();
+      await waitUntil('one', async () => (await body(h.port)) === 'one', 90_000);
+      fs.writeFileSync(path.join(dir, '.env'), 'GREETING=two\n');
+      await waitUntil('two', async () => (await body(h.port)) === 'two', 30_000);
+      record({ group: 'Load and faults', test: 'An edit of the .env file the server runs with', figure: 'the server restarted with the new value and served it' });
+    } finally {
+      await w.close();
+      await h.dispose();
+    }
+  });
+});
