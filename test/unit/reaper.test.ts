@@ -37,17 +37,20 @@ describe('reaper: nothing outlives a killed parent', function () {
           return false;
         }
       });
+    // Every process also carries a variable whose value looks like the registered marker: only a
+    // GOPHER_RELOAD_TREE variable of its own counts.
     const start = (name: string, script: string, marker?: string) =>
-      spawn('sh', ['-c', script], { detached: true, stdio: 'ignore', env: { ...process.env, GR_TEST_TAG: `${tag}-${name}`, ...(marker ? { GOPHER_RELOAD_TREE: marker } : {}) } }).pid!;
+      spawn('sh', ['-c', script], { detached: true, stdio: 'ignore', env: { DECOY: `GOPHER_RELOAD_TREE=${tag}-m`, ...process.env, GR_TEST_TAG: `${tag}-${name}`, ...(marker ? { GOPHER_RELOAD_TREE: marker } : {}) } }).pid!;
     // A tree whose daemon went to its own session; the group leader stays (a server).
     const marked = start('marked', 'setsid sleep 1000 & exec sleep 1000', `${tag}-m`);
     // Registered the old way: its group only.
     const plain = start('plain', 'exec sleep 1000');
     // Not registered at all, though it carries a marker too: never touched.
     const stranger = start('stranger', 'setsid sleep 1000 & exec sleep 1000', `${tag}-other`);
-    await waitFor(() => withTag('marked').length === 2 && withTag('stranger').length === 2, 3000);
-    const before = { marked: withTag('marked'), plain: withTag('plain'), stranger: withTag('stranger') };
-    assert.deepEqual([before.marked.length, before.plain.length, before.stranger.length], [2, 1, 2], JSON.stringify(before));
+    const unmarked = start('unmarked', 'setsid sleep 1000 & exec sleep 1000');
+    await waitFor(() => withTag('marked').length === 2 && withTag('stranger').length === 2 && withTag('unmarked').length === 2, 3000);
+    const before = { marked: withTag('marked'), plain: withTag('plain'), stranger: [...withTag('stranger'), ...withTag('unmarked')] };
+    assert.deepEqual([before.marked.length, before.plain.length, before.stranger.length], [2, 1, 4], JSON.stringify(before));
 
     const reaper = spawn(process.execPath, [path.join(repoRoot(), 'out', 'src', 'core', 'reaper.js')], { stdio: ['pipe', 'ignore', 'ignore'] });
     reaper.stdin.write(`+${marked} ${tag}-m\n+${plain}\n`);
@@ -58,9 +61,10 @@ describe('reaper: nothing outlives a killed parent', function () {
     try {
       assert.deepEqual(before.marked.filter(isAlive), [], 'the group and the daemon in its own session');
       assert.deepEqual(before.plain.filter(isAlive), [], 'the old form still works');
-      assert.deepEqual(before.stranger.filter(isAlive), before.stranger, 'a tree it was not told about');
+      assert.deepEqual(before.stranger.filter(isAlive), before.stranger, 'trees it was not told about');
     } finally {
       signalQuietly(-stranger, 'SIGKILL');
+      signalQuietly(-unmarked, 'SIGKILL');
       for (const p of [...before.marked, ...before.plain, ...before.stranger]) signalQuietly(p, 'SIGKILL');
     }
   });
