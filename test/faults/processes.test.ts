@@ -178,4 +178,30 @@ describe('faults: processes that escape', function () {
       figure: `builds done in ${first.timings.buildMs} and ${second.timings.buildMs} ms (timeout 60 s), not waiting for the background process; left after dispose: ${left.length} of ${sleeping.length}`,
     });
   });
+
+  it('the CLI killed with SIGKILL after a pre-build step left a background process: the reaper stops it', async () => {
+    const dir = copyFixture('nethttp');
+    const tag = newTag();
+    const port = await freePort();
+    const cli: ChildProcess = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'cli.js'), dir, '--pre-build', 'sleep 1000 &', '-e', `GR_TEST_TAG=${tag}`], {
+      env: { ...process.env, PORT: String(port), NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    cli.stdout!.on('data', (b) => (out += b));
+    cli.stderr!.on('data', (b) => (out += b));
+    const exited = new Promise((r) => cli.once('exit', r));
+    await waitUntil('running', () => out.includes('● running'), 90_000);
+    const sleeping = tagged(tag).filter((p) => fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('sleep\0'));
+    assert.equal(sleeping.length, 1, 'the background sleep runs');
+    const t0 = Date.now();
+    cli.kill('SIGKILL');
+    await exited;
+    const gone = await waitUntil('the sleep is gone', () => tagged(tag).length === 0 || undefined, 5000).catch(() => false);
+    const ms = Date.now() - t0;
+    const left = tagged(tag);
+    for (const p of left) process.kill(p, 'SIGKILL');
+    assert.ok(gone, `left: ${left}`);
+    record({ group: 'Load and faults', test: 'The CLI killed (SIGKILL) while a pre-build step\'s background process runs', figure: `the reaper stopped it ${ms} ms later; processes left: ${left.length}` });
+  });
 });
