@@ -3,7 +3,7 @@ import { setPriority } from 'node:os';
 import type { CommandSpec } from './config';
 import { StringDecoder } from 'node:string_decoder';
 import { killSweep, killTree, signalQuietly, sweepTree, waitFor, type TreeId } from './processTree';
-import { newTreeMarker, startTicks, TREE_ENV } from './procScan';
+import { newTreeMarker, startTicks, withTreeMarker } from './procScan';
 import { registerGroup, releaseGroup } from './reaperClient';
 
 export interface CommandResult {
@@ -114,7 +114,7 @@ export function runCommand(spec: CommandSpec, opts: CommandOptions): RunningComm
       });
     };
     try {
-      child = spawnCommand(spec, opts.cwd, { ...opts.env, [TREE_ENV]: marker });
+      child = spawnCommand(spec, opts.cwd, withTreeMarker(opts.env, marker));
     } catch (e) {
       spawnError = e as NodeJS.ErrnoException;
       finish(null);

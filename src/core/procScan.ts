@@ -49,20 +49,29 @@ export function scanProcesses(): ProcStat[] {
   return out;
 }
 
-/** The tree marker in a process's environment as it was at exec (other users' are unreadable). */
-export function markerOf(pid: number): string | undefined {
+/**
+ * `env` with `marker` added to its tree markers. A tree started from inside another one (the CLI
+ * run by a server we started) keeps the outer marker too, so the outer owner still finds it.
+ */
+export function withTreeMarker(env: NodeJS.ProcessEnv, marker: string): NodeJS.ProcessEnv {
+  const outer = env[TREE_ENV];
+  return { ...env, [TREE_ENV]: outer ? `${outer},${marker}` : marker };
+}
+
+/** The tree markers in a process's environment as it was at exec (other users' are unreadable). */
+export function markersOf(pid: number): string[] {
   let env: Buffer;
   try {
     env = readFileSync(`/proc/${pid}/environ`);
   } catch {
-    return undefined;
+    return [];
   }
   for (let i = env.indexOf(KEY); i >= 0; i = env.indexOf(KEY, i + 1)) {
     if (i > 0 && env[i - 1] !== 0) continue; // inside another variable's value
     const end = env.indexOf(0, i);
-    return env.toString('utf8', i + KEY.length, end < 0 ? env.length : end);
+    return env.toString('utf8', i + KEY.length, end < 0 ? env.length : end).split(',');
   }
-  return undefined;
+  return [];
 }
 
 /**
@@ -76,8 +85,7 @@ export function markedProcesses(markers: ReadonlyMap<string, number>, procs?: Pr
   const found: number[] = [];
   for (const p of procs ?? scanProcesses()) {
     if (p.pid === process.pid || p.start < oldest) continue;
-    const m = markerOf(p.pid);
-    if (m !== undefined && markers.has(m) && p.start >= markers.get(m)!) found.push(p.pid);
+    if (markersOf(p.pid).some((m) => markers.has(m) && p.start >= markers.get(m)!)) found.push(p.pid);
   }
   return found;
 }

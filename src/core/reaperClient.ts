@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { TREE_ENV } from './procScan';
 
 /**
  * Registers process groups and their tree markers with the reaper (see reaper.ts), so a server or
@@ -24,8 +25,10 @@ function ensure(): ChildProcess | undefined {
       stdio: ['pipe', 'ignore', 'ignore'],
       detached: true, // its own group: a kill of our group or tree must not take it with us
       windowsHide: true,
-      // In VS Code, execPath is Electron: run it as plain Node.
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      // In VS Code, execPath is Electron: run it as plain Node. It belongs to no tree (a tree
+      // marker we inherited would let whoever started us kill it along with us, leaving our
+      // trees unreaped); it exits by itself when we are gone.
+      env: { ...process.env, [TREE_ENV]: undefined, ELECTRON_RUN_AS_NODE: '1' },
     });
     reaper.on('error', () => {
       unavailable = true;

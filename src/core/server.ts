@@ -3,7 +3,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { spawnCommand } from './command';
 import { LineRing } from './ringBuffer';
 import { descendantsOf, groupMayHaveMembers, isAlive, killSweep, killTree, listProcesses, signalQuietly, sleep, sweepTree, treeMembers, within, type TreeId } from './processTree';
-import { newTreeMarker, readStat, startTicks, TREE_ENV } from './procScan';
+import { newTreeMarker, readStat, startTicks, withTreeMarker } from './procScan';
 import type { StopSignal } from './config';
 import { registerGroup, releaseGroup } from './reaperClient';
 
@@ -80,7 +80,7 @@ export class ServerProcess {
       let child: ChildProcess;
       const marker = newTreeMarker();
       try {
-        child = spawnCommand([binary, ...args], opts.cwd, { ...opts.env, [TREE_ENV]: marker });
+        child = spawnCommand([binary, ...args], opts.cwd, withTreeMarker(opts.env, marker));
       } catch (e) {
         reject(e);
         return;

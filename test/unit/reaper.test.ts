@@ -41,8 +41,9 @@ describe('reaper: nothing outlives a killed parent', function () {
     // GOPHER_RELOAD_TREE variable of its own counts.
     const start = (name: string, script: string, marker?: string) =>
       spawn('sh', ['-c', script], { detached: true, stdio: 'ignore', env: { DECOY: `GOPHER_RELOAD_TREE=${tag}-m`, ...process.env, GR_TEST_TAG: `${tag}-${name}`, ...(marker ? { GOPHER_RELOAD_TREE: marker } : {}) } }).pid!;
-    // A tree whose daemon went to its own session; the group leader stays (a server).
-    const marked = start('marked', 'setsid sleep 1000 & exec sleep 1000', `${tag}-m`);
+    // A tree whose daemon went to its own session; the group leader stays (a server). It was
+    // started from inside another tree, whose marker comes first.
+    const marked = start('marked', 'setsid sleep 1000 & exec sleep 1000', `${tag}-outer,${tag}-m`);
     // Registered the old way: its group only.
     const plain = start('plain', 'exec sleep 1000');
     // Not registered at all, though it carries a marker too: never touched.
