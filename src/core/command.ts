@@ -3,7 +3,7 @@ import { setPriority } from 'node:os';
 import type { CommandSpec } from './config';
 import { StringDecoder } from 'node:string_decoder';
 import { killSweep, killTree, signalQuietly, sweepTree, waitFor, type TreeId } from './processTree';
-import { newTreeMarker, startTicks, withTreeMarker } from './procScan';
+import { groupIsOurs, newTreeMarker, startTicks, withTreeMarker } from './procScan';
 import { registerGroup, releaseGroup } from './reaperClient';
 
 export interface CommandResult {
@@ -206,7 +206,7 @@ export async function stopLingering(owner?: object): Promise<void> {
   if (!mine.length) return;
   for (const l of mine) lingeringTrees.splice(lingeringTrees.indexOf(l), 1);
   const alive = () => mine.flatMap((l) => sweepTree(l.tree, false));
-  for (const l of mine) signalQuietly(-l.tree.pid, 'SIGTERM');
+  for (const l of mine) if (groupIsOurs(l.tree.pid, l.tree.start)) signalQuietly(-l.tree.pid, 'SIGTERM');
   for (const p of alive()) signalQuietly(p, 'SIGTERM');
   await waitFor(() => alive().length === 0, 1000, 20);
   for (const l of mine) {

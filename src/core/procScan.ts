@@ -90,6 +90,18 @@ export function markedProcesses(markers: ReadonlyMap<string, number>, procs?: Pr
   return found;
 }
 
+/**
+ * Whether process group `pid` (led by a process that started at `start` ticks) can still only be
+ * ours. The kernel keeps a pid while a group uses it, so a group with members left is ours even
+ * when its leader is gone; but once the group emptied, a younger process that got the pid and
+ * leads its own group is a stranger (a finished step's group, stopped long after).
+ */
+export function groupIsOurs(pid: number, start: number): boolean {
+  if (process.platform !== 'linux' || !start) return true;
+  const now = readStat(pid);
+  return !now || now.start === start || now.pgid !== pid;
+}
+
 /** Start ticks of `pid`, or 0 when unknown (then every process carrying the marker counts). */
 export function startTicks(pid: number | undefined): number {
   if (pid === undefined || process.platform !== 'linux') return 0;

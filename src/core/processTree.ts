@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import treeKill from 'tree-kill';
-import { markedProcesses, scanProcesses, type ProcStat } from './procScan';
+import { groupIsOurs, markedProcesses, scanProcesses, type ProcStat } from './procScan';
 
 /**
  * Process-tree facts the supervisor needs: who is in a process group, who descends from a pid.
@@ -66,7 +66,7 @@ export interface TreeId {
  */
 export function sweepTree(t: TreeId, rootAlive: boolean): number[] {
   const procs = listProcesses();
-  const found = new Set(treeMembers(rootAlive ? t.pid : -1, t.pid, procs));
+  const found = new Set(treeMembers(rootAlive ? t.pid : -1, groupIsOurs(t.pid, t.start) ? t.pid : -1, procs));
   if (process.platform === 'linux') for (const p of markedProcesses(new Map([[t.marker, t.start]]), procs as ProcStat[])) found.add(p);
   found.delete(process.pid);
   return [...found];
@@ -79,7 +79,7 @@ export function sweepTree(t: TreeId, rootAlive: boolean): number[] {
 export function killSweep(t: TreeId): number[] {
   const killed = new Set<number>();
   for (let pass = 0; pass < 10; pass++) {
-    signalQuietly(-t.pid, 'SIGKILL');
+    if (groupIsOurs(t.pid, t.start)) signalQuietly(-t.pid, 'SIGKILL');
     const fresh = sweepTree(t, false).filter((p) => !killed.has(p));
     if (!fresh.length) break;
     for (const p of fresh) {

@@ -12,7 +12,7 @@
  * the dependency-free /proc reader.
  */
 import { spawnSync } from 'node:child_process';
-import { markedProcesses, readStat, scanProcesses, type ProcStat } from './procScan';
+import { groupIsOurs, markedProcesses, readStat, scanProcesses, type ProcStat } from './procScan';
 
 interface Tree {
   marker?: string;
@@ -45,17 +45,9 @@ function linux(): boolean {
   return process.platform === 'linux';
 }
 
-/**
- * Groups that are still ours: a leader pid that now belongs to a younger process heading its own
- * group means the old group emptied and the pid was reused (the kernel keeps a pid while any
- * process uses it as a group id), so signalling it would hit a stranger.
- */
+/** Registered groups, but not a reused pid now leading a stranger's group (see groupIsOurs). */
 function groups(): number[] {
-  return [...trees].filter(([pid, t]) => {
-    if (!linux() || !t.start) return true;
-    const now = readStat(pid);
-    return !now || now.start === t.start || now.pgid !== pid;
-  }).map(([pid]) => pid);
+  return [...trees].filter(([pid, t]) => groupIsOurs(pid, t.start)).map(([pid]) => pid);
 }
 
 function members(): number[] {

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { isAlive, signalQuietly, waitFor } from '../../src/core/processTree';
+import { groupIsOurs, readStat } from '../../src/core/procScan';
 import { repoRoot, waitUntil, processesUnder, copyFixture } from './helpers';
 import { freePort } from '../../src/core/ports';
 
@@ -68,5 +69,24 @@ describe('reaper: nothing outlives a killed parent', function () {
       signalQuietly(-unmarked, 'SIGKILL');
       for (const p of [...before.marked, ...before.plain, ...before.stranger]) signalQuietly(p, 'SIGKILL');
     }
+  });
+
+  it('a group whose leader pid now belongs to a younger process leading its own group is not ours', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const leader = spawn('sleep', ['1000'], { detached: true, stdio: 'ignore' });
+    const member = spawn('sleep', ['1000'], { stdio: 'ignore' }); // in our group, not leading one
+    try {
+      await waitFor(() => readStat(leader.pid!)?.pgid === leader.pid, 2000);
+      const start = readStat(leader.pid!)!.start;
+      assert.equal(groupIsOurs(leader.pid!, start), true, 'the leader we started');
+      assert.equal(groupIsOurs(leader.pid!, start - 1), false, 'a younger process with that pid, leading its own group');
+      assert.equal(groupIsOurs(member.pid!, readStat(member.pid!)!.start - 1), true, 'a younger process with that pid in another group: the old group may still have members');
+      assert.equal(groupIsOurs(leader.pid!, 0), true, 'start unknown: trusted as before');
+    } finally {
+      leader.kill('SIGKILL');
+      member.kill('SIGKILL');
+    }
+    await waitFor(() => !isAlive(leader.pid!), 2000);
+    assert.equal(groupIsOurs(leader.pid!, 1), true, 'nobody has the pid: signalling the group reaches only what is left of ours');
   });
 });
