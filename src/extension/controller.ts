@@ -215,7 +215,8 @@ export class FolderController implements vscode.Disposable {
       if (!air) return { raw, issues: [] };
       this.log.info(`[${this.name}] no gopherReload settings: using .air.toml (${JSON.stringify(air.settings)}); "Gopher Reload: Convert .air.toml to Settings" makes them settings`);
       for (const u of air.unsupported) this.log.warn(`[${this.name}] .air.toml ${u}`);
-      for (const i of air.ignored) this.log.info(`[${this.name}] .air.toml ${i}: ignored`);
+      for (const i of air.ignored) this.log.info(`[${this.name}] .air.toml ${i} (ignored)`);
+      if (air.pollIntervalMs !== undefined) this.log.info(`[${this.name}] .air.toml build.poll = true: VS Code's own file events are used (the CLI polls)`);
       return { raw: air.settings, issues: [], root: air.root };
     } catch (e) {
       if (!(e instanceof AirTomlError)) throw e;

@@ -137,6 +137,7 @@ export async function runExtensionTests({
       ok: counts ? counts.failed === 0 && exitCode === 0 : exitCode === 0,
       passed: counts?.passed ?? null,
       failed: counts?.failed ?? null,
+      pending: counts?.pending ?? 0,
       failures: counts?.failures ?? [],
       exitCode,
       resultsFromFile: !!counts,
