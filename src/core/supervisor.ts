@@ -266,6 +266,7 @@ export class Supervisor {
     if (proc.stopping || this.server !== proc) return;
     this.server = undefined;
     const { code, signal } = proc.exitInfo!;
+    if (proc.orphansKilled.length) this.host.log.info(`killed ${proc.orphansKilled.length} process(es) the server left behind when it exited: pid ${proc.orphansKilled.join(', ')}`);
     const lastOutput = proc.output.tail(20);
     const taken = portTakenFrom(lastOutput);
     if (taken !== undefined) {
