@@ -33,7 +33,24 @@ export interface ProxyOptions {
   holdMs: number;
   /** Inject the live-reload script into HTML and serve /__gopher_reload/*. */
   liveReload: boolean;
+  /**
+   * Host names (besides loopback ones) allowed to see the proxy's own pages and endpoints: an
+   * entry matches exactly, or with a leading `.` the name and all its subdomains (like Vite's
+   * server.allowedHosts). From gopherReload.proxyAllowedHosts; absent means none.
+   */
+  allowedHosts?: string[];
+  /** Server timeouts; tests shorten them. Defaults in proxyServer.ts. */
+  timeouts?: Partial<ProxyTimeouts>;
   log?: Logger;
+}
+
+export interface ProxyTimeouts {
+  /** A connection that has not sent a complete request head within this is closed (slowloris). */
+  headersMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveMs: number;
+  /** How often the server looks for connections past headersMs. */
+  checkMs: number;
 }
 
 export type Upstream =
@@ -41,8 +58,11 @@ export type Upstream =
   | { kind: 'up'; port: number }
   /** Hold requests (and websocket upgrades) until 'up'. */
   | { kind: 'starting' }
-  /** The last build failed. */
-  | { kind: 'failed'; problems: BuildProblem[]; output: string }
+  /**
+   * The last build failed. `serving`: the port of the previous server, which still answers; API
+   * and asset requests go on to it, page navigations get the build errors.
+   */
+  | { kind: 'failed'; problems: BuildProblem[]; output: string; serving?: number }
   /** Crashed / stopped: nothing to forward to. */
   | { kind: 'down'; title: string; detail: string };
 
