@@ -1,13 +1,14 @@
 import * as http from 'node:http';
 import type * as net from 'node:net';
-import { MAX_INJECT_BYTES, injectScript, isInjectable } from './liveReload';
 import { answerPage } from './proxyAnswer';
-import { RETRIABLE, type HttpJob, type JobHost } from './proxyJob';
+import { scriptInjector, shouldInject } from './proxyInject';
+import { IDEMPOTENT, RETRIABLE, type HttpJob, type JobHost } from './proxyJob';
 import { responseHeaders } from './proxyHeaders';
 
 /**
  * Forwarding one HTTP request to the app: connect before consuming the body, retry what the app
- * never saw, and pass the response on (streamed, or buffered to inject the live-reload script).
+ * never saw (and idempotent requests it never answered), and stream the response on, with the
+ * live-reload script injected into pages as they pass.
  */
 
 /** An idempotent request's body is kept up to this size so a retry can send it again. */
@@ -15,59 +16,81 @@ const MAX_REPLAY_BYTES = 1024 * 1024;
 
 export function forwardHttp(job: HttpJob, port: number, agent: http.Agent, host: JobHost): void {
   const { req, res } = job;
-  const settle = host.beginFlight();
+  const method = req.method ?? 'GET';
+  const flight = host.beginFlight();
+  // Once connected, the request head is on its way and the app may run the handler: from then on
+  // only an idempotent request may be sent again, and only while no answer byte came back.
+  let sent = false;
   let responded = false;
-  const up = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: job.headers, agent, setHost: false });
+  const resendable = () => !responded && IDEMPOTENT.has(method) && (job.bodySent === 0 || job.replay !== null);
+  flight.retriable = resendable;
+  const up = http.request({ host: '127.0.0.1', port, method, path: req.url, headers: job.headers, agent, setHost: false });
   job.upstream = up;
   up.setNoDelay(true);
+  up.once('socket', (s: net.Socket) => {
+    // A body is consumed only once the app accepted the connection: a refused connect leaves it
+    // unread, so the request can wait for the next server and go there whole.
+    const connected = () => {
+      sent = true;
+      if (job.hasBody) pumpBody(job, up);
+    };
+    if (s.connecting) s.once('connect', connected);
+    else connected(); // a kept-alive connection: the head goes out at once
+  });
   if (!job.hasBody) up.end();
-  else
-    up.once('socket', (s: net.Socket) => {
-      // A body is consumed only once the app accepted the connection: a refused connect leaves it
-      // unread, so the request can wait for the next server and go there whole.
-      if (s.connecting) s.once('connect', () => pumpBody(job, up));
-      else pumpBody(job, up);
-    });
 
   up.on('response', (pres) => {
     responded = true;
     host.counters.forwarded++;
+    flight.responded(pres.headers['content-type']);
     pres.on('end', () => {
       job.upstreamDone = true;
-      settle();
+      flight.settle();
     });
     pres.on('close', () => {
-      settle();
+      flight.settle();
       // The app died mid-answer: cut the client's response too, so it is not taken as complete.
       if (!pres.complete) res.destroy();
     });
     relay(job, pres, host.liveReload);
   });
-  up.on('close', settle);
+  up.on('close', () => flight.settle());
   up.on('error', (err: NodeJS.ErrnoException) => {
     job.stopPump?.();
     job.stopPump = undefined;
-    settle();
+    flight.settle();
     if (job.done) return;
     if (responded || res.headersSent) {
       res.destroy();
       return;
     }
-    const method = req.method ?? 'GET';
-    // replay is kept only for idempotent requests, so a non-null one means the body can go again.
-    const resendable = job.bodySent === 0 || job.replay !== null;
-    if (RETRIABLE.has(err.code ?? '') && resendable) {
-      host.log.trace(`proxy: ${method} ${req.url}: ${err.code} from port ${port}; waiting for the server`);
+    const code = err.code ?? err.message;
+    // Not connected (refused, unreachable, timed out): the app never saw it, whatever the method.
+    if (!sent || (RETRIABLE.has(err.code ?? '') && resendable())) {
+      host.log.trace(`proxy: ${method} ${req.url}: ${code} from port ${port}${sent ? ' before any answer' : ''}; waiting for the server`);
       host.wait(job, host.retryDelay(port));
       return;
     }
-    const why =
-      job.bodySent > 0
-        ? `The app closed the connection (${err.code ?? err.message}) after part of the ${method} request body was sent, so the request was not retried (it may not be safe to send twice).`
-        : `The app could not be reached: ${err.code ?? err.message}.`;
+    const why = notResent(job, method, code);
     host.log.warn(`proxy: ${method} ${req.url} answered 502: ${why}`);
     answerPage(host, job, 502, 'upstream-error', 'The request could not be forwarded to the app', why);
   });
+}
+
+/** Why a request the app received was answered 502 instead of being sent again: what was sent, and why it was not resent. */
+function notResent(job: HttpJob, method: string, code: string): string {
+  const closed = `The app closed the connection (${code})`;
+  const total = Number(job.req.headers['content-length']);
+  const what = !job.hasBody
+    ? `after the ${method} request was sent to it and before it answered`
+    : job.bodyEnded
+      ? `after the whole ${method} request body (${job.bodySent} bytes) was sent and before it answered`
+      : `after ${job.bodySent}${total > 0 ? ` of ${total}` : ''} bytes of the ${method} request body were sent`;
+  if (!RETRIABLE.has(code)) return `${closed} ${what}.`;
+  if (IDEMPOTENT.has(method)) {
+    return `${closed} ${what}. The body was over ${MAX_REPLAY_BYTES / 1024 / 1024} MB, too big to keep for a resend, so the request was not sent again.`;
+  }
+  return `${closed} ${what}. The request was not sent again: the app may already have run it, and a ${method} is not safe to run twice. Check whether it took effect before sending it again.`;
 }
 
 /** Streams the client's body to the app, with backpressure, replaying what a failed attempt already read. */
@@ -106,35 +129,15 @@ function pumpBody(job: HttpJob, up: http.ClientRequest): void {
   req.resume();
 }
 
-/** Passes the app's response on: streamed as it comes, or buffered to inject the live-reload script. */
+/** Passes the app's response on as it comes, through the live-reload injector when it is a page. */
 function relay(job: HttpJob, pres: http.IncomingMessage, liveReload: boolean): void {
   const { req, res } = job;
   const status = pres.statusCode ?? 502;
-  if (!(liveReload && isInjectable(req.method, status, pres.headers))) {
-    res.writeHead(status, pres.statusMessage || undefined, responseHeaders(pres, false));
-    // Streams of unknown length (chunked, SSE, long-poll) get their head out now, not with the first chunk.
-    if (pres.headers['content-length'] === undefined) res.flushHeaders();
-    pres.pipe(res);
-    return;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const onData = (c: Buffer) => {
-    chunks.push(c);
-    size += c.length;
-    if (size <= MAX_INJECT_BYTES) return;
-    // Too big to be worth rewriting: send what we have and stream the rest untouched.
-    pres.off('data', onData);
-    pres.off('end', onEnd);
-    res.writeHead(status, pres.statusMessage || undefined, responseHeaders(pres, false));
-    for (const b of chunks) res.write(b);
-    pres.pipe(res);
-  };
-  const onEnd = () => {
-    const body = injectScript(Buffer.concat(chunks));
-    res.writeHead(status, pres.statusMessage || undefined, [...responseHeaders(pres, true), 'Content-Length', String(body.length)]);
-    res.end(body);
-  };
-  pres.on('data', onData);
-  pres.on('end', onEnd);
+  const inject = liveReload && shouldInject(req.method, status, pres.headers);
+  // An injected body is longer than the app said: its Content-Length goes, and Node sends it chunked.
+  res.writeHead(status, pres.statusMessage || undefined, responseHeaders(pres, inject));
+  // Streams of unknown length (chunked, SSE, long-poll) get their head out now, not with the first chunk.
+  if (inject || pres.headers['content-length'] === undefined) res.flushHeaders();
+  if (inject) pres.pipe(scriptInjector()).pipe(res);
+  else pres.pipe(res);
 }

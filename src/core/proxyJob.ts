@@ -4,6 +4,7 @@ import type { Logger } from './log';
 import type { ProxyStats } from './proxy';
 import { acceptsHtml } from './liveReload';
 import { forwardHeaders, requestHead } from './proxyHeaders';
+import type { Flight } from './proxyInFlight';
 
 /**
  * A job is one request or websocket upgrade in the proxy's hands, from arrival until it is
@@ -13,8 +14,12 @@ import { forwardHeaders, requestHead } from './proxyHeaders';
 
 /** Errors that mean the app never saw the request (or dropped it unanswered): worth a retry. */
 export const RETRIABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
-/** Requests safe to send twice even after part of their body went out. */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
+/**
+ * Methods RFC 9110 §9.2.2 calls idempotent: sending one twice has the effect of sending it once,
+ * so one the app received but never answered may be sent again. POST and PATCH may not: the app
+ * may have run the handler before its connection was cut (a counter, an order, an email).
+ */
+export const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 interface JobBase {
   readonly req: http.IncomingMessage;
@@ -33,7 +38,7 @@ export interface HttpJob extends JobBase {
   readonly res: http.ServerResponse;
   readonly headers: string[];
   readonly hasBody: boolean;
-  /** Body bytes read from the client so far. */
+  /** Body bytes read from the client (and written to the app) so far, over all attempts. */
   bodySent: number;
   bodyEnded: boolean;
   /** Everything read of an idempotent request's body, for a retry; null once too big (or not idempotent). */
@@ -59,8 +64,8 @@ export interface JobHost {
   readonly liveReload: boolean;
   readonly log: Logger;
   readonly counters: ProxyStats;
-  /** Counts a forwarded request as in flight (drain() waits for it) until the returned function is first called. */
-  beginFlight(): () => void;
+  /** Counts a forwarded request as in flight until its settle(); drain() waits for it while it is expected to end. */
+  beginFlight(): Flight;
   /** Parks a job until the next setUpstream, its deadline, or (with retryMs) a retry. */
   wait(job: Job, retryMs?: number): void;
   /** How soon to retry a failed attempt on `failedPort`; undefined: wait for setUpstream. */
@@ -83,7 +88,7 @@ export function newHttpJob(req: http.IncomingMessage, res: http.ServerResponse, 
     hasBody: te !== undefined || (len !== undefined && len !== '0'),
     bodySent: 0,
     bodyEnded: false,
-    replay: IDEMPOTENT.has(req.method ?? '') ? [] : null,
+    replay: IDEMPOTENT.has(req.method ?? 'GET') ? [] : null,
     replayBytes: 0,
     upstreamDone: false,
   };
