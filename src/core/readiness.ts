@@ -34,10 +34,19 @@ export interface ReadinessOptions {
   previousPort?: number;
   /** How long an alive process may listen on nothing before it counts as a worker (no port). */
   noPortGraceMs?: number;
+  /**
+   * With `port`: called once when the server's own tree has listened only on other ports for
+   * ELSEWHERE_GRACE_MS (an app that ignores the port it was given: Gin's `r.Run(":8080")`), so the
+   * user hears it now, not after startupTimeoutMs. The wait goes on: a server that opens a metrics
+   * port first and the given one later still becomes ready.
+   */
+  onElsewhere?: (ports: number[]) => void;
 }
 
 /** A worker, queue consumer or unix-socket server is "running (no port)" after this long without a TCP listener. */
 export const NO_PORT_GRACE_MS = 1500;
+/** Listening on other ports than the given one for this long is worth saying (the wait goes on). */
+export const ELSEWHERE_GRACE_MS = 1000;
 /** With one listener that does not answer `/` with a success, wait this long for another to appear. */
 const SETTLE_MS = 150;
 
@@ -139,6 +148,7 @@ export async function waitReady(o: ReadinessOptions): Promise<ReadyResult> {
   // tree's own sockets (it may be someone else's by now), once.
   let knockPrevious = o.previousPort !== undefined && cheapListenerScan;
   let lastScan = -Infinity;
+  const elsewhere = o.port !== undefined && o.onElsewhere ? new ElsewhereWatch(o.port, o.members, o.onElsewhere) : undefined;
   while (performance.now() < deadline) {
     if (o.aborted()) return { ready: false, reason: 'aborted' };
     if (exited) return { ready: false, reason: 'exited' };
@@ -154,6 +164,7 @@ export async function waitReady(o: ReadinessOptions): Promise<ReadyResult> {
       }
     } else if (o.port !== undefined) {
       if (await canConnect(o.port, 100)) return { ready: true, port: o.port, via: 'port' };
+      if (!exited) elsewhere?.poll();
     } else {
       const now = performance.now();
       const knocked = knockPrevious && (await canConnect(o.previousPort!, 50));
@@ -176,6 +187,38 @@ export async function waitReady(o: ReadinessOptions): Promise<ReadyResult> {
     await Promise.race([sleep(o.port !== undefined || knockPrevious ? 2 : o.healthUrl ? 5 : 10), o.exited]);
   }
   return { ready: false, reason: 'timeout' };
+}
+
+/** Notices, once, a tree that listens on ports but not on the one it was given (scans throttled). */
+class ElsewhereWatch {
+  private since?: number;
+  private lastScan = -Infinity;
+  private said = false;
+
+  constructor(
+    private readonly port: number,
+    private readonly members: () => number[],
+    private readonly report: (ports: number[]) => void,
+  ) {}
+
+  poll(): void {
+    const now = performance.now();
+    // The given port is knocked on every few ms; the tree's sockets are listed far less often.
+    if (this.said || now - this.lastScan < (cheapListenerScan ? 100 : 500)) return;
+    this.lastScan = now;
+    const own = ownListeners(this.members());
+    if (own === undefined) return; // no way to list sockets: the timeout says it
+    const others = own.filter((p) => p !== this.port);
+    // Listening on the given port too (maybe on an address the knock does not reach): not elsewhere.
+    if (others.length === 0 || own.includes(this.port)) {
+      this.since = undefined;
+      return;
+    }
+    this.since ??= now;
+    if (now - this.since < ELSEWHERE_GRACE_MS) return;
+    this.said = true;
+    this.report(others);
+  }
 }
 
 /**

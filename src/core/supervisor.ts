@@ -3,7 +3,7 @@ import type { EngineConfig } from './config';
 import type { Logger } from './log';
 import { isPortFree, ownListeners, portOwner, portTakenFrom } from './ports';
 import { sleep } from './processTree';
-import { NO_PORT_GRACE_MS, waitReady, watchForListener } from './readiness';
+import { hintedPorts, NO_PORT_GRACE_MS, waitReady, watchForListener } from './readiness';
 import { ServerProcess } from './server';
 import type { EngineOutput, EngineState, ReloadTimings } from './state';
 
@@ -118,6 +118,7 @@ export class Supervisor {
     void proc.exited.then(() => this.onExit(proc));
     this.host.setState({ kind: 'starting', pid: proc.pid, port });
 
+    let saidEarly: string | undefined;
     const ready = await waitReady({
       port: c.port,
       previousPort: this.lastReadyPort,
@@ -132,6 +133,17 @@ export class Supervisor {
       // Twice what the last start took to listen (a server that opens its database first), so
       // it does not flicker through "no port" at every reload.
       noPortGraceMs: Math.min(c.startupTimeoutMs, Math.max(NO_PORT_GRACE_MS, 2 * (this.lastListenMs ?? 0))),
+      // It listens, but not on the port it was given (behind the proxy: ignores $PORT). Said now,
+      // not after startupTimeoutMs; the server keeps running (reachable on its own port) and the
+      // wait goes on, in case the given port comes later.
+      onElsewhere: (own) => {
+        if (!current() || this.server !== proc || !proc.alive || this.host.superseded?.()) return;
+        const m = elsewhereMessage(c, proc.pid, own, hintedPorts(proc.output.tail(50)));
+        saidEarly = `${m.message} ${m.hint}`;
+        this.host.log.warn(saidEarly);
+        this.host.out('engine', `! ${m.message}\n  ${m.hint}\n`);
+        this.host.setState({ kind: 'unready', pid: proc.pid, port, message: saidEarly, lastOutput: proc.output.tail(20) });
+      },
     });
     if (!ready.ready) {
       if (ready.reason === 'superseded') {
@@ -141,18 +153,15 @@ export class Supervisor {
       if (ready.reason === 'timeout') {
         // A configured port the server moved away from: say where it does listen.
         const own = c.port !== undefined && proc.alive ? (ownListeners(proc.members()) ?? []) : [];
-        const elsewhere = own.length > 0 && !own.includes(c.port!);
-        const at = own.map((p) => `:${p}`).join(', ');
-        const message = elsewhere
-          ? `The server started (pid ${proc.pid}) and listens on ${at}, not on :${c.port}; it was not ready after ${Math.round(c.startupTimeoutMs / 1000)} s.`
-          : `The server started (pid ${proc.pid}) but was not ready after ${Math.round(c.startupTimeoutMs / 1000)} s.`;
-        const hint = !elsewhere
-          ? 'If it is an HTTP server, set gopherReload.port, healthUrl or readyPattern so Gopher Reload knows what "ready" means; raise startupTimeoutMs if it is just slow.'
-          : c.proxyPort !== undefined
-          ? `Behind the proxy the app must listen on the port given in $${c.proxyPortEnv} (:${c.port}).`
-          : `Set gopherReload.port to ${own[0]}, or clear it so the port is found at each start.`;
-        this.host.out('engine', `! ${message}\n`);
-        this.host.setState({ kind: 'unready', pid: proc.pid, port, message: `${message} ${hint}`, lastOutput: proc.output.tail(20) });
+        const elsewhere = own.length > 0 && !own.includes(c.port!) ? elsewhereMessage(c, proc.pid, own, hintedPorts(proc.output.tail(50))) : undefined;
+        const message = `The server started (pid ${proc.pid}) but was not ready after ${Math.round(c.startupTimeoutMs / 1000)} s.`;
+        const hint = 'If it is an HTTP server, set gopherReload.port, healthUrl or readyPattern so Gopher Reload knows what "ready" means; raise startupTimeoutMs if it is just slow.';
+        const said = elsewhere ? `${elsewhere.message} ${elsewhere.hint}` : `${message} ${hint}`;
+        // Said already when it began to listen elsewhere: the same words once are enough.
+        if (said !== saidEarly) {
+          this.host.out('engine', `! ${elsewhere?.message ?? message}\n`);
+          this.host.setState({ kind: 'unready', pid: proc.pid, port, message: said, lastOutput: proc.output.tail(20) });
+        }
       }
       return undefined; // 'exited' is reported by onExit; 'aborted' by whoever aborted
     }
@@ -310,4 +319,24 @@ export class Supervisor {
       // still locked: the next build's cleanup gets it
     }
   }
+}
+
+/**
+ * A server that listens, but not on the port it was given: where it listens and the two fixes.
+ * Behind the proxy that port came from $proxyPortEnv (the app ignores it: Gin's `r.Run(":8080")`).
+ */
+export function elsewhereMessage(c: EngineConfig, pid: number, own: number[], hints: number[]): { message: string; hint: string } {
+  const at = own.map((p) => `:${p}`).join(', ');
+  // The port its log names ("Listening and serving HTTP on :8080") is the likely web one.
+  const likely = hints.find((h) => own.includes(h)) ?? own[0];
+  if (c.proxyPort !== undefined) {
+    return {
+      message: `The server (pid ${pid}) listens on ${at} but Gopher Reload gave it ${c.proxyPortEnv}=${c.port}, so the proxy on :${c.proxyPort} cannot reach it.`,
+      hint: `Make it read ${c.proxyPortEnv} (listen on ":" + os.Getenv("${c.proxyPortEnv}")), or set gopherReload.port to ${likely} and browse to the proxy on :${c.proxyPort}. Meanwhile it answers directly on :${likely}.`,
+    };
+  }
+  return {
+    message: `The server started (pid ${pid}) and listens on ${at}, not on :${c.port}.`,
+    hint: `Set gopherReload.port to ${likely}, or clear it so the port is found at each start.`,
+  };
 }
