@@ -1,11 +1,13 @@
 import type { EngineConfig } from './config';
 import type { Logger } from './log';
-import { freePort, portOwner } from './ports';
+import { canConnect, freePort, portOwner } from './ports';
 import { ReloadProxy, type Upstream } from './proxy';
 import type { EngineState } from './state';
 
 /** How long a swap waits for requests in flight to finish before the old server is stopped. */
 const DRAIN_MS = 2000;
+/** While a not-ready app does not listen on its port, the proxy knocks this often to forward again once it does. */
+const KNOCK_MS = 500;
 
 /**
  * Ties the request-holding proxy to the engine: the proxy takes the port users browse to, the
@@ -18,6 +20,11 @@ export class ProxyLink {
   private appPort?: number;
   /** The settings the running proxy was started with: a change restarts it. */
   private key?: string;
+  /** The port of the server that answers now (the last 'up'), for a failed build while it still serves. */
+  private servingPort?: number;
+  /** Bumped by every engine state: an answer about an older one is dropped. */
+  private stateSeq = 0;
+  private knockTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly config: () => EngineConfig,
@@ -33,14 +40,14 @@ export class ProxyLink {
   async ensure(): Promise<{ message: string; hint: string } | undefined> {
     const c = this.config();
     if (c.proxyPort === undefined) return void (await this.close());
-    const key = `${c.proxyPort}:${c.port}:${c.proxyHoldMs}:${c.liveReload}`;
+    const key = `${c.proxyPort}:${c.port}:${c.proxyHoldMs}:${c.liveReload}:${c.proxyAllowedHosts.join(',')}`;
     if (this.proxy && this.key === key) return undefined;
     await this.close();
     this.key = key;
     // The app's own port: gopherReload.port when set (the app may insist on it), else a free one.
     this.appPort = c.port ?? (this.appPort !== undefined && this.appPort !== c.proxyPort ? this.appPort : await freePort());
     try {
-      this.proxy = await ReloadProxy.listen({ listenPort: c.proxyPort, holdMs: c.proxyHoldMs, liveReload: c.liveReload, log: this.log });
+      this.proxy = await ReloadProxy.listen({ listenPort: c.proxyPort, holdMs: c.proxyHoldMs, liveReload: c.liveReload, allowedHosts: c.proxyAllowedHosts, log: this.log });
       this.log.info(`proxy on :${c.proxyPort} → app on :${this.appPort} (${c.proxyPortEnv}=${this.appPort})${c.liveReload ? ', live reload on' : ''}`);
       return undefined;
     } catch (e) {
@@ -69,42 +76,93 @@ export class ProxyLink {
   async beforeStop(): Promise<void> {
     if (!this.proxy) return;
     await this.proxy.drain(DRAIN_MS);
-    this.proxy.setUpstream({ kind: 'starting' });
+    this.set({ kind: 'starting' });
   }
 
   /** Every engine state tells the proxy what to do with requests (and open pages when to reload). */
   onState(s: EngineState): void {
     const proxy = this.proxy;
+    const seq = ++this.stateSeq;
+    this.stopKnocking();
     if (!proxy || this.appPort === undefined) return;
-    const u = upstreamFor(s, this.appPort);
-    if (u) proxy.setUpstream(u);
+    if (s.kind === 'unready') return void this.unready(s, seq);
+    const u = upstreamFor(s, this.appPort, this.servingPort, this.config().pageWords ?? ((t) => t));
+    if (u) this.set(u);
     if (s.kind === 'running' || s.kind === 'build-failed') proxy.reload();
+  }
+
+  private set(u: Upstream): void {
+    // Which server answers: kept through 'building' and 'failed' (the old one serves on), gone
+    // once it stopped or crashed.
+    if (u.kind === 'up') this.servingPort = u.port;
+    else if (u.kind !== 'failed') this.servingPort = undefined;
+    this.proxy?.setUpstream(u);
+  }
+
+  /**
+   * Not ready: when something answers on the app's port (a health URL that fails, a slow start)
+   * requests go on to it as before; when nothing does (the app listens elsewhere: it ignores
+   * $PORT) every request gets the engine's explanation at once instead of waiting proxyHoldMs
+   * for a 503, and the port is knocked on until the app listens there.
+   */
+  private async unready(s: Extract<EngineState, { kind: 'unready' }>, seq: number, knock = false): Promise<void> {
+    const appPort = this.appPort!;
+    const listens = await canConnect(appPort, 100);
+    if (seq !== this.stateSeq || !this.proxy) return;
+    if (listens) {
+      this.set({ kind: 'up', port: appPort });
+      if (knock) this.proxy.reload(); // pages showing the explanation come back by themselves
+      return;
+    }
+    const words = this.config().pageWords ?? ((t: string) => t);
+    const said = words(s.message);
+    // The first sentence is the page's title, the rest (what to do) and the app's last lines its body.
+    const cut = said.search(/\.\s/);
+    const title = cut > 0 ? said.slice(0, cut + 1) : said;
+    const rest = cut > 0 ? said.slice(cut + 2).trim() : '';
+    const output = s.lastOutput.length ? `The server's last output:\n${s.lastOutput.join('\n')}` : '';
+    this.set({ kind: 'down', title, detail: [rest, output].filter(Boolean).join('\n\n') });
+    this.knockTimer = setTimeout(() => {
+      this.knockTimer = undefined;
+      if (seq === this.stateSeq) void this.unready(s, seq, true);
+    }, KNOCK_MS);
+  }
+
+  private stopKnocking(): void {
+    clearTimeout(this.knockTimer);
+    this.knockTimer = undefined;
   }
 
   /** The proxy only closes when the engine stops (or the setting goes away): between reloads it holds requests. */
   async close(): Promise<void> {
     const p = this.proxy;
     this.proxy = undefined;
+    this.stopKnocking();
+    this.servingPort = undefined;
     await p?.close();
   }
 }
 
-function upstreamFor(s: EngineState, appPort: number): Upstream | undefined {
+/**
+ * The proxy's answer for each engine state. Text the engine wrote goes through `words` (the
+ * adapter's names for settings and commands); the app's own output never does.
+ */
+function upstreamFor(s: Exclude<EngineState, { kind: 'unready' }>, appPort: number, servingPort: number | undefined, words: (text: string) => string): Upstream | undefined {
   switch (s.kind) {
     case 'running':
-    case 'unready':
       return { kind: 'up', port: appPort };
     case 'starting':
       return { kind: 'starting' };
     case 'building':
       return s.serving ? undefined : { kind: 'starting' }; // nothing serves: requests wait for this build
     case 'build-failed':
-      return { kind: 'failed', problems: s.problems, output: s.output };
+      // The old server still answers (on the last port it was forwarded to): API calls go on to it.
+      return { kind: 'failed', problems: s.problems, output: s.output, serving: s.serving ? servingPort : undefined };
     case 'crashed':
-      return s.retryInMs ? { kind: 'starting' } : { kind: 'down', title: `The server crashed (${s.signal ?? `exit ${s.exitCode}`})`, detail: s.lastOutput.join('\n') };
+      return s.retryInMs ? { kind: 'starting' } : { kind: 'down', title: words(`The server crashed (${s.signal ?? `exit ${s.exitCode}`})`), detail: s.lastOutput.join('\n') };
     case 'error':
-      return { kind: 'down', title: s.message, detail: s.hint };
+      return { kind: 'down', title: words(s.message), detail: words(s.hint) };
     case 'stopped':
-      return { kind: 'down', title: 'The server is stopped', detail: s.message ?? 'Start it from VS Code (Gopher Reload: Start Server) or save a file.' };
+      return { kind: 'down', title: 'The server is stopped', detail: words(s.message ?? 'Start it from VS Code (Gopher Reload: Start Server) or save a file.') };
   }
 }
