@@ -35,6 +35,9 @@ Usage: gopher-reload [dir] [options] [-- build command argv...]
       --proxy-port-env <v> the env variable that tells the app its port (default PORT)
       --proxy-hold-ms <ms> how long the proxy holds a request while the server reloads (default 10000)
       --no-live-reload     with the proxy: don't reload open pages after each reload
+      --proxy-allowed-host <host>  a host besides localhost that may see the proxy's own pages
+                           (build errors, live reload), for a forwarded port: my-box.example.com,
+                           or .app.github.dev for its subdomains (repeatable)
   -a, --arg <arg>          one argument for the server (repeatable); values may start with '-':
                            -a -addr=:9999, --arg -addr=:9999 and --arg=-addr=:9999 all work
   -e, --env <K=V>          environment variable for build and server (repeatable)
@@ -117,6 +120,7 @@ function main(): void {
     proxyPortEnv: v['proxy-port-env'],
     proxyHoldMs: num.proxyHold,
     liveReload: v['no-live-reload'] ? false : undefined,
+    proxyAllowedHosts: v['proxy-allowed-host'],
     args: v.arg,
     env: Object.keys(env).length ? env : undefined,
     envFiles: v['env-file'],
@@ -168,7 +172,8 @@ function main(): void {
     warn: (m) => v.verbose && complain(paint.yellow(`  ${cliWords(m)}`)),
     error: (m) => v.verbose && complain(paint.red(`  ${cliWords(m)}`)),
   };
-  const engine = new ReloadEngine(config, log);
+  // The proxy's own pages speak the CLI's words too (--port, not gopherReload.port).
+  const engine = new ReloadEngine({ ...config, pageWords: cliWords }, log);
   engine.onOutput((o) => {
     if (o.source !== 'engine' && !outputClosed) process.stdout.write(o.text);
   });

@@ -16,6 +16,7 @@ export const CLI_OPTIONS = {
   'proxy-port-env': { type: 'string' },
   'proxy-hold-ms': { type: 'string' },
   'no-live-reload': { type: 'boolean' },
+  'proxy-allowed-host': { type: 'string', multiple: true },
   arg: { type: 'string', short: 'a', multiple: true },
   env: { type: 'string', short: 'e', multiple: true },
   'env-file': { type: 'string', multiple: true },
@@ -77,5 +78,6 @@ export const SETTING_WORDS: Record<keyof RawSettings | 'services', `--${CliOptio
   proxyPortEnv: '--proxy-port-env',
   proxyHoldMs: '--proxy-hold-ms',
   liveReload: '--no-live-reload',
+  proxyAllowedHosts: '--proxy-allowed-host',
   services: { sentence: 'services (an editor setting; run one gopher-reload per server with --folder or --package)' },
 };

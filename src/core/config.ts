@@ -42,6 +42,7 @@ export interface RawSettings {
   proxyPortEnv?: unknown;
   proxyHoldMs?: unknown;
   liveReload?: unknown;
+  proxyAllowedHosts?: unknown;
 }
 
 export interface EngineConfig {
@@ -82,6 +83,16 @@ export interface EngineConfig {
   proxyHoldMs: number;
   /** With the proxy: HTML pages reload themselves after each reload. */
   liveReload: boolean;
+  /**
+   * Hosts besides loopback that may see the proxy's own pages and endpoints (build errors, live
+   * reload): remote development through a forwarded port. Lower case; a leading dot allows subdomains.
+   */
+  proxyAllowedHosts: string[];
+  /**
+   * How this adapter says the core's words (settings, commands) on pages the proxy serves itself,
+   * which no adapter sees on their way out. Unset: as written (VS Code's words). The CLI sets cliWords.
+   */
+  pageWords?: (text: string) => string;
 }
 
 export const DEFAULT_INCLUDE = ['**/*.go', '**/*.tmpl', '**/*.tpl', '**/*.html', 'go.mod', 'go.sum', 'go.work'];
@@ -196,6 +207,8 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
   const proxyPortEnv = str('proxyPortEnv', 'PORT');
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(proxyPortEnv)) bad('proxyPortEnv', `"${proxyPortEnv}" is not an environment variable name`);
 
+  const proxyAllowedHosts = allowedHosts(raw.proxyAllowedHosts, bad);
+
   let healthUrl: string | undefined = str('healthUrl', '') || undefined;
   if (healthUrl) {
     try {
@@ -272,8 +285,34 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
     proxyPortEnv: /^[A-Za-z_][A-Za-z0-9_]*$/.test(proxyPortEnv) ? proxyPortEnv : 'PORT',
     proxyHoldMs: num('proxyHoldMs', 10_000, 100, 300_000),
     liveReload: bool('liveReload', true),
+    proxyAllowedHosts,
   };
   return { config, issues };
+}
+
+/**
+ * `proxyAllowedHosts`: host names as a browser sends them in Host, without scheme, port or path
+ * ("my-box.example.com", ".app.github.dev", "[fd00::1]"). A bad entry is named and left out, the
+ * others still apply.
+ */
+function allowedHosts(v: unknown, bad: (setting: string, message: string) => void): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) {
+    bad('proxyAllowedHosts', `expected a list of host names like ["my-box.example.com", ".app.github.dev"], got ${JSON.stringify(v)}; only loopback hosts are allowed`);
+    return [];
+  }
+  const out: string[] = [];
+  v.forEach((h, i) => {
+    const key = `proxyAllowedHosts[${i}]`;
+    if (typeof h !== 'string') return bad(key, `expected a host name (a string), got ${JSON.stringify(h)}; it is ignored`);
+    const host = h.trim().toLowerCase();
+    if (host === '*') return bad(key, `"*" is not supported: list each host, or give a domain with a leading dot for its subdomains (".app.github.dev"); it is ignored`);
+    // A bracketed IPv6 address holds colons; anything else with a colon carries a port or a scheme.
+    const hostPart = /^\.?\[[0-9a-f:.]+\]$/.test(host) || /^\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*$/.test(host);
+    if (!hostPart || host === '.') return bad(key, `"${h}" is not a host name: give it as the browser's address bar shows it, without scheme, port or path (for example "my-box.example.com"); it is ignored`);
+    if (!out.includes(host)) out.push(host);
+  });
+  return out;
 }
 
 /**

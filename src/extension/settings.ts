@@ -8,6 +8,7 @@ const ENGINE_KEYS: (keyof RawSettings)[] = [
   'package', 'buildCommand', 'buildFlags', 'debugInfo', 'buildTimeoutMs', 'preBuild', 'postStop', 'outputDir', 'binary',
   'args', 'env', 'envFiles', 'include', 'exclude', 'quietWindowMs', 'stopSignal', 'killDelayMs', 'port',
   'healthUrl', 'readyPattern', 'startupTimeoutMs', 'stopOnBuildError', 'restartOnCrash', 'buildWhileTyping', 'proxyPort', 'proxyPortEnv', 'proxyHoldMs', 'liveReload',
+  'proxyAllowedHosts',
 ];
 
 /** These only change what counts as a change or how long to wait: no restart needed. */
