@@ -1,5 +1,6 @@
+import * as crypto from 'node:crypto';
 import type { BuildProblem } from './problem';
-import { LIVE_SCRIPT_TAG } from './liveReload';
+import { LIVE_SCRIPT_TAG, type FailedBuild } from './liveReload';
 
 /**
  * The pages the proxy answers with itself when it has nothing to forward to: a failed build, a
@@ -39,15 +40,7 @@ function tail(output: string): string {
   return output.length > MAX_OUTPUT_CHARS ? `…\n${output.slice(-MAX_OUTPUT_CHARS)}` : output;
 }
 
-/** A page shell; `liveReload` adds the script that reloads the tab on the next successful restart. */
-function page(title: string, bodyHtml: string, liveReload: boolean): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · Gopher Reload</title>
-<style>
+const STYLE = `
   body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #1f2328; background: #fff; }
   h1 { font-size: 1.4rem; color: #b42318; }
   ul.problems { list-style: none; padding: 0; font-family: ui-monospace, monospace; font-size: 13px; }
@@ -56,7 +49,36 @@ function page(title: string, bodyHtml: string, liveReload: boolean): string {
   pre { background: #f6f8fa; padding: 1rem; overflow: auto; font-size: 12px; border-radius: 6px; }
   .hint { color: #59636e; }
   @media (prefers-color-scheme: dark) { body { color: #e6edf3; background: #0d1117; } pre { background: #161b22; } ul.problems a { color: #4493f8; } h1 { color: #ff7b72; } .hint { color: #9198a1; } }
-</style>
+`;
+
+/**
+ * The Content-Security-Policy of the proxy's own pages: the one style block above (by hash) and
+ * the live-reload script from the proxy itself; nothing else loads, runs, submits or frames it.
+ * So even text that slipped past escaping could not run, and no other site can frame the build
+ * output.
+ */
+export const PAGE_CSP = [
+  "default-src 'none'",
+  `style-src 'sha256-${crypto.createHash('sha256').update(STYLE).digest('base64')}'`,
+  "script-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * A page shell; `liveReload` adds the script that reloads the tab on the next successful restart.
+ * data-gopher-reload-page tells that script this is our page, not the app's (no overlay on it).
+ */
+function page(title: string, bodyHtml: string, liveReload: boolean): string {
+  return `<!doctype html>
+<html lang="en" data-gopher-reload-page>
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · Gopher Reload</title>
+<style>${STYLE}</style>
 </head>
 <body>
 ${bodyHtml}
@@ -97,5 +119,14 @@ export function notReadyDetail(holdMs: number): { title: string; detail: string 
   return {
     title: `The server did not become ready within ${secs} s`,
     detail: `The request waited ${secs} s for the app to start listening. Check the Gopher Reload output for build or startup errors.`,
+  };
+}
+
+/** What the overlay on an open page shows of a failed build (the output cut shorter: it travels in an event). */
+export function failedBuildSummary(problems: BuildProblem[], output: string): FailedBuild {
+  const max = 16 * 1024;
+  return {
+    problems: problems.map((p) => ({ location: problemLocation(p), message: p.message })),
+    output: output.length > max ? `…\n${output.slice(-max)}` : output,
   };
 }

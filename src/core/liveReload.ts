@@ -20,14 +20,64 @@ const HEARTBEAT_MS = 15_000;
 /**
  * The client. Guarded so a page that includes the tag twice (a template and the proxy) opens one
  * stream; `retry` in the stream makes EventSource come back quickly after a proxy restart.
+ * `build-failed` (sent while the previous server still serves) lays the errors over the page
+ * instead of reloading it, as Vite and Next.js do: the page keeps its state and its API calls,
+ * and the next good build's `reload` removes the overlay. Text goes in through textContent only
+ * (never markup), and styles through the CSSOM, which a strict page CSP allows. The proxy's own
+ * error pages (data-gopher-reload-page) reload instead, to list the new errors.
  */
 export const LIVE_SCRIPT_JS = `(function () {
   if (window.__gopherReload || typeof EventSource === 'undefined') return;
   window.__gopherReload = true;
   var es = new EventSource(${JSON.stringify(LIVE_EVENTS_PATH)});
+  var overlay = null;
   es.addEventListener('reload', function () { location.reload(); });
+  es.addEventListener('build-failed', function (e) {
+    if (document.documentElement.hasAttribute('data-gopher-reload-page')) { location.reload(); return; }
+    var d;
+    try { d = JSON.parse(e.data); } catch (err) { return; }
+    show(d);
+  });
+  function el(tag, css, text) {
+    var n = document.createElement(tag);
+    for (var k in css) n.style[k] = css[k];
+    if (text !== undefined) n.textContent = text;
+    return n;
+  }
+  function show(d) {
+    if (overlay) overlay.remove();
+    var mono = 'ui-monospace, SFMono-Regular, Menlo, monospace';
+    overlay = el('div', { position: 'fixed', inset: '0', zIndex: '2147483647', background: 'rgba(0,0,0,.66)', overflow: 'auto', padding: '2rem 1rem' });
+    overlay.setAttribute('data-gopher-reload-overlay', '');
+    var box = el('div', { maxWidth: '60rem', margin: '0 auto', background: '#fff', color: '#1f2328', borderTop: '4px solid #b42318', borderRadius: '6px', padding: '1rem 1.25rem', font: '14px/1.5 system-ui, sans-serif', boxShadow: '0 8px 30px rgba(0,0,0,.4)' });
+    var close = el('button', { float: 'right', font: 'inherit', cursor: 'pointer', border: '0', background: 'none', fontSize: '20px' }, '\u00d7');
+    close.setAttribute('aria-label', 'Hide');
+    close.onclick = function () { overlay.remove(); overlay = null; };
+    box.appendChild(close);
+    box.appendChild(el('div', { fontWeight: '600', color: '#b42318', fontSize: '16px' }, 'Build failed'));
+    box.appendChild(el('div', { color: '#59636e', marginBottom: '.5rem' }, 'This page is from the previous build, which keeps serving. It reloads by itself once the build works.'));
+    var problems = d.problems || [];
+    for (var i = 0; i < problems.length; i++) {
+      box.appendChild(el('div', { fontFamily: mono, fontSize: '13px', whiteSpace: 'pre-wrap', margin: '.25rem 0' }, problems[i].location + ' ' + problems[i].message));
+    }
+    if (!problems.length && d.output) box.appendChild(el('pre', { fontFamily: mono, fontSize: '12px', background: '#f6f8fa', padding: '.75rem', overflow: 'auto', whiteSpace: 'pre-wrap' }, d.output));
+    overlay.appendChild(box);
+    (document.body || document.documentElement).appendChild(overlay);
+  }
 })();
 `;
+
+/**
+ * Content-Security-Policy of live.js and the event stream: nothing in them may load or run
+ * anything, and no other site may frame them.
+ */
+export const RESOURCE_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+/** What the overlay shows of a failed build: the problems (file:line:col and message) and, without any, the output's tail. */
+export interface FailedBuild {
+  problems: { location: string; message: string }[];
+  output: string;
+}
 
 const SCRIPT_TAG_BYTES = Buffer.from(LIVE_SCRIPT_TAG);
 
@@ -64,6 +114,8 @@ export function isInjectable(method: string | undefined, status: number, headers
 export class LiveReloadHub {
   private readonly streams = new Set<http.ServerResponse>();
   private heartbeat?: NodeJS.Timeout;
+  /** The failed build the overlay shows, while the previous server still serves. */
+  private failure?: string;
 
   /** Serves the script and the event stream; false when `url` is not ours. */
   handle(req: http.IncomingMessage, res: http.ServerResponse): boolean {
@@ -71,12 +123,18 @@ export class LiveReloadHub {
     if (!url.startsWith(LIVE_PREFIX)) return false;
     const path = url.split('?')[0];
     if (path === LIVE_SCRIPT_PATH) {
-      res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache', 'Content-Length': Buffer.byteLength(LIVE_SCRIPT_JS) });
+      res.writeHead(200, {
+        'Content-Type': 'text/javascript; charset=utf-8',
+        'Cache-Control': 'no-cache',
+        'Content-Length': Buffer.byteLength(LIVE_SCRIPT_JS),
+        'Content-Security-Policy': RESOURCE_CSP,
+        'X-Content-Type-Options': 'nosniff',
+      });
       res.end(req.method === 'HEAD' ? undefined : LIVE_SCRIPT_JS);
     } else if (path === LIVE_EVENTS_PATH) {
       this.open(res);
     } else {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Security-Policy': RESOURCE_CSP, 'X-Content-Type-Options': 'nosniff' });
       res.end(`Gopher Reload: no such live-reload resource: ${path}\n`);
     }
     return true;
@@ -85,6 +143,18 @@ export class LiveReloadHub {
   /** Sends `event: reload` to every open page. */
   reload(): void {
     for (const res of this.streams) res.write('event: reload\ndata: {}\n\n');
+  }
+
+  /**
+   * A build failed while the previous server serves: open pages show the overlay, and pages that
+   * connect later get it too. Undefined: no failure to show any more (the next reload clears it).
+   */
+  setFailed(f: FailedBuild | undefined): void {
+    // JSON has no raw newline, so the event is one `data:` line.
+    const event = f ? `event: build-failed\ndata: ${JSON.stringify(f)}\n\n` : undefined;
+    if (event === this.failure) return;
+    this.failure = event;
+    if (event) for (const res of this.streams) res.write(event);
   }
 
   get size(): number {
@@ -102,9 +172,16 @@ export class LiveReloadHub {
   }
 
   private open(res: http.ServerResponse): void {
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache',
+      'X-Accel-Buffering': 'no',
+      'Content-Security-Policy': RESOURCE_CSP,
+      'X-Content-Type-Options': 'nosniff',
+    });
     // The first bytes go out now, so the browser's EventSource reports "open" at once.
     res.write('retry: 500\n: connected\n\n');
+    if (this.failure) res.write(this.failure);
     this.streams.add(res);
     res.on('close', () => {
       this.streams.delete(res);

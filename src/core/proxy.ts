@@ -2,14 +2,16 @@ import * as http from 'node:http';
 import type * as net from 'node:net';
 import type { BuildProblem } from './problem';
 import { silentLogger, type Logger } from './log';
-import { LiveReloadHub } from './liveReload';
-import { notReadyDetail } from './errorPage';
+import { LIVE_PREFIX, LiveReloadHub, RESOURCE_CSP, acceptsHtml } from './liveReload';
+import { failedBuildSummary, notReadyDetail } from './errorPage';
 import { UpstreamAgents } from './proxyAgent';
 import { answerBuildFailed, answerPage } from './proxyAnswer';
 import { forwardHttp } from './proxyForward';
 import { InFlight } from './proxyInFlight';
 import { newHttpJob, newUpgradeJob, type Job, type JobHost } from './proxyJob';
 import { forwardUpgrade } from './proxyUpgrade';
+import { MAX_HEADER_BYTES } from './proxyHeaders';
+import { hostAllowed, hostRefusedText } from './proxyHosts';
 
 /**
  * The reverse proxy in front of the app: users browse to its port, it forwards to the app's.
@@ -39,7 +41,7 @@ export interface ProxyOptions {
    * server.allowedHosts). From gopherReload.proxyAllowedHosts; absent means none.
    */
   allowedHosts?: string[];
-  /** Server timeouts; tests shorten them. Defaults in proxyServer.ts. */
+  /** Server timeouts; tests shorten them. Defaults: DEFAULT_TIMEOUTS. */
   timeouts?: Partial<ProxyTimeouts>;
   log?: Logger;
 }
@@ -79,6 +81,34 @@ export interface ProxyStats {
 
 const RETRY_MS = 50;
 
+/**
+ * A client that opens connections and never finishes a request head (slowloris) must not pin
+ * file descriptors: Node closes a connection whose head is not complete within headersMs (408),
+ * checked every checkMs, so within headersMs + checkMs. Idle keep-alive connections close after
+ * keepAliveMs (Node's default; it announces it in Keep-Alive: timeout=5, so its own clients close
+ * first). There is still no limit once a head is complete: a slow upload or a long event stream
+ * is not an attack on a dev server.
+ */
+export const DEFAULT_TIMEOUTS: ProxyTimeouts = { headersMs: 30_000, keepAliveMs: 5_000, checkMs: 5_000 };
+
+/** The port a request is forwarded to in this state: the server's, or the old one's while a failed build leaves it serving. */
+function forwardPort(u: Upstream): number | undefined {
+  if (u.kind === 'up') return u.port;
+  if (u.kind === 'failed') return u.serving;
+  return undefined;
+}
+
+/**
+ * A page navigation (what gets the build errors while the old server serves): Sec-Fetch-Mode says
+ * so when the browser sends it (so a fetch() asking for HTML, as htmx does, still goes to the
+ * app); without it, a GET or HEAD that accepts HTML.
+ */
+function isNavigation(req: http.IncomingMessage): boolean {
+  const mode = req.headers['sec-fetch-mode'];
+  if (mode !== undefined) return mode === 'navigate';
+  return (req.method === 'GET' || req.method === 'HEAD') && acceptsHtml(req);
+}
+
 export class ReloadProxy {
   private readonly log: Logger;
   private readonly hub = new LiveReloadHub();
@@ -90,8 +120,8 @@ export class ReloadProxy {
   private readonly jobs = new Set<Job>();
   private readonly waiting = new Set<Job>();
   private readonly counters: ProxyStats = { forwarded: 0, held: 0, maxHoldMs: 0, proxyErrors: 0 };
-  /** The proxy as forwardHttp/forwardUpgrade see it. */
-  private readonly host: JobHost;
+  /** The proxy as forwardHttp/forwardUpgrade see it (allowedHosts is read by proxyAnswer's pages). */
+  private readonly host: JobHost & { readonly allowedHosts: readonly string[] };
   private closing?: Promise<void>;
 
   private constructor(
@@ -106,6 +136,7 @@ export class ReloadProxy {
       },
       log: this.log,
       counters: this.counters,
+      allowedHosts: opts.allowedHosts ?? [],
       beginFlight: () => this.inFlight.begin(),
       wait: (job, retryMs) => this.wait(job, retryMs),
       retryDelay: (failedPort) => this.retryDelay(failedPort),
@@ -120,8 +151,15 @@ export class ReloadProxy {
    * (EADDRINUSE...) if it cannot.
    */
   static listen(o: ProxyOptions): Promise<ReloadProxy> {
-    // No request timeout: a slow upload to a dev server is not an attack, and the app sets its own.
-    const server = http.createServer({ requestTimeout: 0 });
+    const t = { ...DEFAULT_TIMEOUTS, ...o.timeouts };
+    const server = http.createServer({
+      // No request timeout: a slow upload to a dev server is not an attack, and the app sets its own.
+      requestTimeout: 0,
+      headersTimeout: t.headersMs,
+      keepAliveTimeout: t.keepAliveMs,
+      connectionsCheckingInterval: t.checkMs,
+      maxHeaderSize: MAX_HEADER_BYTES,
+    });
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen({ port: o.listenPort, host: '127.0.0.1' }, () => {
@@ -133,18 +171,24 @@ export class ReloadProxy {
     });
   }
 
-  /** 'up' releases held requests at once (on a fresh agent); 'failed'/'down' answer them with a page. */
+  /**
+   * 'up' releases held requests at once (on a fresh agent); 'failed'/'down' answer them with a
+   * page ('failed' with `serving` forwards all but page navigations to the old server, and open
+   * pages show the errors as an overlay).
+   */
   setUpstream(u: Upstream): void {
     if (this.closing) return;
     const prev = this.upstream;
-    if (u.kind === 'up') {
-      const same = prev.kind === 'up' && prev.port === u.port && !this.draining && this.agents.current;
+    const port = forwardPort(u);
+    if (port !== undefined) {
+      const same = forwardPort(prev) === port && !this.draining && this.agents.current;
       if (!same) this.agents.renew();
     } else {
       this.agents.retire();
     }
     this.draining = false;
     this.upstream = u;
+    this.hub.setFailed(u.kind === 'failed' && u.serving !== undefined ? failedBuildSummary(u.problems, u.output) : undefined);
     this.log.trace(`proxy: upstream ${u.kind}${u.kind === 'up' ? ` on port ${u.port}` : ''} (${this.waiting.size} waiting, ${this.inFlight.count} in flight)`);
     if (u.kind === 'starting') return;
     for (const job of [...this.waiting]) {
@@ -166,8 +210,14 @@ export class ReloadProxy {
     );
   }
 
-  /** Tells every open page to reload itself. */
+  /**
+   * Tells every open page to reload itself; not while a failed build leaves the old server
+   * serving: the pages keep their state and show the errors as an overlay (the hub sent them),
+   * and the next good build's reload removes it.
+   */
   reload(): void {
+    const u = this.upstream;
+    if (u.kind === 'failed' && u.serving !== undefined) return;
     this.hub.reload();
   }
 
@@ -192,7 +242,11 @@ export class ReloadProxy {
   // ---- requests -------------------------------------------------------------------------
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    if (this.opts.liveReload && this.hub.handle(req, res)) return;
+    if (this.opts.liveReload && (req.url ?? '').startsWith(LIVE_PREFIX)) {
+      if (hostAllowed(req.headers.host, this.host.allowedHosts)) this.hub.handle(req, res);
+      else this.refuseHost(req, res);
+      return;
+    }
     const job = newHttpJob(req, res, this.opts.holdMs, this.opts.liveReload);
     this.jobs.add(job);
     res.on('close', () => {
@@ -218,15 +272,38 @@ export class ReloadProxy {
     this.dispatch(job);
   }
 
+  /** A live-reload endpoint asked for under a Host that may not see it (DNS rebinding): the 403 line. */
+  private refuseHost(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const body = req.method === 'HEAD' ? undefined : hostRefusedText(req.headers.host);
+    res.writeHead(403, {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': Buffer.byteLength(hostRefusedText(req.headers.host)),
+      'Cache-Control': 'no-store',
+      'Content-Security-Policy': RESOURCE_CSP,
+      'X-Content-Type-Options': 'nosniff',
+      'X-Gopher-Reload': 'host-not-allowed',
+    });
+    res.end(body);
+    // The request may have a body; read and drop it so the connection stays usable.
+    req.resume();
+  }
+
   /** Sends a job where the upstream state says: forward, answer with a page, or wait. */
   private dispatch(job: Job): void {
     if (job.done) return;
     const u = this.upstream;
     const agent = this.agents.current;
-    if (u.kind === 'up' && !this.draining && agent) {
+    const port = forwardPort(u);
+    // While a failed build leaves the old server serving, API calls, assets and websockets go on
+    // to it; only a page navigation gets the errors (open pages get them as an overlay).
+    const toOld = u.kind === 'failed' && !(job.kind === 'http' && isNavigation(job.req));
+    // Draining: the server is about to be stopped for a new one; everything waits for that one.
+    if (this.draining && port !== undefined) return this.wait(job);
+    if (port !== undefined && (u.kind === 'up' || toOld)) {
+      if (!agent) return this.wait(job);
       this.left(job);
-      if (job.kind === 'http') forwardHttp(job, u.port, agent, this.host);
-      else forwardUpgrade(job, u.port, this.host);
+      if (job.kind === 'http') forwardHttp(job, port, agent, this.host);
+      else forwardUpgrade(job, port, this.host);
     } else if (u.kind === 'failed') {
       this.left(job);
       answerBuildFailed(this.host, job, u.problems, u.output);
@@ -277,9 +354,9 @@ export class ReloadProxy {
 
   /** While 'up', a failed attempt is retried shortly (at once if the app moved to another port); otherwise it waits for setUpstream. */
   private retryDelay(failedPort: number): number | undefined {
-    const u = this.upstream;
-    if (u.kind !== 'up' || this.draining) return undefined;
-    return u.port === failedPort ? RETRY_MS : 0;
+    const port = forwardPort(this.upstream);
+    if (port === undefined || this.draining) return undefined;
+    return port === failedPort ? RETRY_MS : 0;
   }
 
   private abort(job: Job): void {

@@ -1,25 +1,41 @@
 import * as http from 'node:http';
 import type { BuildProblem } from './problem';
-import { acceptsHtml } from './liveReload';
-import { buildFailedHtml, buildFailedText, messageHtml, messageText } from './errorPage';
+import { RESOURCE_CSP, acceptsHtml } from './liveReload';
+import { PAGE_CSP, buildFailedHtml, buildFailedText, messageHtml, messageText } from './errorPage';
+import { hostAllowed, hostRefusedText } from './proxyHosts';
 import type { Job, JobHost } from './proxyJob';
 
 /**
  * Responses the proxy writes itself instead of the app's: error pages for a failed build, a
  * stopped server, a hold that ran out or an upstream that could not be reached. HTML for a
  * browser (with live reload, so the page comes back by itself once fixed), text otherwise.
+ * Only to a Host allowed to see them (proxyHosts.ts): any other gets a 403 line instead, since
+ * these pages carry build output and source paths.
  */
 
-type Answering = Pick<JobHost, 'liveReload' | 'counters'>;
+/**
+ * What answering needs from the proxy. allowedHosts is optional so forwarding code can pass its
+ * JobHost as is; the proxy's JobHost object carries it (absent means loopback only).
+ */
+export type Answering = Pick<JobHost, 'liveReload' | 'counters'> & { readonly allowedHosts?: readonly string[] };
 
 export function answerPage(host: Answering, job: Job, status: number, tag: string, title: string, detail: string): void {
+  if (refused(host, job)) return;
   const html = job.kind === 'http' && acceptsHtml(job.req) ? messageHtml(title, detail, host.liveReload) : undefined;
   answer(host, job, status, tag, html, messageText(title, detail));
 }
 
 export function answerBuildFailed(host: Answering, job: Job, problems: BuildProblem[], output: string): void {
+  if (refused(host, job)) return;
   const html = job.kind === 'http' && acceptsHtml(job.req) ? buildFailedHtml(problems, output, host.liveReload) : undefined;
   answer(host, job, 502, 'build-failed', html, buildFailedText(problems, output));
+}
+
+/** A Host that may not see our pages gets the 403 line (true); an allowed one nothing (false). */
+export function refused(host: Answering, job: Job): boolean {
+  if (hostAllowed(job.req.headers.host, host.allowedHosts)) return false;
+  answer(host, job, 403, 'host-not-allowed', undefined, hostRefusedText(job.req.headers.host));
+  return true;
 }
 
 function answer(host: Answering, job: Job, status: number, tag: string, html: string | undefined, text: string): void {
@@ -30,6 +46,8 @@ function answer(host: Answering, job: Job, status: number, tag: string, html: st
     'Content-Type': html ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8',
     'Content-Length': body.length,
     'Cache-Control': 'no-store',
+    'Content-Security-Policy': html ? PAGE_CSP : RESOURCE_CSP,
+    'X-Content-Type-Options': 'nosniff',
     'X-Gopher-Reload': tag,
   };
   if (job.kind === 'http') {

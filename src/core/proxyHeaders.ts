@@ -5,6 +5,14 @@ import type * as http from 'node:http';
  * X-Forwarded-* in) and what comes back to the client.
  */
 
+/**
+ * The most request-head bytes the proxy accepts, and the most response-head bytes it reads from
+ * the app: Go's http.DefaultMaxHeaderBytes (1 MB) plus the 4096 bytes of slop its server allows
+ * on top, so the proxy refuses nothing a Go server would accept (Node's default is 16 KB: a 20 KB
+ * cookie got a 431). Above it the answer is a 431, as from Go.
+ */
+export const MAX_HEADER_BYTES = (1 << 20) + 4096;
+
 /** Hop-by-hop headers (RFC 9110 §7.6.1) that describe our connection to the client, not the request. */
 const HOP_REQUEST = new Set(['connection', 'keep-alive', 'proxy-connection', 'upgrade', 'te', 'trailer', 'expect']);
 // transfer-encoding stays on requests (Node re-chunks the decoded body when it sees it) but not on

@@ -385,7 +385,8 @@ describe('proxy', function () {
       const post = await request(p.port, { path: '/post', method: 'POST', body: 'x'.repeat(1000) });
       assert.equal(post.status, 502);
       assert.equal(post.headers['x-gopher-reload'], 'upstream-error');
-      assert.match(post.text, /after part of the POST request body was sent, so the request was not retried/);
+      assert.match(post.text, /POST request body \(1000 bytes\) was sent/);
+      assert.match(post.text, /was not sent again/);
       assert.equal(calls, 3, 'the POST reached the app once');
       assert.equal(p.stats().proxyErrors, 1);
     });
@@ -471,6 +472,120 @@ describe('proxy', function () {
       assert.match(rb.text, /crashed \(exit code 2\)\npanic: boom/);
       assert.equal(p.stats().held, 2);
     });
+
+    it('while the old server serves: API calls, assets and fetches go to it; navigations get the errors', async () => {
+      const up = await upstream((req, res) => {
+        res.writeHead(200, { 'Content-Type': req.url === '/api' ? 'application/json' : 'text/plain' });
+        res.end(req.url === '/api' ? '{"ok":true}' : `old ${req.method} ${req.url}`);
+      });
+      const p = await proxy({ liveReload: true });
+      p.setUpstream({ kind: 'up', port: up.port });
+      p.setUpstream({ kind: 'failed', problems, output, serving: up.port });
+      const api = await request(p.port, { path: '/api', headers: { Accept: 'application/json', 'Sec-Fetch-Mode': 'cors' } });
+      assert.equal(api.status, 200);
+      assert.equal(api.text, '{"ok":true}');
+      const asset = await request(p.port, { path: '/app.css', headers: { Accept: 'text/css,*/*;q=0.1', 'Sec-Fetch-Mode': 'no-cors' } });
+      assert.equal(asset.text, 'old GET /app.css');
+      // htmx and friends fetch HTML: not a navigation (Sec-Fetch-Mode says so), so the app answers.
+      const htmx = await request(p.port, { path: '/rows', headers: { Accept: 'text/html', 'Sec-Fetch-Mode': 'cors' } });
+      assert.equal(htmx.text, 'old GET /rows');
+      const post = await request(p.port, { path: '/form', method: 'POST', headers: { Accept: 'text/html' }, body: 'a=1' });
+      assert.equal(post.text, 'old POST /form', 'only a GET or HEAD is taken for a navigation without Sec-Fetch-Mode');
+
+      const nav = await request(p.port, { path: '/', headers: { Accept: 'text/html', 'Sec-Fetch-Mode': 'navigate' } });
+      assert.equal(nav.status, 502);
+      assert.equal(nav.headers['x-gopher-reload'], 'build-failed');
+      assert.match(nav.text, /main\.go:12:5/);
+      const curlHtml = await request(p.port, { path: '/', headers: { Accept: 'text/html' } });
+      assert.equal(curlHtml.status, 502, 'a GET accepting HTML without Sec-Fetch-Mode is a navigation');
+
+      // No server left: everything gets the errors again.
+      p.setUpstream({ kind: 'failed', problems, output });
+      const gone = await request(p.port, { path: '/api', headers: { Accept: 'application/json' } });
+      assert.equal(gone.status, 502);
+      assert.match(gone.text, /the last build failed\.\n\/work\/app\/main\.go:12:5 undefined/);
+    });
+
+    it('a request during the drain before the next server waits for it, even while failed', async () => {
+      const old = await upstream((_req, res) => res.end('old'));
+      const p = await proxy();
+      p.setUpstream({ kind: 'up', port: old.port });
+      p.setUpstream({ kind: 'failed', problems, output, serving: old.port });
+      await p.drain(1000);
+      const r = request(p.port, { path: '/api' });
+      await sleep(100);
+      const next = await upstream((_req, res) => res.end('new'));
+      p.setUpstream({ kind: 'up', port: next.port });
+      assert.equal((await r).text, 'new');
+    });
+
+    it('open pages get the errors as an overlay event (and no reload) while the old server serves', async () => {
+      const up = await upstream((_req, res) => res.end('old'));
+      const p = await proxy({ liveReload: true });
+      p.setUpstream({ kind: 'up', port: up.port });
+      const events = (): Promise<{ read: () => string; req: http.ClientRequest }> =>
+        new Promise((resolve, reject) => {
+          let got = '';
+          const req = http.get({ host: '127.0.0.1', port: p.port, path: '/__gopher_reload/events', agent: false }, (res) => {
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (got += c));
+            resolve({ read: () => got, req });
+          });
+          req.on('error', (e) => (req.destroyed ? undefined : reject(e)));
+        });
+      const open = await events();
+      await waitUntil('stream open', () => open.read().includes(': connected'), 5000);
+      p.setUpstream({ kind: 'failed', problems, output, serving: up.port });
+      p.reload(); // what proxyLink does on build-failed: the overlay replaces it
+      await waitUntil('build-failed event', () => open.read().includes('event: build-failed'), 5000);
+      const data = JSON.parse(/event: build-failed\ndata: (.*)\n\n/.exec(open.read())![1]) as { problems: { location: string; message: string }[] };
+      assert.deepEqual(data.problems[0], { location: '/work/app/main.go:12:5', message: 'undefined: <script>alert(1)</script>' });
+      await sleep(100);
+      assert.ok(!open.read().includes('event: reload'), 'pages keep their state: no reload while the old server serves');
+
+      const late = await events();
+      await waitUntil('a page opened later gets the failure on connect', () => late.read().includes('event: build-failed'), 5000);
+
+      p.setUpstream({ kind: 'up', port: up.port });
+      p.reload();
+      await waitUntil('reload after the good build', () => open.read().includes('event: reload'), 5000);
+      const fresh = await events();
+      await waitUntil('stream open', () => fresh.read().includes(': connected'), 5000);
+      await sleep(50);
+      assert.ok(!fresh.read().includes('build-failed'), 'no stale failure after a good build');
+      for (const e of [open, late, fresh]) e.req.destroy();
+
+      // The overlay puts text in with textContent only: no markup from build output can run.
+      const js = await request(p.port, { path: '/__gopher_reload/live.js' });
+      assert.match(js.text, /addEventListener\('build-failed'/);
+      assert.ok(!/innerHTML|insertAdjacentHTML|document\.write/.test(js.text), 'no HTML parsing of build output');
+    });
+
+    it('the error page and live.js carry a strict CSP; a file name with <script> is escaped', async () => {
+      const p = await proxy({ liveReload: true });
+      const hostile: BuildProblem[] = [{ file: '/work/app/<script>alert(1)</script>.go', line: 1, column: 2, message: 'x" onmouseover="alert(2)', severity: 'error' }];
+      p.setUpstream({ kind: 'failed', problems: hostile, output: '/work/app/<script>alert(1)</script>.go:1:2: <img src=x onerror=alert(3)>\n' });
+      const page = await request(p.port, { headers: { Accept: 'text/html' } });
+      assert.equal(page.status, 502);
+      const csp = String(page.headers['content-security-policy']);
+      assert.match(csp, /default-src 'none'/);
+      assert.match(csp, /script-src 'self'(;|$)/);
+      assert.match(csp, /frame-ancestors 'none'/);
+      // The one style block is allowed by its hash, so the page is styled under its own CSP.
+      const style = /<style>([\s\S]*?)<\/style>/.exec(page.text)![1];
+      assert.ok(csp.includes(`'sha256-${crypto.createHash('sha256').update(style).digest('base64')}'`), csp);
+      assert.equal(page.headers['x-content-type-options'], 'nosniff');
+      assert.deepEqual(page.text.match(/<script[^>]*>/g), [LIVE_SCRIPT_TAG.replace('</script>', '')], 'no script but live.js');
+      assert.ok(!page.text.includes('<img'), 'no markup from the output');
+      assert.ok(page.text.includes('/work/app/&lt;script&gt;alert(1)&lt;/script&gt;.go:1:2</a> x&quot; onmouseover=&quot;alert(2)'), page.text);
+      assert.ok(page.text.includes('href="vscode://file/work/app/%3Cscript%3Ealert(1)%3C/script%3E.go:1:2"'), page.text);
+
+      const js = await request(p.port, { path: '/__gopher_reload/live.js' });
+      assert.equal(js.headers['content-security-policy'], "default-src 'none'; frame-ancestors 'none'");
+      assert.equal(js.headers['x-content-type-options'], 'nosniff');
+      const text = await request(p.port, { headers: { Accept: 'application/json' } });
+      assert.match(String(text.headers['content-security-policy']), /default-src 'none'/);
+    });
   });
 
   describe('live reload', () => {
@@ -485,13 +600,14 @@ describe('proxy', function () {
       const p = await proxy({ liveReload: true });
       p.setUpstream({ kind: 'up', port: up.port });
       const r = await request(p.port, { headers: { Accept: 'text/html', 'Accept-Encoding': 'gzip, br' } });
-      assert.equal(r.text, `<html><body><h1>Hi</h1></body>\n<!-- ${LIVE_SCRIPT_TAG}</BODY> in a comment --></html>`, 'before the last </body>');
-      assert.equal(r.headers['content-length'], String(r.body.length));
+      // Streamed injection (proxyInject.ts): before the first </body> outside a comment.
+      assert.equal(r.text, `<html><body><h1>Hi</h1>${LIVE_SCRIPT_TAG}</body>\n<!-- </BODY> in a comment --></html>`);
+      assert.ok(r.headers['content-length'] === undefined || r.headers['content-length'] === String(r.body.length), 'no stale Content-Length after the injection');
       assert.equal(seenEncoding[0], undefined, 'HTML requests reach the app without Accept-Encoding');
 
       const f = await request(p.port, { path: '/fragment', headers: { Accept: 'text/html' } });
-      assert.equal(f.text, `<p>no body tag</p>${LIVE_SCRIPT_TAG}`);
-      assert.equal(f.headers['content-length'], String(f.body.length));
+      assert.equal(f.text, '<p>no body tag</p>', 'a fragment (htmx, Turbo) is not a page: no script');
+      assert.ok(f.headers['content-length'] === undefined || f.headers['content-length'] === String(f.body.length));
 
       const js = await request(p.port, { path: '/__gopher_reload/live.js' });
       assert.equal(js.status, 200);
