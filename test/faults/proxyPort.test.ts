@@ -8,10 +8,10 @@ import { body, copyFixture, edit, harness, processesUnder, waitUntil } from '../
 import { record } from './record';
 
 /** One request through the proxy; never throws (status 0 on a socket error). */
-function request(port: number, accept: string): Promise<{ status: number; body: string; ms: number }> {
+function request(port: number, accept: string, host?: string): Promise<{ status: number; body: string; ms: number }> {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', headers: { accept }, agent: false, timeout: 15_000 }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', headers: { accept, ...(host && { host }) }, agent: false, timeout: 15_000 }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c) => (text += c));
@@ -92,14 +92,18 @@ describe('faults: an app that ignores $PORT behind the proxy', function () {
     await h.dispose();
   });
 
-  it("the CLI says it in the CLI's words (--port), on the terminal and on the proxy's page", async () => {
+  it("the CLI says it in the CLI's words (--port), on the terminal and on the proxy's page (also to a host allowed with --proxy-allowed-host)", async () => {
     const dir = copyFixture('ignoresport');
     const [proxyPort, fixed] = [await freePort(), await freePort()];
-    const cli = runCli([dir, '--proxy-port', String(proxyPort)], { IGNORESPORT_ADDR: `127.0.0.1:${fixed}` });
+    const cli = runCli([dir, '--proxy-port', String(proxyPort), '--proxy-allowed-host', 'my-box.example.com'], { IGNORESPORT_ADDR: `127.0.0.1:${fixed}` });
     let page: { status: number; body: string } | undefined;
+    let remote: { status: number; body: string } | undefined;
+    let other: { status: number; body: string } | undefined;
     try {
       await waitUntil('the message', () => /listens on :\d+ but Gopher Reload gave it PORT=\d+/.test(cli.out()), 90_000);
       page = await request(proxyPort, 'text/plain');
+      remote = await request(proxyPort, 'text/plain', 'my-box.example.com:8443');
+      other = await request(proxyPort, 'text/plain', 'evil.example');
     } finally {
       await cli.stop();
     }
@@ -109,6 +113,10 @@ describe('faults: an app that ignores $PORT behind the proxy', function () {
     assert.equal(page.status, 503);
     assert.ok(page.body.includes(`set --port to ${fixed}`), page.body);
     assert.doesNotMatch(page.body, /gopherReload\./);
+    assert.equal(remote.status, 503);
+    assert.equal(remote.body, page.body, 'the allowed host sees the same page');
+    assert.equal(other.status, 403, 'a host nobody allowed does not');
+    assert.ok(!other.body.includes(`:${fixed}`), other.body);
     assert.deepEqual(processesUnder(dir), []);
   });
 });

@@ -66,6 +66,15 @@ describe('CLI: command line', function () {
     assert.match(cli.out(), /Everything after -- is the build command, never server arguments/);
   });
 
+  it('--proxy-allowed-host is repeatable and reaches the engine setting by its own name', () => {
+    const { values } = parseCli(['.', '--proxy-port', '3000', '--proxy-allowed-host', 'my-box.example.com', '--proxy-allowed-host=.app.github.dev']);
+    assert.deepEqual(values['proxy-allowed-host'], ['my-box.example.com', '.app.github.dev']);
+    assert.equal(settingWords('proxyAllowedHosts[1]'), '--proxy-allowed-host (item 2)');
+    const { config, issues } = resolveConfig(repoRoot(), { proxyAllowedHosts: values['proxy-allowed-host'] });
+    assert.deepEqual(issues, []);
+    assert.deepEqual(config.proxyAllowedHosts, ['my-box.example.com', '.app.github.dev']);
+  });
+
   it('parses -- as the build argv and keeps server args out of it', () => {
     const p = parseCli(['app', '-a', '-v', '--', 'go', 'build', '-o', '${binary}', '.']);
     assert.deepEqual([p.dir, p.values.arg, p.buildArgv], ['app', ['-v'], ['go', 'build', '-o', '${binary}', '.']]);

@@ -106,4 +106,39 @@ describe('defaults agree between the engine and the VS Code settings', () => {
     assert.deepEqual(props['gopherReload.exclude'].default, DEFAULT_EXCLUDE);
     assert.deepEqual(props['gopherReload.include'].default, DEFAULT_INCLUDE);
   });
+
+  it('proxyAllowedHosts: [] in package.json and in the engine, a list of strings in both', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8'));
+    const p = pkg.contributes.configuration.properties['gopherReload.proxyAllowedHosts'];
+    assert.deepEqual(p.default, []);
+    assert.equal(p.type, 'array');
+    assert.equal(p.items.type, 'string');
+    assert.deepEqual(resolveConfig(root, {}).config.proxyAllowedHosts, []);
+  });
+});
+
+describe('proxyAllowedHosts', () => {
+  it('keeps host names as the browser sends them (lower case, each once), subdomain entries and bracketed IPv6', () => {
+    const { config, issues } = resolveConfig(root, { proxyAllowedHosts: ['My-Box.example.com', '.app.github.dev', '[fd00::1]', '10.0.0.5', 'my-box.example.com'] });
+    assert.deepEqual(issues, []);
+    assert.deepEqual(config.proxyAllowedHosts, ['my-box.example.com', '.app.github.dev', '[fd00::1]', '10.0.0.5']);
+  });
+
+  it('names each bad entry (its position and why), leaves it out, and keeps the good ones', () => {
+    const raw = ['ok.example', 42, 'http://x.example', 'x.example:8080', 'x.example/path', '*', '', 'two words', '.'];
+    const { config, issues } = resolveConfig(root, { proxyAllowedHosts: raw });
+    assert.deepEqual(config.proxyAllowedHosts, ['ok.example']);
+    assert.deepEqual(issues.map((i) => i.setting), [1, 2, 3, 4, 5, 6, 7, 8].map((i) => `proxyAllowedHosts[${i}]`));
+    assert.match(issues[0].message, /expected a host name \(a string\), got 42/);
+    assert.match(issues[1].message, /"http:\/\/x\.example" is not a host name: .*without scheme, port or path/);
+    assert.match(issues[4].message, /"\*" is not supported: list each host, or .*leading dot/);
+  });
+
+  it('a value that is not a list: named, only loopback allowed', () => {
+    const { config, issues } = resolveConfig(root, { proxyAllowedHosts: 'my-box.example.com' });
+    assert.deepEqual(config.proxyAllowedHosts, []);
+    assert.equal(issues.length, 1);
+    assert.equal(issues[0].setting, 'proxyAllowedHosts');
+    assert.match(issues[0].message, /expected a list of host names like \["my-box\.example\.com", "\.app\.github\.dev"\]/);
+  });
 });
