@@ -5,7 +5,7 @@ import { silentLogger, type Logger } from './log';
 import { LIVE_PREFIX, LiveReloadHub, RESOURCE_CSP, acceptsHtml } from './liveReload';
 import { failedBuildSummary, notReadyDetail } from './errorPage';
 import { UpstreamAgents } from './proxyAgent';
-import { answerBuildFailed, answerPage } from './proxyAnswer';
+import { answerBuildFailed, answerPage, type Answering } from './proxyAnswer';
 import { forwardHttp } from './proxyForward';
 import { InFlight } from './proxyInFlight';
 import { newHttpJob, newUpgradeJob, type Job, type JobHost } from './proxyJob';
@@ -41,6 +41,8 @@ export interface ProxyOptions {
    * server.allowedHosts). From gopherReload.proxyAllowedHosts; absent means none.
    */
   allowedHosts?: string[];
+  /** Puts the proxy's own sentences in the adapter's words (the CLI names its flags); EngineConfig.pageWords. */
+  words?: (text: string) => string;
   /** Server timeouts; tests shorten them. Defaults: DEFAULT_TIMEOUTS. */
   timeouts?: Partial<ProxyTimeouts>;
   log?: Logger;
@@ -121,7 +123,7 @@ export class ReloadProxy {
   private readonly waiting = new Set<Job>();
   private readonly counters: ProxyStats = { forwarded: 0, held: 0, maxHoldMs: 0, proxyErrors: 0 };
   /** The proxy as forwardHttp/forwardUpgrade see it (allowedHosts is read by proxyAnswer's pages). */
-  private readonly host: JobHost & { readonly allowedHosts: readonly string[] };
+  private readonly host: JobHost & Required<Pick<Answering, 'allowedHosts' | 'words'>>;
   private closing?: Promise<void>;
 
   private constructor(
@@ -137,6 +139,7 @@ export class ReloadProxy {
       log: this.log,
       counters: this.counters,
       allowedHosts: opts.allowedHosts ?? [],
+      words: opts.words ?? ((t: string) => t),
       beginFlight: () => this.inFlight.begin(),
       wait: (job, retryMs) => this.wait(job, retryMs),
       retryDelay: (failedPort) => this.retryDelay(failedPort),
@@ -274,16 +277,16 @@ export class ReloadProxy {
 
   /** A live-reload endpoint asked for under a Host that may not see it (DNS rebinding): the 403 line. */
   private refuseHost(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const body = req.method === 'HEAD' ? undefined : hostRefusedText(req.headers.host);
+    const text = this.host.words(hostRefusedText(req.headers.host));
     res.writeHead(403, {
       'Content-Type': 'text/plain; charset=utf-8',
-      'Content-Length': Buffer.byteLength(hostRefusedText(req.headers.host)),
+      'Content-Length': Buffer.byteLength(text),
       'Cache-Control': 'no-store',
       'Content-Security-Policy': RESOURCE_CSP,
       'X-Content-Type-Options': 'nosniff',
       'X-Gopher-Reload': 'host-not-allowed',
     });
-    res.end(body);
+    res.end(req.method === 'HEAD' ? undefined : text);
     // The request may have a body; read and drop it so the connection stays usable.
     req.resume();
   }

@@ -17,7 +17,11 @@ import type { Job, JobHost } from './proxyJob';
  * What answering needs from the proxy. allowedHosts is optional so forwarding code can pass its
  * JobHost as is; the proxy's JobHost object carries it (absent means loopback only).
  */
-export type Answering = Pick<JobHost, 'liveReload' | 'counters'> & { readonly allowedHosts?: readonly string[] };
+export type Answering = Pick<JobHost, 'liveReload' | 'counters'> & {
+  readonly allowedHosts?: readonly string[];
+  /** The adapter's words for the proxy's own sentences (the CLI names its flags). */
+  readonly words?: (text: string) => string;
+};
 
 export function answerPage(host: Answering, job: Job, status: number, tag: string, title: string, detail: string): void {
   if (refused(host, job)) return;
@@ -34,7 +38,8 @@ export function answerBuildFailed(host: Answering, job: Job, problems: BuildProb
 /** A Host that may not see our pages gets the 403 line (true); an allowed one nothing (false). */
 export function refused(host: Answering, job: Job): boolean {
   if (hostAllowed(job.req.headers.host, host.allowedHosts)) return false;
-  answer(host, job, 403, 'host-not-allowed', undefined, hostRefusedText(job.req.headers.host));
+  const text = hostRefusedText(job.req.headers.host);
+  answer(host, job, 403, 'host-not-allowed', undefined, host.words ? host.words(text) : text);
   return true;
 }
 

@@ -62,5 +62,5 @@ export function hostRefusedText(host: string | undefined): string {
   if (name === undefined) {
     return `Gopher Reload: this request's Host header (${JSON.stringify((host ?? '').slice(0, 200))}) is missing or not a host name, so the proxy does not show its pages (build output, live reload) to it.\n`;
   }
-  return `Gopher Reload: the host "${name.slice(0, 200)}" may not see the proxy's own pages (build output, live reload), which answer only to localhost and loopback addresses (DNS-rebinding protection). If you reach the proxy through a forwarded port under this name, add "${name.slice(0, 200)}" to the gopherReload.proxyAllowedHosts setting (a leading "." allows all subdomains).\n`;
+  return `Gopher Reload: the host "${name.slice(0, 200)}" may not see the proxy's own pages (build output, live reload), which answer only to localhost and loopback addresses (DNS-rebinding protection). If you reach the proxy through a forwarded port under this name, add "${name.slice(0, 200)}" to gopherReload.proxyAllowedHosts (a leading "." allows all subdomains).\n`;
 }

@@ -82,7 +82,7 @@ describe('proxy hosts', function () {
         assert.equal(r.headers['x-gopher-reload'], 'host-not-allowed');
         assert.match(r.headers['content-type'] ?? '', /^text\/plain/);
         assert.equal(r.body.split('\n').filter(Boolean).length, 1, 'one line');
-        assert.match(r.body, /the host "evil\.example" may not see the proxy's own pages .* add "evil\.example" to the gopherReload\.proxyAllowedHosts setting/);
+        assert.match(r.body, /the host "evil\.example" may not see the proxy's own pages .* add "evil\.example" to gopherReload\.proxyAllowedHosts/);
         assert.ok(!r.body.includes('secret-project') && !r.body.includes('syntax error'), 'no build output');
       }
     }
