@@ -278,6 +278,17 @@ export class Supervisor {
     if (proc.orphansKilled.length) this.host.log.info(`killed ${proc.orphansKilled.length} process(es) the server left behind when it exited: pid ${proc.orphansKilled.join(', ')}`);
     const lastOutput = proc.output.tail(20);
     const taken = portTakenFrom(lastOutput);
+    const c = this.host.config();
+    if (taken !== undefined && taken === c.proxyPort) {
+      // The app insists on the port users browse to (Gin's r.Run(":8080") with proxyPort 8080):
+      // the holder is our own proxy, which "stop pid N" would wrongly blame.
+      const message = `The server tried to listen on :${taken}, the proxy's own port, and exited: behind the proxy it must listen on the port Gopher Reload gave it (${c.proxyPortEnv}=${c.port}).`;
+      const hint = `Make it read ${c.proxyPortEnv} (listen on ":" + os.Getenv("${c.proxyPortEnv}")), or keep its port: set gopherReload.port to ${taken} and gopherReload.proxyPort to another port, the one you browse to.`;
+      this.host.log.error(`${message} (the server exited with ${signal ?? `code ${code}`})`);
+      this.host.out('engine', `✗ ${message}\n  ${hint}\n`);
+      this.host.setState({ kind: 'error', message, hint, lastOutput });
+      return;
+    }
     if (taken !== undefined) {
       // Not a crash: restarting would hit the same wall. Name the holder, as the pre-start check does.
       const owner = portOwner(taken);
@@ -330,9 +341,11 @@ export function elsewhereMessage(c: EngineConfig, pid: number, own: number[], hi
   // The port its log names ("Listening and serving HTTP on :8080") is the likely web one.
   const likely = hints.find((h) => own.includes(h)) ?? own[0];
   if (c.proxyPort !== undefined) {
+    // Its port may be the one the proxy was meant to take (on systems that let both bind it).
+    const keep = likely === c.proxyPort ? `set gopherReload.port to ${likely} and gopherReload.proxyPort to another port, the one you browse to` : `set gopherReload.port to ${likely} and browse to the proxy on :${c.proxyPort}`;
     return {
       message: `The server (pid ${pid}) listens on ${at} but Gopher Reload gave it ${c.proxyPortEnv}=${c.port}, so the proxy on :${c.proxyPort} cannot reach it.`,
-      hint: `Make it read ${c.proxyPortEnv} (listen on ":" + os.Getenv("${c.proxyPortEnv}")), or set gopherReload.port to ${likely} and browse to the proxy on :${c.proxyPort}. Meanwhile it answers directly on :${likely}.`,
+      hint: `Make it read ${c.proxyPortEnv} (listen on ":" + os.Getenv("${c.proxyPortEnv}")), or ${keep}. Meanwhile it answers directly on :${likely}.`,
     };
   }
   return {

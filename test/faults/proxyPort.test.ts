@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../src/core/ports';
 import type { EngineState } from '../../src/core/state';
 import { runCli } from '../unit/cliRun';
@@ -89,6 +90,32 @@ describe('faults: an app that ignores $PORT behind the proxy', function () {
     assert.ok(kinds.indexOf('unready') < kinds.indexOf('running'), kinds.join(' → '));
     assert.equal((await request(proxyPort, '*/*')).body, 'ignoresport v1');
     assert.equal(h.engine.state.kind, 'running');
+    await h.dispose();
+  });
+
+  it("an app that insists on the proxy's own port: says so, never blames the proxy's pid, and is not restarted in a loop", async () => {
+    const proxyPort = await freePort();
+    const h = await harness('ignoresport', { proxyPort, env: { IGNORESPORT_ADDR: `:${proxyPort}` } });
+    const seen = timeline(h);
+    h.engine.start();
+    const err = await waitUntil('the error state', () => seen.find((e) => e.s.kind === 'error' || e.s.kind === 'unready'), 90_000);
+    const starting = seen.find((e) => e.s.kind === 'starting')!;
+    const appPort = (starting.s as Extract<EngineState, { kind: 'starting' }>).appPort!;
+    if (err.s.kind === 'error') {
+      // Linux: the app cannot bind the port the proxy holds, and exits.
+      assert.ok(err.s.message.includes(`tried to listen on :${proxyPort}, the proxy's own port`), err.s.message);
+      assert.ok(err.s.message.includes(`PORT=${appPort}`), err.s.message);
+      assert.ok(err.s.hint.includes(`set gopherReload.port to ${proxyPort} and gopherReload.proxyPort to another port`), err.s.hint);
+      assert.ok(!`${err.s.message} ${err.s.hint}`.includes(`pid ${process.pid}`), 'the proxy (this process) is not named as the holder to stop');
+      const page = await request(proxyPort, 'text/plain');
+      assert.ok(page.body.includes("the proxy's own port"), page.body);
+    } else {
+      // Systems that let both bind it: the app listens "elsewhere", on the proxy's port.
+      const said = (err.s as Extract<EngineState, { kind: 'unready' }>).message;
+      assert.ok(said.includes(`and gopherReload.proxyPort to another port`), said);
+    }
+    await sleep(1500);
+    assert.equal(seen.filter((e) => e.s.kind === 'starting').length, 1, seen.map((e) => e.s.kind).join(' → '));
     await h.dispose();
   });
 
