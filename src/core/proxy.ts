@@ -87,7 +87,7 @@ const RETRY_MS = 50;
  * A client that opens connections and never finishes a request head (slowloris) must not pin
  * file descriptors: Node closes a connection whose head is not complete within headersMs (408),
  * checked every checkMs, so within headersMs + checkMs. Idle keep-alive connections close after
- * keepAliveMs (Node's default; it announces it in Keep-Alive: timeout=5, so its own clients close
+ * keepAliveMs (Node's default; Node adds a second of slack, and announces it in Keep-Alive: timeout=5 so its own clients close
  * first). There is still no limit once a head is complete: a slow upload or a long event stream
  * is not an attack on a dev server.
  */
