@@ -125,7 +125,10 @@ describe('Gopher Reload in VS Code: a Go workspace', function () {
     edit.replace(main, new vscode.Range(doc.positionAt(0), doc.positionAt(text.length)), text.replace('message = "nethttp v5"', 'message = "nethttp v6"'));
     assert.ok(await vscode.workspace.applyEdit(edit), 'applyEdit');
     await new Promise((r) => setTimeout(r, 1000)); // a pause in typing (the pre-build starts after 300 ms)
-    assert.ok(fs.existsSync(path.join(folder, '.gopher-reload', 'overlay', 'overlay.json')), 'the pre-build started (its overlay file exists)');
+    // The pre-build writes into its own marked scratch folder (never a user's <outputDir>/overlay).
+    const out = path.join(folder, '.gopher-reload');
+    const scratch = fs.readdirSync(out).filter((d) => d.startsWith('.gopher-reload-overlay-'));
+    assert.ok(scratch.some((d) => fs.existsSync(path.join(out, d, 'overlay.json'))), `the pre-build started (its overlay file exists): ${scratch.join(', ')}`);
     assert.equal(await get(port), 'nethttp v5', 'nothing is served before the save');
     assert.ok(await doc.save(), 'save');
     await waitFor('v6', async () => (await get(port)) === 'nethttp v6');
