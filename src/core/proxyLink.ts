@@ -47,7 +47,7 @@ export class ProxyLink {
     // The app's own port: gopherReload.port when set (the app may insist on it), else a free one.
     this.appPort = c.port ?? (this.appPort !== undefined && this.appPort !== c.proxyPort ? this.appPort : await freePort());
     try {
-      this.proxy = await ReloadProxy.listen({ listenPort: c.proxyPort, holdMs: c.proxyHoldMs, liveReload: c.liveReload, allowedHosts: c.proxyAllowedHosts, log: this.log });
+      this.proxy = await ReloadProxy.listen({ listenPort: c.proxyPort, holdMs: c.proxyHoldMs, liveReload: c.liveReload, allowedHosts: c.proxyAllowedHosts, words: c.pageWords, log: this.log });
       this.log.info(`proxy on :${c.proxyPort} → app on :${this.appPort} (${c.proxyPortEnv}=${this.appPort})${c.liveReload ? ', live reload on' : ''}`);
       return undefined;
     } catch (e) {

@@ -143,6 +143,8 @@ describe('faults: an app that ignores $PORT behind the proxy', function () {
     assert.equal(remote.status, 503);
     assert.equal(remote.body, page.body, 'the allowed host sees the same page');
     assert.equal(other.status, 403, 'a host nobody allowed does not');
+    assert.match(other.body, /--proxy-allowed-host/, 'the refusal names the CLI flag');
+    assert.doesNotMatch(other.body, /gopherReload\./);
     assert.ok(!other.body.includes(`:${fixed}`), other.body);
     assert.deepEqual(processesUnder(dir), []);
   });
