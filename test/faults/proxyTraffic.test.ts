@@ -281,6 +281,42 @@ describe('faults: traffic through the proxy (a request never runs twice, a strea
     assert.equal(reconnected, N);
   });
 
+  it('an open long-poll (a GET not answered yet) does not slow a reload, and is answered by the new server', async function () {
+    if (process.platform === 'win32') this.skip();
+    const proxyPort = await freePort();
+    const countersDir = path.join(copyFixture('traffic'), 'counters');
+    fs.mkdirSync(countersDir);
+    const h = await harness('traffic', { proxyPort, env: { TRAFFIC_DIR: countersDir } });
+    h.engine.start();
+    await waitState(h, 'running', 90_000, 0);
+    const N = 3;
+    const without: number[] = [];
+    const withPoll: number[] = [];
+    const answers: string[] = [];
+    for (let i = 1; i <= N; i++) {
+      without.push(await saveToServing(h, proxyPort, `traffic plain ${i}`));
+      await sleep(300);
+      // A poll that the app answers after 8 s (well after any build), open for 1.2 s when the save comes, as a tab keeps one.
+      const poll = send(proxyPort, { path: `/count?name=poll${i}&ms=8000` });
+      await sleep(1200);
+      withPoll.push(await saveToServing(h, proxyPort, `traffic polled ${i}`));
+      const r = await poll;
+      answers.push(`${r.status} ${r.text}`);
+      assert.equal(r.status, 200, r.text);
+      assert.match(r.text, new RegExp(`^counted 2 by traffic polled ${i} `), 'the poll cut by the reload went to the new server');
+      await sleep(300);
+    }
+    await h.dispose();
+    const base = median(without);
+    const open = median(withPoll);
+    record({
+      group: 'Load and faults',
+      test: 'Save → serving through the proxy with a long-poll GET open, against without, same run',
+      figure: `median ${Math.round(open)} ms with the poll open, ${Math.round(base)} ms without (${N} reloads each); every poll cut by the reload was answered by the new server (${answers.filter((a) => a.startsWith('200')).length}/${N})`,
+    });
+    assert.ok(open < 1.5 * base + 300, `with an open poll ${Math.round(open)} ms against ${Math.round(base)} ms without: ${withPoll.map(Math.round)} vs ${without.map(Math.round)}`);
+  });
+
   it('a page that flushes as it renders reaches the client as flushed, with the script before </body>; fragments, downloads and no-transform pass byte for byte', async function () {
     if (process.platform === 'win32') this.skip();
     const { s, proxy } = await behindProxy(true);
