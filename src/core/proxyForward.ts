@@ -3,7 +3,7 @@ import type * as net from 'node:net';
 import { answerPage } from './proxyAnswer';
 import { scriptInjector, shouldInject } from './proxyInject';
 import { IDEMPOTENT, RETRIABLE, type HttpJob, type JobHost } from './proxyJob';
-import { responseHeaders } from './proxyHeaders';
+import { MAX_HEADER_BYTES, responseHeaders } from './proxyHeaders';
 
 /**
  * Forwarding one HTTP request to the app: connect before consuming the body, retry what the app
@@ -24,7 +24,8 @@ export function forwardHttp(job: HttpJob, port: number, agent: http.Agent, host:
   let responded = false;
   const resendable = () => !responded && IDEMPOTENT.has(method) && (job.bodySent === 0 || job.replay !== null);
   flight.retriable = resendable;
-  const up = http.request({ host: '127.0.0.1', port, method, path: req.url, headers: job.headers, agent, setHost: false });
+  // Response heads as large as the client side accepts (Go sends up to 1 MB; Node's default is 16 KB).
+  const up = http.request({ host: '127.0.0.1', port, method, path: req.url, headers: job.headers, agent, setHost: false, maxHeaderSize: MAX_HEADER_BYTES });
   job.upstream = up;
   up.setNoDelay(true);
   up.once('socket', (s: net.Socket) => {
@@ -86,7 +87,8 @@ function notResent(job: HttpJob, method: string, code: string): string {
     : job.bodyEnded
       ? `after the whole ${method} request body (${job.bodySent} bytes) was sent and before it answered`
       : `after ${job.bodySent}${total > 0 ? ` of ${total}` : ''} bytes of the ${method} request body were sent`;
-  if (!RETRIABLE.has(code)) return `${closed} ${what}.`;
+  // A parse error (HPE_*) or anything else: the app answered something we could not read.
+  if (!RETRIABLE.has(code)) return `The app's answer could not be read (${code}) ${what.replace(/ and before it answered$/, '')}. The request was not sent again.`;
   if (IDEMPOTENT.has(method)) {
     return `${closed} ${what}. The body was over ${MAX_REPLAY_BYTES / 1024 / 1024} MB, too big to keep for a resend, so the request was not sent again.`;
   }
