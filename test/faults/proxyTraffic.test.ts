@@ -317,6 +317,59 @@ describe('faults: traffic through the proxy (a request never runs twice, a strea
     assert.ok(open < 1.5 * base + 300, `with an open poll ${Math.round(open)} ms against ${Math.round(base)} ms without: ${withPoll.map(Math.round)} vs ${without.map(Math.round)}`);
   });
 
+  it('drain waits for answers expected to end (a POST, a young GET), not for an event stream or a body streaming past the bound', async function () {
+    if (process.platform === 'win32') this.skip();
+    const { s, proxy } = await behindProxy();
+    const port = await freePort();
+    await s.start(port);
+    const timed = async (setup: () => Promise<unknown>): Promise<number> => {
+      proxy.setUpstream({ kind: 'up', port });
+      await setup();
+      const t0 = performance.now();
+      await proxy.drain(2000);
+      return performance.now() - t0;
+    };
+    const streams: { destroy: () => void }[] = [];
+    // An event stream: not waited for at all.
+    const sse = await timed(async () => streams.push(await openStream(proxy.port)));
+    // A page flushing for 6 s, 100 ms into its body: waited for until it has streamed STREAM_MS (500 ms).
+    const page = await timed(async () => {
+      const req = http.get({ host: '127.0.0.1', port: proxy.port, path: '/page?every=300&n=20', agent: false });
+      streams.push(req);
+      await new Promise((r) => req.on('response', r));
+      await sleep(100);
+    });
+    // A POST whose handler takes 800 ms: waited for until it ends.
+    let postReply: Promise<Reply> | undefined;
+    const post = await timed(async () => {
+      postReply = send(proxy.port, { method: 'POST', path: '/count?name=drainpost&ms=800' });
+      await waitUntil('the POST running', () => counter(s.counters, 'drainpost') === 1, 5000);
+    });
+    const pr = await postReply;
+    // An unanswered GET (a long-poll) already 1.2 s old: resendable, so not waited for.
+    const poll = await timed(async () => {
+      void send(proxy.port, { path: '/count?name=drainpoll&ms=5000' }).catch(() => undefined);
+      await sleep(1200);
+    });
+    // The same GET only 200 ms old: it may be an ordinary slow answer, so waited for until it is LONG_POLL_MS (1 s) old.
+    const young = await timed(async () => {
+      void send(proxy.port, { path: '/count?name=drainyoung&ms=5000' }).catch(() => undefined);
+      await sleep(200);
+    });
+    for (const st of streams) st.destroy();
+    record({
+      group: 'Load and faults',
+      test: 'What the drain before a stop waits for (2 s timeout), against the real app',
+      figure: `event stream ${Math.round(sse)} ms, page streaming for 6 s ${Math.round(page)} ms, 800 ms POST ${Math.round(post)} ms, 1.2 s-old long-poll GET ${Math.round(poll)} ms, 0.2 s-old GET ${Math.round(young)} ms`,
+    });
+    assert.ok(sse < 100, `the drain waited ${sse} ms for an event stream`);
+    assert.ok(page > 300 && page < 700, `the drain waited ${page} ms for a page streaming for 6 s (bound: 500 ms of streaming)`);
+    assert.ok(post > 500 && post < 1500, `the drain waited ${post} ms for an 800 ms POST`);
+    assert.equal(pr?.status, 200, 'the POST was answered by the server it ran on');
+    assert.ok(poll < 100, `the drain waited ${poll} ms for a long-poll`);
+    assert.ok(young > 600 && young < 1100, `the drain waited ${young} ms for a GET 200 ms old`);
+  });
+
   it('a page that flushes as it renders reaches the client as flushed, with the script before </body>; fragments, downloads and no-transform pass byte for byte', async function () {
     if (process.platform === 'win32') this.skip();
     const { s, proxy } = await behindProxy(true);
