@@ -28,6 +28,12 @@ check('bursts measured (one build or more each)', ['saveAll', 'branchSwitch'].ev
 check('the extension measured in VS Code Server', res.extension?.saveToServing?.n === res.n && res.extension?.idleHotReloadOn?.cpuPercent !== undefined);
 check('a Markdown table was written', fs.existsSync(path.join(out, 'latest.md')));
 fs.rmSync(out, { recursive: true, force: true });
+// The proxy's drain with an open event stream (sse.mjs), one reload each way.
+const sseOut = fs.mkdtempSync(path.join(os.tmpdir(), 'gopher-reload-bench-sse-'));
+const sse = spawnSync(process.execPath, [path.join(here, 'sse.mjs'), '--n', '1', '--out', sseOut], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
+const sseRes = fs.existsSync(path.join(sseOut, 'sse.json')) ? JSON.parse(fs.readFileSync(path.join(sseOut, 'sse.json'), 'utf8')) : {};
+check('save → serving measured with and without an open event stream', sse.status === 0 && sseRes.without?.n === 1 && sseRes.withOpenStream?.n === 1);
+fs.rmSync(sseOut, { recursive: true, force: true });
 const passed = checks.filter(Boolean).length;
 console.log(`bench: ${passed} passed, ${checks.length - passed} failed, 0 skipped`);
 process.exit(passed === checks.length ? 0 : 1);
