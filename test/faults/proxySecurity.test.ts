@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import { ReloadProxy } from '../../src/core/proxy';
-import { harness, waitState, waitUntil } from '../unit/helpers';
+import { TEST_TMP, harness, repoRoot, waitState, waitUntil } from '../unit/helpers';
 import { freePort } from '../../src/core/ports';
 import { record } from './record';
 
@@ -186,5 +188,132 @@ describe('faults: the proxy as a server (limits, timeouts, hosts, a failed build
     assert.ok(last <= bound, `the last socket closed after ${Math.round(last)} ms, bound ${bound} ms`);
     assert.equal(failed, 0);
     assert.ok(served > 0);
+  });
+
+  /** The fixture in a folder whose name is markup, as a file name on the error page would be. */
+  function hostileCopy(): string {
+    const dir = path.join(fs.mkdtempSync(path.join(TEST_TMP, 'proxyapi-')), 'app<script>alert(1)');
+    fs.cpSync(path.join(repoRoot(), 'test', 'fixtures', 'proxyapi'), dir, { recursive: true });
+    return dir;
+  }
+  // Anchored: the fixture's comment names the line too.
+  const VERSION = /^const version = "v1"$/m;
+  const BROKEN = (src: string) => src.replace(VERSION, 'const version = "v2" + undefinedName');
+
+  it('a failed build behind the proxy: the old server keeps the API; navigations get the errors, escaped, under a CSP; open pages an overlay', async function () {
+    const proxyPort = await freePort();
+    const h = await harness('proxyapi', { proxyPort }, hostileCopy());
+    h.engine.start();
+    await waitState(h, 'running', 90_000, 0);
+    const local = { Host: `localhost:${proxyPort}` };
+    const events = net.connect(proxyPort, '127.0.0.1');
+    let stream = '';
+    events.setEncoding('utf8');
+    events.on('data', (c: string) => (stream += c));
+    events.on('error', () => undefined);
+    events.write(`GET /__gopher_reload/events HTTP/1.1\r\nHost: localhost:${proxyPort}\r\n\r\n`);
+    await waitUntil('the event stream is open', () => stream.includes(': connected'), 5000);
+
+    const main = path.join(h.dir, 'main.go');
+    const original = fs.readFileSync(main, 'utf8');
+    fs.writeFileSync(main, BROKEN(original));
+    h.engine.fileChanged(main);
+    const failed = await waitState(h, 'build-failed', 90_000);
+    assert.equal(failed.serving, true);
+
+    const api = await raw(proxyPort, '/api/version', { ...local, Accept: 'application/json', 'Sec-Fetch-Mode': 'cors' });
+    const asset = await raw(proxyPort, '/static/app.css', { ...local, Accept: 'text/css,*/*;q=0.1', 'Sec-Fetch-Mode': 'no-cors' });
+    const nav = await raw(proxyPort, '/', { ...local, Accept: 'text/html,application/xhtml+xml', 'Sec-Fetch-Mode': 'navigate' });
+    const curlNav = await raw(proxyPort, '/', { ...local, Accept: 'text/html' });
+    await waitUntil('the open page gets the overlay event', () => stream.includes('event: build-failed'), 5000);
+    events.destroy();
+
+    fs.writeFileSync(main, original.replace(VERSION, 'const version = "v3"'));
+    h.engine.fileChanged(main);
+    await waitUntil('v3 served', async () => (await raw(proxyPort, '/api/version', local)).body.includes('"v3"'), 90_000);
+    await h.dispose();
+
+    const overlay = /event: build-failed\ndata: (.*)\n/.exec(stream)?.[1];
+    record({
+      group: 'Load and faults',
+      test: 'A failed build behind the proxy while the old server serves (proxyapi, Go): API calls, assets, navigations, open pages',
+      figure: `API call ${api.status} (version ${/"version":"(\w+)"/.exec(api.body)?.[1]}); asset ${asset.status}; navigation (Sec-Fetch-Mode: navigate) ${nav.status} ${nav.headers['x-gopher-reload']}; GET accepting HTML ${curlNav.status}; open page: ${overlay ? 'build-failed event (overlay), no reload' : 'no event'}`,
+    });
+    assert.equal(api.status, 200);
+    assert.match(api.body, /"version":"v1"/, 'the old server answers the API call');
+    assert.equal(asset.status, 200);
+    assert.equal(asset.body, 'body { color: teal }');
+    assert.equal(nav.status, 502);
+    assert.equal(nav.headers['x-gopher-reload'], 'build-failed');
+    assert.match(nav.body, /undefined: undefinedName/);
+    assert.equal(curlNav.status, 502);
+    assert.ok(overlay, stream);
+    assert.match(overlay, /undefined: undefinedName/);
+    assert.ok(!/event: reload\n/.test(stream.slice(0, stream.indexOf('event: build-failed'))), 'no reload before the overlay');
+
+    // The folder's name is markup: escaped in the text and the link, and no script but live.js.
+    const esc = `app&lt;script&gt;alert(1)/main.go:`;
+    record({
+      group: 'Security',
+      test: "The proxy's error page: a strict Content-Security-Policy, and file names escaped (a project folder named app<script>alert(1))",
+      figure: `CSP: ${nav.headers['content-security-policy']}; folder shown as ${nav.body.includes(esc) ? 'app&lt;script&gt;alert(1)' : 'NOT ESCAPED'}; <script> tags: ${(nav.body.match(/<script[^>]*>/g) ?? []).join(' ')}`,
+    });
+    assert.match(nav.headers['content-security-policy'] ?? '', /^default-src 'none'; style-src 'sha256-[^']+'; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/);
+    assert.ok(nav.body.includes(esc), nav.body);
+    assert.ok(nav.body.includes('app%3Cscript%3Ealert(1)/main.go'), 'the vscode:// link is encoded');
+    assert.deepEqual(nav.body.match(/<script[^>]*>/g), ['<script src="/__gopher_reload/live.js">']);
+  });
+
+  it('with no server running, an API call gets the 502 with the error text', async function () {
+    const proxyPort = await freePort();
+    const dir = hostileCopy();
+    fs.writeFileSync(path.join(dir, 'main.go'), BROKEN(fs.readFileSync(path.join(dir, 'main.go'), 'utf8')));
+    const h = await harness('proxyapi', { proxyPort }, dir);
+    h.engine.start();
+    const failed = await waitState(h, 'build-failed', 90_000, 0);
+    const api = await raw(proxyPort, '/api/version', { Host: `127.0.0.1:${proxyPort}`, Accept: 'application/json', 'Sec-Fetch-Mode': 'cors' });
+    await h.dispose();
+    record({ group: 'Load and faults', test: 'A failed build behind the proxy with no server running: an API call', figure: `${api.status} ${api.headers['x-gopher-reload']}: ${JSON.stringify(api.body.split('\n')[1] ?? '')}` });
+    assert.equal(failed.serving, false);
+    assert.equal(api.status, 502);
+    assert.match(api.headers['content-type'] ?? '', /^text\/plain/);
+    assert.match(api.body, /^Gopher Reload: the last build failed\.\n.*main\.go:\d+:\d+ undefined: undefinedName/);
+  });
+
+  it('DNS rebinding: another Host gets a 403 line from live.js, the event stream and the error page; loopback and allowed hosts pass', async function () {
+    const proxyPort = await freePort();
+    const h = await harness('proxyapi', { proxyPort, proxyAllowedHosts: ['.tunnel.example'] });
+    h.engine.start();
+    await waitState(h, 'running', 90_000, 0);
+    const evil = { Host: `evil.example:${proxyPort}`, Accept: 'text/html', 'Sec-Fetch-Mode': 'navigate' };
+    // The app decides about its own Host: a request for it is forwarded as before.
+    const app = await raw(proxyPort, '/api/version', { ...evil, Accept: 'application/json', 'Sec-Fetch-Mode': 'cors' });
+    const main = path.join(h.dir, 'main.go');
+    fs.writeFileSync(main, BROKEN(fs.readFileSync(main, 'utf8')));
+    h.engine.fileChanged(main);
+    await waitState(h, 'build-failed', 90_000);
+    const refused: Record<string, Raw> = {};
+    for (const p of ['/__gopher_reload/live.js', '/__gopher_reload/events', '/']) refused[p] = await raw(proxyPort, p, evil);
+    const allowed: Record<string, number> = {};
+    for (const host of [`localhost:${proxyPort}`, '127.0.0.5', `[::1]:${proxyPort}`, 'app.localhost', `me-3000.tunnel.example:${proxyPort}`]) {
+      const page = await raw(proxyPort, '/', { ...evil, Host: host });
+      const js = await raw(proxyPort, '/__gopher_reload/live.js', { Host: host });
+      allowed[host] = page.status === 502 && page.body.includes('undefinedName') && js.status === 200 ? 200 : page.status;
+    }
+    await h.dispose();
+    record({
+      group: 'Security',
+      test: 'DNS rebinding: the proxy pages and endpoints for Host evil.example, loopback hosts, and a host allowed in gopherReload.proxyAllowedHosts',
+      figure: `evil.example: ${Object.entries(refused).map(([p, r]) => `${p} ${r.status}`).join(', ')}, app request forwarded ${app.status}; allowed: ${Object.entries(allowed).map(([host, st]) => `${host.replace(String(proxyPort), 'PORT')} ${st === 200 ? 'ok' : st}`).join(', ')}`,
+    });
+    assert.equal(app.status, 200);
+    assert.match(app.body, /"host":"evil\.example:\d+"/);
+    for (const [p, r] of Object.entries(refused)) {
+      assert.equal(r.status, 403, p);
+      assert.equal(r.body.trim().split('\n').length, 1, `${p}: one line`);
+      assert.match(r.body, /the host "evil\.example" may not see the proxy's own pages/);
+      assert.ok(!r.body.includes('undefinedName'), `${p}: no build output`);
+    }
+    for (const [host, st] of Object.entries(allowed)) assert.equal(st, 200, host);
   });
 });
