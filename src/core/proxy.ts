@@ -11,7 +11,7 @@ import { InFlight } from './proxyInFlight';
 import { newHttpJob, newUpgradeJob, type Job, type JobHost } from './proxyJob';
 import { forwardUpgrade } from './proxyUpgrade';
 import { MAX_HEADER_BYTES } from './proxyHeaders';
-import { hostAllowed, hostRefusedText } from './proxyHosts';
+import { hostAllowed, hostName, hostRefusedText } from './proxyHosts';
 
 /**
  * The reverse proxy in front of the app: users browse to its port, it forwards to the app's.
@@ -123,7 +123,9 @@ export class ReloadProxy {
   private readonly waiting = new Set<Job>();
   private readonly counters: ProxyStats = { forwarded: 0, held: 0, maxHoldMs: 0, proxyErrors: 0 };
   /** The proxy as forwardHttp/forwardUpgrade see it (allowedHosts is read by proxyAnswer's pages). */
-  private readonly host: JobHost & Required<Pick<Answering, 'allowedHosts' | 'words'>>;
+  private readonly host: JobHost & Required<Pick<Answering, 'allowedHosts' | 'words' | 'refusedHost'>>;
+  /** Hosts already named in the log as refused (bounded: a rebinding page may try many). */
+  private readonly warnedHosts = new Set<string>();
   private closing?: Promise<void>;
 
   private constructor(
@@ -140,6 +142,7 @@ export class ReloadProxy {
       counters: this.counters,
       allowedHosts: opts.allowedHosts ?? [],
       words: opts.words ?? ((t: string) => t),
+      refusedHost: (req) => this.noteRefused(req),
       beginFlight: () => this.inFlight.begin(),
       wait: (job, retryMs) => this.wait(job, retryMs),
       retryDelay: (failedPort) => this.retryDelay(failedPort),
@@ -163,6 +166,9 @@ export class ReloadProxy {
       connectionsCheckingInterval: t.checkMs,
       maxHeaderSize: MAX_HEADER_BYTES,
     });
+    // Node keeps only the first 2000 headers and drops the rest without a word; Go keeps all
+    // within its byte limit, so the proxy does too (MAX_HEADER_BYTES still bounds them).
+    server.maxHeadersCount = 0;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen({ port: o.listenPort, host: '127.0.0.1' }, () => {
@@ -277,6 +283,7 @@ export class ReloadProxy {
 
   /** A live-reload endpoint asked for under a Host that may not see it (DNS rebinding): the 403 line. */
   private refuseHost(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.noteRefused(req);
     const text = this.host.words(hostRefusedText(req.headers.host));
     res.writeHead(403, {
       'Content-Type': 'text/plain; charset=utf-8',
@@ -289,6 +296,21 @@ export class ReloadProxy {
     res.end(req.method === 'HEAD' ? undefined : text);
     // The request may have a body; read and drop it so the connection stays usable.
     req.resume();
+  }
+
+  /**
+   * Says once per host name in the log that its requests for the proxy's pages were refused: a
+   * remote-development user who never sees the 403 (live.js fails quietly) learns the setting.
+   */
+  private noteRefused(req: http.IncomingMessage): void {
+    const name = hostName(req.headers.host) ?? '(none)';
+    if (this.warnedHosts.has(name) || this.warnedHosts.size >= 20) return;
+    this.warnedHosts.add(name);
+    this.log.warn(
+      this.host.words(
+        `proxy: ${req.method} ${req.url} for Host "${name.slice(0, 200)}" got a 403: the proxy's own pages (build errors, live reload) answer only loopback hosts and those in gopherReload.proxyAllowedHosts. If you browse through a forwarded port under this name, add "${name.slice(0, 200)}" there.`,
+      ),
+    );
   }
 
   /** Sends a job where the upstream state says: forward, answer with a page, or wait. */

@@ -21,6 +21,8 @@ export type Answering = Pick<JobHost, 'liveReload' | 'counters'> & {
   readonly allowedHosts?: readonly string[];
   /** The adapter's words for the proxy's own sentences (the CLI names its flags). */
   readonly words?: (text: string) => string;
+  /** Told of each refused request (the proxy logs the first per host). */
+  readonly refusedHost?: (req: http.IncomingMessage) => void;
 };
 
 export function answerPage(host: Answering, job: Job, status: number, tag: string, title: string, detail: string): void {
@@ -38,6 +40,7 @@ export function answerBuildFailed(host: Answering, job: Job, problems: BuildProb
 /** A Host that may not see our pages gets the 403 line (true); an allowed one nothing (false). */
 export function refused(host: Answering, job: Job): boolean {
   if (hostAllowed(job.req.headers.host, host.allowedHosts)) return false;
+  host.refusedHost?.(job.req);
   const text = hostRefusedText(job.req.headers.host);
   answer(host, job, 403, 'host-not-allowed', undefined, host.words ? host.words(text) : text);
   return true;

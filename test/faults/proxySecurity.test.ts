@@ -82,6 +82,15 @@ describe('faults: the proxy as a server (limits, timeouts, hosts, a failed build
       assert.equal(through.status, 200, `${size} KB: ${through.error ?? through.body}`);
       assert.deepEqual(JSON.parse(through.body), { cookieBytes: size * 1024 });
     }
+    // Node keeps 2000 header fields by default and drops the rest silently; Go keeps them all.
+    const many: Record<string, string> = { Host: 'localhost' };
+    for (let i = 0; i < 3000; i++) many[`X-Field-${i}`] = String(i);
+    const fieldsDirect = await raw(appPort, '/api/headers', many);
+    const fieldsThrough = await raw(proxyPort, '/api/headers', many);
+    rows.push(`3000 header fields: Go saw ${fieldsDirect.body}, through the proxy ${fieldsThrough.body}`);
+    assert.equal(fieldsThrough.status, 200);
+    assert.equal(fieldsDirect.body, '{"fields":3000}');
+    assert.equal(fieldsThrough.body, fieldsDirect.body, 'the app gets every header field through the proxy');
     const huge = { Host: 'localhost', 'X-Big': 'y'.repeat(2 << 20) };
     const direct = await raw(appPort, '/api/cookie', huge);
     const through = await raw(proxyPort, '/api/cookie', huge);

@@ -113,4 +113,20 @@ describe('proxy hosts', function () {
     assert.equal((await ask(p.port, '/__gopher_reload/live.js', 'me-3000.tunnel.example')).status, 403);
     assert.equal((await ask(p.port, '/__gopher_reload/live.js', 'localhost')).status, 200);
   });
+
+  it('the first refusal per host is logged with the setting to change, once', async () => {
+    const warnings: string[] = [];
+    const log = { trace() {}, info() {}, error() {}, warn: (m: string) => warnings.push(m) };
+    const p = await ReloadProxy.listen({ listenPort: 0, holdMs: 300, liveReload: true, log, words: (t) => t.replace('gopherReload.proxyAllowedHosts', '--proxy-allowed-host') });
+    proxies.push(p);
+    p.setUpstream({ kind: 'failed', problems, output: '' });
+    const r = await ask(p.port, '/__gopher_reload/live.js', 'me-3000.tunnel.example');
+    await ask(p.port, '/', 'me-3000.tunnel.example', { Accept: 'text/html' });
+    await ask(p.port, '/__gopher_reload/events', 'other.example');
+    assert.equal(warnings.length, 2, warnings.join('\n'));
+    assert.match(warnings[0], /GET \/__gopher_reload\/live\.js for Host "me-3000\.tunnel\.example" got a 403: .* add "me-3000\.tunnel\.example" there/);
+    assert.match(warnings[0], /--proxy-allowed-host/, 'in the adapter\'s words');
+    assert.match(r.body, /add "me-3000\.tunnel\.example" to --proxy-allowed-host/, 'the 403 line too');
+    assert.match(warnings[1], /"other\.example"/);
+  });
 });
