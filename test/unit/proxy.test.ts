@@ -5,7 +5,8 @@ import * as net from 'node:net';
 import * as zlib from 'node:zlib';
 import { once } from 'node:events';
 import { ReloadProxy, type ProxyOptions } from '../../src/core/proxy';
-import { LIVE_SCRIPT_TAG } from '../../src/core/liveReload';
+import * as vm from 'node:vm';
+import { LIVE_SCRIPT_JS, LIVE_SCRIPT_TAG } from '../../src/core/liveReload';
 import { freePort } from '../../src/core/ports';
 import type { BuildProblem } from '../../src/core/problem';
 import { waitUntil } from './helpers';
@@ -589,6 +590,87 @@ describe('proxy', function () {
   });
 
   describe('live reload', () => {
+    /**
+     * live.js run in a VM against a minimal DOM (in addition to the real-socket tests: no browser
+     * here). Elements refuse innerHTML, so markup from build output could only get in as text.
+     */
+    function runLiveScript(ourPage: boolean) {
+      class El {
+        children: El[] = [];
+        style: Record<string, string> = {};
+        attrs: Record<string, string> = {};
+        textContent = '';
+        parent?: El;
+        onclick?: () => void;
+        constructor(readonly tag: string) {}
+        appendChild(c: El) {
+          c.parent = this;
+          this.children.push(c);
+          return c;
+        }
+        setAttribute(k: string, v: string) {
+          this.attrs[k] = v;
+        }
+        hasAttribute(k: string) {
+          return k in this.attrs;
+        }
+        remove() {
+          if (this.parent) this.parent.children = this.parent.children.filter((x) => x !== this);
+        }
+        set innerHTML(_v: string) {
+          throw new Error('innerHTML used');
+        }
+        text(): string {
+          return [this.textContent, ...this.children.map((c) => c.text())].join('\n');
+        }
+      }
+      const listeners: Record<string, (e: { data: string }) => void> = {};
+      let reloads = 0;
+      const html = new El('html');
+      if (ourPage) html.setAttribute('data-gopher-reload-page', '');
+      const body = new El('body');
+      vm.runInNewContext(LIVE_SCRIPT_JS, {
+        window: {},
+        document: { documentElement: html, body, createElement: (t: string) => new El(t) },
+        location: { reload: () => reloads++ },
+        EventSource: class {
+          constructor(readonly url: string) {}
+          addEventListener(name: string, f: (e: { data: string }) => void) {
+            listeners[name] = f;
+          }
+        },
+      });
+      return { listeners, body, reloads: () => reloads };
+    }
+
+    it('live.js lays a failed build over the page as text, replaces it on the next failure, and reloads on our own pages', () => {
+      const page = runLiveScript(false);
+      const fail = (problems: { location: string; message: string }[], output = '') => page.listeners['build-failed']({ data: JSON.stringify({ problems, output }) });
+      fail([{ location: '/app/<b>x</b>.go:1:2', message: 'undefined: <img src=x onerror=alert(1)>' }]);
+      assert.equal(page.body.children.length, 1);
+      const overlay = page.body.children[0];
+      assert.ok(overlay.hasAttribute('data-gopher-reload-overlay'));
+      assert.equal(overlay.style.position, 'fixed');
+      assert.ok(overlay.text().includes('/app/<b>x</b>.go:1:2 undefined: <img src=x onerror=alert(1)>'), overlay.text());
+      assert.ok(overlay.text().includes('Build failed'));
+      fail([], '# app\nlinker says no\n');
+      assert.equal(page.body.children.length, 1, 'the next failure replaces the overlay');
+      assert.ok(page.body.children[0].text().includes('linker says no'));
+      const close = page.body.children[0].children[0].children.find((c) => c.tag === 'button')!;
+      close.onclick!();
+      assert.equal(page.body.children.length, 0, 'the × hides it');
+      page.listeners['build-failed']({ data: 'not json' });
+      assert.equal(page.body.children.length, 0, 'a broken event is ignored');
+      assert.equal(page.reloads(), 0);
+      page.listeners.reload({ data: '{}' });
+      assert.equal(page.reloads(), 1);
+
+      const ours = runLiveScript(true);
+      ours.listeners['build-failed']({ data: JSON.stringify({ problems: [], output: 'x' }) });
+      assert.equal(ours.body.children.length, 0, 'no overlay on the proxy\'s own error page');
+      assert.equal(ours.reloads(), 1, 'it reloads to list the new errors');
+    });
+
     it('injects the script into HTML and fixes Content-Length; serves the client', async () => {
       const seenEncoding: (string | undefined)[] = [];
       const up = await upstream((req, res) => {
