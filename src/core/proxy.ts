@@ -87,9 +87,9 @@ const RETRY_MS = 50;
  * A client that opens connections and never finishes a request head (slowloris) must not pin
  * file descriptors: Node closes a connection whose head is not complete within headersMs (408),
  * checked every checkMs, so within headersMs + checkMs. Idle keep-alive connections close after
- * keepAliveMs (Node's default; Node adds a second of slack, and announces it in Keep-Alive: timeout=5 so its own clients close
- * first). There is still no limit once a head is complete: a slow upload or a long event stream
- * is not an attack on a dev server.
+ * keepAliveMs plus the second of slack Node adds (5 s is Node's default, announced to clients in
+ * Keep-Alive: timeout=5 so they close first). Nothing limits a request once its head is in: a
+ * slow upload or a long event stream is not an attack on a dev server.
  */
 export const DEFAULT_TIMEOUTS: ProxyTimeouts = { headersMs: 30_000, keepAliveMs: 5_000, checkMs: 5_000 };
 
