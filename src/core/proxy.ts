@@ -101,14 +101,15 @@ function forwardPort(u: Upstream): number | undefined {
 }
 
 /**
- * A page navigation (what gets the build errors while the old server serves): Sec-Fetch-Mode says
- * so when the browser sends it (so a fetch() asking for HTML, as htmx does, still goes to the
- * app); without it, a GET or HEAD that accepts HTML.
+ * A page load (what gets the build errors while the old server serves): a GET or HEAD that
+ * Sec-Fetch-Mode calls a navigation when the browser sends it (so a fetch() asking for HTML, as
+ * htmx does, still goes to the app), or else that accepts HTML. A form POST goes on to the app:
+ * it is not lost, and the page it answers gets the overlay through live.js.
  */
 function isNavigation(req: http.IncomingMessage): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const mode = req.headers['sec-fetch-mode'];
-  if (mode !== undefined) return mode === 'navigate';
-  return (req.method === 'GET' || req.method === 'HEAD') && acceptsHtml(req);
+  return mode !== undefined ? mode === 'navigate' : acceptsHtml(req);
 }
 
 export class ReloadProxy {
