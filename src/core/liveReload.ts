@@ -12,7 +12,7 @@ export const LIVE_SCRIPT_PATH = `${LIVE_PREFIX}live.js`;
 export const LIVE_EVENTS_PATH = `${LIVE_PREFIX}events`;
 export const LIVE_SCRIPT_TAG = `<script src="${LIVE_SCRIPT_PATH}"></script>`;
 
-/** HTML above this size passes through untouched: buffering it to inject one tag is not worth it. */
+/** The streaming injector (proxyInject.ts) stops looking for `</body>` this far into a page; a larger page passes untouched. */
 export const MAX_INJECT_BYTES = 5 * 1024 * 1024;
 
 const HEARTBEAT_MS = 15_000;
@@ -79,19 +79,6 @@ export interface FailedBuild {
   output: string;
 }
 
-const SCRIPT_TAG_BYTES = Buffer.from(LIVE_SCRIPT_TAG);
-
-/** Puts the script tag before the last `</body>`, or at the end when there is none (fragments, sloppy HTML). */
-export function injectScript(html: Buffer): Buffer {
-  // latin1 maps every byte to one char, so string offsets are byte offsets whatever the charset.
-  const text = html.toString('latin1');
-  const re = /<\/body\s*>/gi;
-  let at = -1;
-  for (let m = re.exec(text); m; m = re.exec(text)) at = m.index;
-  if (at === -1) return Buffer.concat([html, SCRIPT_TAG_BYTES]);
-  return Buffer.concat([html.subarray(0, at), SCRIPT_TAG_BYTES, html.subarray(at)]);
-}
-
 /** A navigation or anything else that would render HTML (browsers send `text/html,...`). */
 export function acceptsHtml(req: http.IncomingMessage): boolean {
   return /\btext\/html\b/i.test(req.headers.accept ?? '');
@@ -99,7 +86,7 @@ export function acceptsHtml(req: http.IncomingMessage): boolean {
 
 /**
  * Whether a response is a page we can rewrite: HTML, not compressed (we never decompress), with a
- * body, and not announced as larger than the buffering limit.
+ * body, and not announced as larger than the injector looks into.
  */
 export function isInjectable(method: string | undefined, status: number, headers: http.IncomingHttpHeaders): boolean {
   if (method === 'HEAD' || status < 200 || status === 204 || status === 304) return false;

@@ -216,7 +216,7 @@ export class ReloadProxy {
     this.agents.retire();
     if (this.closing) return Promise.resolve();
     return this.inFlight.idle(timeoutMs, () =>
-      this.log.warn(`proxy: ${this.inFlight.count} request(s) still running after ${timeoutMs} ms; the server is stopped anyway`),
+      this.log.warn(`proxy: ${this.inFlight.waitedFor} request(s) still running after ${timeoutMs} ms; the server is stopped anyway`),
     );
   }
 
