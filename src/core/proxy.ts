@@ -8,7 +8,9 @@ import { UpstreamAgents } from './proxyAgent';
 import { answerBuildFailed, answerPage, type Answering } from './proxyAnswer';
 import { forwardHttp } from './proxyForward';
 import { InFlight } from './proxyInFlight';
-import { newHttpJob, newUpgradeJob, type Job, type JobHost } from './proxyJob';
+import { newHttpJob, newUpgradeJob, type Job, type JobHost, type ProxyStats } from './proxyJob';
+
+export type { ProxyStats } from './proxyJob';
 import { forwardUpgrade } from './proxyUpgrade';
 import { MAX_HEADER_BYTES } from './proxyHeaders';
 import { hostAllowed, hostName, hostRefusedText } from './proxyHosts';
@@ -70,16 +72,6 @@ export type Upstream =
   /** Crashed / stopped: nothing to forward to. */
   | { kind: 'down'; title: string; detail: string };
 
-export interface ProxyStats {
-  /** Responses relayed from the app (and upgrades it answered). */
-  forwarded: number;
-  /** Requests that had to wait at least once (cumulative). */
-  held: number;
-  /** The longest a request waited before it was forwarded or answered. */
-  maxHoldMs: number;
-  /** 5xx responses the proxy wrote itself (not the app's). */
-  proxyErrors: number;
-}
 
 const RETRY_MS = 50;
 

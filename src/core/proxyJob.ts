@@ -1,10 +1,20 @@
 import type * as http from 'node:http';
 import type * as net from 'node:net';
 import type { Logger } from './log';
-import type { ProxyStats } from './proxy';
 import { acceptsHtml } from './liveReload';
 import { forwardHeaders, requestHead } from './proxyHeaders';
 import type { Flight } from './proxyInFlight';
+
+export interface ProxyStats {
+  /** Responses relayed from the app (and upgrades it answered). */
+  forwarded: number;
+  /** Requests that had to wait at least once (cumulative). */
+  held: number;
+  /** The longest a request waited before it was forwarded or answered. */
+  maxHoldMs: number;
+  /** 5xx responses the proxy wrote itself (not the app's). */
+  proxyErrors: number;
+}
 
 /**
  * A job is one request or websocket upgrade in the proxy's hands, from arrival until it is

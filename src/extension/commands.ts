@@ -1,12 +1,19 @@
 import * as vscode from 'vscode';
 import type { FolderController } from './controller';
-import type { Workspace } from './workspace';
+
+/** What the commands need of the workspace (the Workspace class implements it). */
+export interface CommandHost {
+  readonly controllers: ReadonlyMap<string, FolderController>;
+  readonly log: { show(): void };
+  pick(id?: string): Promise<FolderController | undefined>;
+  pickMany(id?: string, always?: boolean): Promise<FolderController[]>;
+}
 
 /**
  * The command table: every command takes an optional server id (a module root, or
  * `<root>#<service>`; status bar links pass it). Without one, Restart and Stop offer "All servers".
  */
-export function registerCommands(w: Workspace): vscode.Disposable[] {
+export function registerCommands(w: CommandHost): vscode.Disposable[] {
   const all = () => [...w.controllers.values()];
   const table: Record<string, (root?: string) => unknown> = {
     'gopherReload.restart': async (root) => (await w.pickMany(root)).forEach((c) => c.start('restart')),
@@ -45,7 +52,7 @@ async function openInBrowser(c: FolderController | undefined, route = '/'): Prom
 }
 
 /** The summary item's quick pick: every server with its state, then what to do with the chosen one(s). */
-async function serverPick(w: Workspace): Promise<void> {
+async function serverPick(w: CommandHost): Promise<void> {
   const cs = await w.pickMany(undefined, true);
   if (!cs.length) return;
   const actions = [
