@@ -19,11 +19,19 @@ const problemMatcherPlugin = {
   },
 };
 
+// Three programs: the CLI, the extension, and the reaper the other two start (src/reaper).
 const entries = [
   { in: 'src/cli/main.ts', out: 'cli' },
   { in: 'src/extension/main.ts', out: 'extension' },
-  { in: 'src/core/reaper.ts', out: 'reaper' },
-].filter((e) => existsSync(e.in));
+  { in: 'src/reaper/main.ts', out: 'reaper' },
+];
+// A missing entry is a build error, never a silently missing program (a reaper that is not
+// there would leave servers behind when VS Code is killed).
+const missing = entries.filter((e) => !existsSync(e.in));
+if (missing.length) {
+  console.error(`✘ [ERROR] entry point missing: ${missing.map((e) => e.in).join(', ')}`);
+  process.exit(1);
+}
 
 const ctx = await esbuild.context({
   entryPoints: entries,

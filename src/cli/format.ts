@@ -1,4 +1,4 @@
-import type { EngineState } from '../core/state';
+import type { EngineState } from '../core';
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const wrap = (code: number) => (s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);

@@ -1,15 +1,11 @@
 #!/usr/bin/env node
 import * as path from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, resolveConfig, type RawSettings } from '../core/config';
-import { ReloadEngine } from '../core/engine';
-import { watchTree } from '../core/watcher';
 import { formatState, paint } from './format';
-import type { Logger } from '../core/log';
-import type { EngineState } from '../core/state';
-import { AirTomlError, readAirToml } from '../core/airToml';
 import { intFlag, mergeGlobs, parseCli, UsageError } from './args';
 import { cliWords, settingWords } from './words';
+import { AirTomlError, DEFAULT_EXCLUDE, DEFAULT_INCLUDE, ReloadEngine, readAirToml, resolveConfig, watchTree } from '../core';
+import type { EngineState, Logger, RawSettings } from '../core';
 
 const HELP = `gopher-reload — rebuild and restart a Go server on every save
 

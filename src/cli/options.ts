@@ -1,4 +1,4 @@
-import type { RawSettings } from '../core/config';
+import type { RawSettings } from '../core';
 
 /** The CLI's flags (node:util parseArgs shape). words.ts names settings by these, so they stay in step. */
 export const CLI_OPTIONS = {

@@ -1,17 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { resolveConfig, type EngineConfig, type RawSettings } from '../core/config';
-import { AirTomlError, readAirToml } from '../core/airToml';
-import { ReloadEngine } from '../core/engine';
-import { resolveServices } from '../core/services';
-import type { Logger } from '../core/log';
-import type { EngineState } from '../core/state';
 import { panicDiagnostics, publish, toDiagnostics } from './diagnostics';
-import type { BuildProblem } from '../core/problem';
 import { needsRestart, readSettings, SECTION } from './settings';
 import { statusView } from './statusView';
 import { taskBuildStep } from './taskBuild';
 import { OutputTerminal } from './terminal';
+import { AirTomlError, ReloadEngine, readAirToml, resolveConfig, resolveServices } from '../core';
+import type { BuildProblem, EngineConfig, EngineState, Logger, RawSettings } from '../core';
 
 /** How long typing must pause before the unsaved text is pre-built (a keystroke cancels it anyway). */
 const TYPING_PAUSE_MS = 300;

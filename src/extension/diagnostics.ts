@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { BuildProblem } from '../core/problem';
-import type { RuntimePanic } from '../core/panics';
+import type { BuildProblem, RuntimePanic } from '../core';
 
 /**
  * Build problems as Diagnostics: 1-based to 0-based, source "go build", continuation lines kept.

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import { isOpenable, type GinRoute } from '../core/ginRoutes';
 import type { FolderController } from './controller';
+import { isOpenable } from '../core';
+import type { GinRoute } from '../core';
 
 type Node = { kind: 'server'; c: FolderController } | { kind: 'route'; c: FolderController; route: GinRoute };
 

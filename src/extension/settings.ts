@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { RawSettings } from '../core/config';
+import type { RawSettings } from '../core';
 
 export const SECTION = 'gopherReload';
 

@@ -1,4 +1,4 @@
-import type { EngineState } from '../core/state';
+import type { EngineState } from '../core';
 
 /**
  * The status bar as a pure function of state, kept free of `vscode` so it is unit-tested in

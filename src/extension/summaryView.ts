@@ -1,4 +1,4 @@
-import type { EngineState } from '../core/state';
+import type { EngineState } from '../core';
 
 /**
  * With several servers (services, or a multi-root workspace) one status bar item summarises them

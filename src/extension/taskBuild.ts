@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import type { BuildStep } from '../core/engine';
-import type { CommandResult } from '../core/command';
+import type { BuildStep, CommandResult } from '../core';
 
 /**
  * A build step that runs a task from tasks.json (by label) in its own terminal, for users who

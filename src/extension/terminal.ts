@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { OutputThrottle } from '../core/outputThrottle';
+import { OutputThrottle } from '../core';
 
 const MAX_BACKLOG = 256 * 1024;
 

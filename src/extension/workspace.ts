@@ -2,10 +2,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FolderController, type Target } from './controller';
 import { registerCommands } from './commands';
-import { resolveServices } from '../core/services';
 import { SECTION } from './settings';
 import { summaryView } from './summaryView';
 import { RoutesView, treeLabels } from './routesView';
+import { resolveServices } from '../core';
 
 /**
  * The extension's state: one FolderController per server: per Go module (a workspace folder with

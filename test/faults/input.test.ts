@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { resolveConfig } from '../../src/core/config';
-import { loadEnvFiles } from '../../src/core/envFiles';
+import { resolveConfig } from '../../src/core/config/config';
+import { loadEnvFiles } from '../../src/core/config/envFiles';
 import { body, copyFixture, harness, repoRoot, waitState, waitUntil } from '../unit/helpers';
 import { record } from './record';
 

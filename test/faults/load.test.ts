@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { body, copyFixture, edit, harness, processesUnder, repoRoot, waitState, waitUntil } from '../unit/helpers';
-import { watchTree } from '../../src/core/watcher';
-import { OutputThrottle } from '../../src/core/outputThrottle';
+import { watchTree } from '../../src/core/watch/watcher';
+import { OutputThrottle } from '../../src/core/util/outputThrottle';
 import { record } from './record';
 
 const RELOADS = Number(process.env.GOPHER_RELOAD_FAULT_RELOADS ?? 300);

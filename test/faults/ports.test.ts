@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { freePort, isPortFree } from '../../src/core/ports';
-import type { EngineState } from '../../src/core/state';
+import { freePort, isPortFree } from '../../src/core/run/ports';
+import type { EngineState } from '../../src/core/engine/state';
 import { body, copyFixture, edit, harness, waitState, waitUntil, type Harness } from '../unit/helpers';
 import { record } from './record';
 

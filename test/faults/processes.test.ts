@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { freePort } from '../../src/core/ports';
-import { isAlive } from '../../src/core/processTree';
-import type { EngineState } from '../../src/core/state';
+import { freePort } from '../../src/core/run/ports';
+import { isAlive } from '../../src/core/run/processTree';
+import type { EngineState } from '../../src/core/engine/state';
 import { body, copyFixture, edit, harness, processesUnder, repoRoot, waitState, waitUntil, type Harness } from '../unit/helpers';
 import { record } from './record';
 

@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from '../../src/core/ports';
+import { freePort } from '../../src/core/run/ports';
 import { harness, waitState, waitUntil } from '../unit/helpers';
 import { record } from './record';
 

@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { ReloadProxy } from '../../src/core/proxy';
+import { ReloadProxy } from '../../src/core/proxy/proxy';
 import { TEST_TMP, harness, repoRoot, waitState, waitUntil } from '../unit/helpers';
-import { freePort } from '../../src/core/ports';
+import { freePort } from '../../src/core/run/ports';
 import { record } from './record';
 
 /**

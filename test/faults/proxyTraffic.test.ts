@@ -4,9 +4,9 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { LIVE_SCRIPT_TAG } from '../../src/core/liveReload';
-import { freePort } from '../../src/core/ports';
-import { ReloadProxy } from '../../src/core/proxy';
+import { LIVE_SCRIPT_TAG } from '../../src/core/proxy/liveReload';
+import { freePort } from '../../src/core/run/ports';
+import { ReloadProxy } from '../../src/core/proxy/proxy';
 import { copyFixture, harness, waitState, waitUntil, type Harness } from '../unit/helpers';
 import { record } from './record';
 

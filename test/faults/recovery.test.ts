@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { resolveConfig } from '../../src/core/config';
-import { ReloadEngine } from '../../src/core/engine';
-import { listProcesses } from '../../src/core/processTree';
+import { resolveConfig } from '../../src/core/config/config';
+import { ReloadEngine } from '../../src/core/engine/engine';
+import { listProcesses } from '../../src/core/run/processTree';
 import { body, copyFixture, edit, harness, processesUnder, repoRoot, waitState, waitUntil } from '../unit/helpers';
 import { record } from './record';
 

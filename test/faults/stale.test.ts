@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { watchTree } from '../../src/core/watcher';
+import { watchTree } from '../../src/core/watch/watcher';
 import { body, harness, TEST_TMP, waitState, waitUntil, type Harness } from '../unit/helpers';
 import { expected, initialState, mainGo, pkgGo, writeProject, type ModelState } from './model';
 import { record } from './record';

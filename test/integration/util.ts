@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import * as vscode from 'vscode';
-import type { EngineState } from '../../src/core/state';
+import type { EngineState } from '../../src/core/engine/state';
 
 export const EXTENSION_ID = 'gopher-reload.gopher-reload';
 

@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AirTomlError, durationMs, readAirToml } from '../../src/core/airToml';
-import { resolveConfig } from '../../src/core/config';
-import { ChangeFilter } from '../../src/core/filter';
+import { AirTomlError, durationMs, readAirToml } from '../../src/core/config/airToml';
+import { resolveConfig } from '../../src/core/config/config';
+import { ChangeFilter } from '../../src/core/watch/filter';
 import { repoRoot } from './helpers';
 
 /** .air.toml files of the shapes found in the wild (test/fixtures/air), read as air would. */
@@ -143,7 +143,7 @@ describe('.air.toml import, end to end (CLI)', function () {
   it('runs the Gin app from its .air.toml and reloads it on save', async () => {
     const { spawn } = await import('node:child_process');
     const { copyFixture, edit, body, waitUntil, processesUnder } = await import('./helpers');
-    const { freePort } = await import('../../src/core/ports');
+    const { freePort } = await import('../../src/core/run/ports');
     const dir = copyFixture('gin-api');
     // With a post_cmd, which air runs when it exits.
     const toml = fs.readFileSync(path.join(repoRoot(), 'test', 'fixtures', 'air', 'template.air.toml'), 'utf8');

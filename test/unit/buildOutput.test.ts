@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseBuildOutput, type ParseBuildOutputOptions } from '../../src/core/buildOutput';
-import type { BuildProblem } from '../../src/core/problem';
+import { parseBuildOutput, type ParseBuildOutputOptions } from '../../src/core/build/buildOutput';
+import type { BuildProblem } from '../../src/core/build/problem';
 
 // The .txt files are real outputs of Go 1.26 captured with `2>&1` from throwaway modules; the
 // module's absolute path was replaced by @ROOT@. `capture` records the command and the directory

@@ -2,12 +2,12 @@ import * as assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { freePort } from '../../src/core/ports';
+import { freePort } from '../../src/core/run/ports';
 import { cliWords, settingWords } from '../../src/cli/words';
 import { mergeGlobs, parseCli } from '../../src/cli/args';
-import { DEFAULT_EXCLUDE, resolveConfig } from '../../src/core/config';
-import { ChangeFilter } from '../../src/core/filter';
-import { looksLikeNoMainPackage, mainPackageAdvice } from '../../src/core/mainPackages';
+import { DEFAULT_EXCLUDE, resolveConfig } from '../../src/core/config/config';
+import { ChangeFilter } from '../../src/core/watch/filter';
+import { looksLikeNoMainPackage, mainPackageAdvice } from '../../src/core/build/mainPackages';
 import { body, copyFixture, edit, processesUnder, repoRoot, waitUntil } from './helpers';
 import { CLI_JS, runCli } from './cliRun';
 

@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { runCommand, stopLingering } from '../../src/core/command';
-import { ServerProcess } from '../../src/core/server';
-import { isAlive, waitFor } from '../../src/core/processTree';
+import { runCommand, stopLingering } from '../../src/core/build/command';
+import { ServerProcess } from '../../src/core/run/server';
+import { isAlive, waitFor } from '../../src/core/run/processTree';
 
 /**
  * Output is text: a multi-byte character split across two pipe reads must arrive whole, for build

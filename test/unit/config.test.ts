@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, defaultBuildArgv, expandArgv, resolveConfig } from '../../src/core/config';
-import { ChangeFilter } from '../../src/core/filter';
+import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, defaultBuildArgv, expandArgv, resolveConfig } from '../../src/core/config/config';
+import { ChangeFilter } from '../../src/core/watch/filter';
 import { repoRoot } from './helpers';
 
 const root = path.resolve('/work/app');

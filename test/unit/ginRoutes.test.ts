@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isOpenable, parseGinRoute, type GinRoute } from '../../src/core/ginRoutes';
+import { isOpenable, parseGinRoute, type GinRoute } from '../../src/core/insights/ginRoutes';
 import { repoRoot } from './helpers';
 
 // Real startup output (stdout+stderr) of test/fixtures/panicky in Gin's default debug mode: built with

@@ -2,10 +2,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as http from 'node:http';
-import { resolveConfig, type RawSettings } from '../../src/core/config';
-import { ReloadEngine } from '../../src/core/engine';
-import type { EngineState, EngineStateKind } from '../../src/core/state';
-import { freePort } from '../../src/core/ports';
+import { resolveConfig, type RawSettings } from '../../src/core/config/config';
+import { ReloadEngine } from '../../src/core/engine/engine';
+import type { EngineState, EngineStateKind } from '../../src/core/engine/state';
+import { freePort } from '../../src/core/run/ports';
 
 export function repoRoot(): string {
   let dir = __dirname;

@@ -51,7 +51,7 @@ describe('server insights in the CLI', function () {
   it('prints where a panic happened, after the trace', async () => {
     const { spawn } = await import('node:child_process');
     const { copyFixture, processesUnder, repoRoot } = await import('./helpers');
-    const { freePort } = await import('../../src/core/ports');
+    const { freePort } = await import('../../src/core/run/ports');
     const dir = copyFixture('panicky');
     const port = await freePort();
     const cli = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'cli.js'), dir, '--post-stop', 'echo bye > post-stop.txt'], { env: { ...process.env, PORT: String(port), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });

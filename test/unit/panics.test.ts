@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { PanicScanner, type PanicFrame, type RuntimePanic } from '../../src/core/panics';
-import { freePort } from '../../src/core/ports';
+import { PanicScanner, type PanicFrame, type RuntimePanic } from '../../src/core/insights/panics';
+import { freePort } from '../../src/core/run/ports';
 import { copyFixture, get, repoRoot, waitUntil } from './helpers';
 
 // The .txt files are real stdout+stderr (`> out 2>&1`) of Go 1.26 programs, saved byte for byte except

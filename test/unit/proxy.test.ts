@@ -4,11 +4,11 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as zlib from 'node:zlib';
 import { once } from 'node:events';
-import { ReloadProxy, type ProxyOptions } from '../../src/core/proxy';
+import { ReloadProxy, type ProxyOptions } from '../../src/core/proxy/proxy';
 import * as vm from 'node:vm';
-import { LIVE_SCRIPT_JS, LIVE_SCRIPT_TAG } from '../../src/core/liveReload';
-import { freePort } from '../../src/core/ports';
-import type { BuildProblem } from '../../src/core/problem';
+import { LIVE_SCRIPT_JS, LIVE_SCRIPT_TAG } from '../../src/core/proxy/liveReload';
+import { freePort } from '../../src/core/run/ports';
+import type { BuildProblem } from '../../src/core/build/problem';
 import { waitUntil } from './helpers';
 
 /** The reload proxy over real sockets: Node http servers stand in for the Go app. */

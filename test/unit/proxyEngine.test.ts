@@ -3,12 +3,12 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { resolveConfig } from '../../src/core/config';
+import { resolveConfig } from '../../src/core/config/config';
 import { cliWords } from '../../src/cli/words';
-import { freePort } from '../../src/core/ports';
-import { ReloadProxy, type ProxyOptions, type Upstream } from '../../src/core/proxy';
-import { ProxyLink } from '../../src/core/proxyLink';
-import type { EngineState } from '../../src/core/state';
+import { freePort } from '../../src/core/run/ports';
+import { ReloadProxy, type ProxyOptions, type Upstream } from '../../src/core/proxy/proxy';
+import { ProxyLink } from '../../src/core/proxy/proxyLink';
+import type { EngineState } from '../../src/core/engine/state';
 import { harness, waitState, waitUntil, type Harness } from './helpers';
 
 /** One request through the proxy, with an Accept header; never throws (status 0 on a socket error). */

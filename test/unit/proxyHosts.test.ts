@@ -2,10 +2,10 @@ import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { once } from 'node:events';
-import { ReloadProxy } from '../../src/core/proxy';
-import { hostAllowed, hostName } from '../../src/core/proxyHosts';
-import type { BuildProblem } from '../../src/core/problem';
-import { freePort } from '../../src/core/ports';
+import { ReloadProxy } from '../../src/core/proxy/proxy';
+import { hostAllowed, hostName } from '../../src/core/proxy/proxyHosts';
+import type { BuildProblem } from '../../src/core/build/problem';
+import { freePort } from '../../src/core/run/ports';
 
 /** DNS-rebinding protection: which Host headers see the proxy's own pages, over real sockets. */
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
-import { LIVE_SCRIPT_TAG, MAX_INJECT_BYTES } from '../../src/core/liveReload';
-import { SNIFF_BYTES, ScriptInjector, shouldInject } from '../../src/core/proxyInject';
+import { LIVE_SCRIPT_TAG, MAX_INJECT_BYTES } from '../../src/core/proxy/liveReload';
+import { SNIFF_BYTES, ScriptInjector, shouldInject } from '../../src/core/proxy/proxyInject';
 
 /** The streaming injector on its own: every way a body can be cut into chunks must give the same bytes. */
 

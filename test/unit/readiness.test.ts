@@ -3,13 +3,13 @@ import { execFileSync } from 'node:child_process';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { resolveConfig } from '../../src/core/config';
-import { silentLogger } from '../../src/core/log';
-import { ownListeners, portTakenFrom } from '../../src/core/ports';
-import { isAlive } from '../../src/core/processTree';
-import { hintedPorts, portFromLine, PortPicker } from '../../src/core/readiness';
-import type { EngineState } from '../../src/core/state';
-import { Supervisor } from '../../src/core/supervisor';
+import { resolveConfig } from '../../src/core/config/config';
+import { silentLogger } from '../../src/core/util/log';
+import { ownListeners, portTakenFrom } from '../../src/core/run/ports';
+import { isAlive } from '../../src/core/run/processTree';
+import { hintedPorts, portFromLine, PortPicker } from '../../src/core/run/readiness';
+import type { EngineState } from '../../src/core/engine/state';
+import { Supervisor } from '../../src/core/run/supervisor';
 import { copyFixture } from './helpers';
 
 describe('port hints from log lines', () => {

@@ -3,10 +3,10 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { isAlive, signalQuietly, waitFor } from '../../src/core/processTree';
-import { groupIsOurs, readStat } from '../../src/core/procScan';
+import { isAlive, signalQuietly, waitFor } from '../../src/core/run/processTree';
+import { groupIsOurs, readStat } from '../../src/core/run/procScan';
 import { repoRoot, waitUntil, processesUnder, copyFixture } from './helpers';
-import { freePort } from '../../src/core/ports';
+import { freePort } from '../../src/core/run/ports';
 
 /**
  * When the process running the engine dies without any chance to clean up (SIGKILL: a crashed
@@ -54,7 +54,7 @@ describe('reaper: nothing outlives a killed parent', function () {
     const before = { marked: withTag('marked'), plain: withTag('plain'), stranger: [...withTag('stranger'), ...withTag('unmarked')] };
     assert.deepEqual([before.marked.length, before.plain.length, before.stranger.length], [2, 1, 4], JSON.stringify(before));
 
-    const reaper = spawn(process.execPath, [path.join(repoRoot(), 'out', 'src', 'core', 'reaper.js')], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const reaper = spawn(process.execPath, [path.join(repoRoot(), 'out', 'src', 'reaper', 'main.js')], { stdio: ['pipe', 'ignore', 'ignore'] });
     reaper.stdin.write(`+${marked} ${tag}-m\n+${plain}\n`);
     await new Promise((r) => setTimeout(r, 200)); // read and registered
     const gone = new Promise((r) => reaper.once('exit', r));

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { resolveConfig } from '../../src/core/config';
-import { resolveServices } from '../../src/core/services';
+import { resolveConfig } from '../../src/core/config/config';
+import { resolveServices } from '../../src/core/config/services';
 
 describe('services setting (several servers in one module)', () => {
   const root = path.resolve('/w/mod');

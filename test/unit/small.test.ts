@@ -2,12 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ChangeLedger } from '../../src/core/changeLedger';
-import { loadEnvFiles } from '../../src/core/envFiles';
-import { LineRing } from '../../src/core/ringBuffer';
-import { portFromLine } from '../../src/core/readiness';
-import { binaryForBuild } from '../../src/core/buildPlan';
-import { resolveConfig } from '../../src/core/config';
+import { ChangeLedger } from '../../src/core/watch/changeLedger';
+import { loadEnvFiles } from '../../src/core/config/envFiles';
+import { LineRing } from '../../src/core/util/ringBuffer';
+import { portFromLine } from '../../src/core/run/readiness';
+import { binaryForBuild } from '../../src/core/build/buildPlan';
+import { resolveConfig } from '../../src/core/config/config';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'gr-small-'));
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { statusView, type StatusInput } from '../../src/extension/statusView';
-import type { EngineState } from '../../src/core/state';
+import type { EngineState } from '../../src/core/engine/state';
 import { summaryView, type SummaryEntry } from '../../src/extension/summaryView';
 import { formatState } from '../../src/cli/format';
 

@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { freePort, isPortFree } from '../../src/core/ports';
-import { resolveConfig } from '../../src/core/config';
-import { isAlive } from '../../src/core/processTree';
+import { freePort, isPortFree } from '../../src/core/run/ports';
+import { resolveConfig } from '../../src/core/config/config';
+import { isAlive } from '../../src/core/run/processTree';
 import { body, edit, get, harness, waitState, waitUntil } from './helpers';
 
 /** Process lifecycle with real processes: stubborn servers, crashes, slow starts, busy ports. */

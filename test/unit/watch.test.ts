@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
-import { watchTree } from '../../src/core/watcher';
-import { freePort } from '../../src/core/ports';
+import { watchTree } from '../../src/core/watch/watcher';
+import { freePort } from '../../src/core/run/ports';
 import { body, copyFixture, edit, harness, processesUnder, repoRoot, waitState, waitUntil, type Harness } from './helpers';
 
 async function watched(h: Harness) {

@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import type { BuildProblem } from './problem';
+import type { BuildProblem } from '../build/problem';
 import { RESOURCE_CSP, acceptsHtml } from './liveReload';
 import { PAGE_CSP, buildFailedHtml, buildFailedText, messageHtml, messageText } from './errorPage';
 import { hostAllowed, hostRefusedText } from './proxyHosts';

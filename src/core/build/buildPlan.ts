@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULTS, type EngineConfig } from './config';
+import { DEFAULTS, type EngineConfig } from '../config/config';
 
 /**
  * Where a build writes its binary. On Windows a running .exe is locked, so each build of the

@@ -14,9 +14,9 @@ let unavailable = false;
 
 function ensure(): ChildProcess | undefined {
   if (reaper || unavailable) return reaper;
-  // dist/reaper.js beside the bundle, or out/src/core/reaper.js beside this file in tests.
-  const script = path.join(__dirname, 'reaper.js');
-  if (!existsSync(script)) {
+  // dist/reaper.js beside the bundle; in tests (tsc output), out/src/reaper/main.js.
+  const script = [path.join(__dirname, 'reaper.js'), path.join(__dirname, '..', '..', 'reaper', 'main.js')].find((f) => existsSync(f));
+  if (!script) {
     unavailable = true;
     return undefined;
   }

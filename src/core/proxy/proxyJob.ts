@@ -1,6 +1,6 @@
 import type * as http from 'node:http';
 import type * as net from 'node:net';
-import type { Logger } from './log';
+import type { Logger } from '../util/log';
 import { acceptsHtml } from './liveReload';
 import { forwardHeaders, requestHead } from './proxyHeaders';
 import type { Flight } from './proxyInFlight';

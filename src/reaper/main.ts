@@ -12,7 +12,7 @@
  * the dependency-free /proc reader.
  */
 import { spawnSync } from 'node:child_process';
-import { groupIsOurs, markedProcesses, readStat, scanProcesses, type ProcStat } from './procScan';
+import { groupIsOurs, markedProcesses, readStat, scanProcesses, type ProcStat } from '../core/run/procScan';
 
 interface Tree {
   marker?: string;

@@ -1,4 +1,4 @@
-import { Emitter } from './events';
+import { Emitter } from '../util/events';
 import { parseGinRoute, type GinRoute } from './ginRoutes';
 import { PanicScanner, type RuntimePanic } from './panics';
 

@@ -1,8 +1,8 @@
-import type { EngineConfig } from './config';
-import type { Logger } from './log';
-import { canConnect, freePort, portOwner } from './ports';
+import type { EngineConfig } from '../config/config';
+import type { Logger } from '../util/log';
+import { canConnect, freePort, portOwner } from '../run/ports';
 import { ReloadProxy, type Upstream } from './proxy';
-import type { EngineState } from './state';
+import type { EngineState } from '../engine/state';
 
 /** How long a swap waits for requests in flight to finish before the old server is stopped. */
 const DRAIN_MS = 2000;

@@ -1,4 +1,4 @@
-import type { BuildProblem } from './problem';
+import type { BuildProblem } from '../build/problem';
 
 /** Milliseconds of one reload, from the change that started it to the new server being ready. */
 export interface ReloadTimings {

@@ -1,11 +1,11 @@
 import { rmSync } from 'node:fs';
-import type { EngineConfig } from './config';
-import type { Logger } from './log';
+import type { EngineConfig } from '../config/config';
+import type { Logger } from '../util/log';
 import { isPortFree, ownListeners, portOwner, portTakenFrom } from './ports';
 import { sleep } from './processTree';
 import { hintedPorts, NO_PORT_GRACE_MS, waitReady, watchForListener } from './readiness';
 import { ServerProcess } from './server';
-import type { EngineOutput, EngineState, ReloadTimings } from './state';
+import type { EngineOutput, EngineState, ReloadTimings } from '../engine/state';
 
 const MAX_CRASH_RESTARTS = 3;
 /** A server that lived this long before exiting is not in a crash loop. */

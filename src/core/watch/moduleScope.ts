@@ -1,10 +1,10 @@
 import * as path from 'node:path';
 import picomatch from 'picomatch';
-import type { EngineConfig } from './config';
+import type { EngineConfig } from '../config/config';
 import type { ChangeFilter } from './filter';
 import { localModuleDirs, packageGraph, type ListedPackage } from './goList';
 import { goFileFacts } from './goSource';
-import type { Logger } from './log';
+import type { Logger } from '../util/log';
 import { watchTree } from './watcher';
 
 interface ScopeHost {

@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import type { BuildProblem } from './problem';
+import type { BuildProblem } from '../build/problem';
 import { LIVE_SCRIPT_TAG, type FailedBuild } from './liveReload';
 
 /**

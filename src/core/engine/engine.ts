@@ -1,22 +1,22 @@
 import * as path from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { ChangeFilter } from './filter';
-import { ChangeLedger } from './changeLedger';
-import { describeCommand, runCommand, stopLingering, type CommandResult, type RunningCommand } from './command';
-import { defaultBuildArgv, expandArgv, type CommandSpec, type EngineConfig } from './config';
-import { Emitter } from './events';
-import { loadEnvFiles } from './envFiles';
-import { silentLogger, type Logger } from './log';
-import { parseBuildOutput } from './buildOutput';
-import { sleep } from './processTree';
-import { Supervisor } from './supervisor';
+import { ChangeFilter } from '../watch/filter';
+import { ChangeLedger } from '../watch/changeLedger';
+import { describeCommand, runCommand, stopLingering, type CommandResult, type RunningCommand } from '../build/command';
+import { defaultBuildArgv, expandArgv, type CommandSpec, type EngineConfig } from '../config/config';
+import { Emitter } from '../util/events';
+import { loadEnvFiles } from '../config/envFiles';
+import { silentLogger, type Logger } from '../util/log';
+import { parseBuildOutput } from '../build/buildOutput';
+import { sleep } from '../run/processTree';
+import { Supervisor } from '../run/supervisor';
 import type { EngineOutput, EngineState } from './state';
-import { binaryForBuild, ensureOutputDir, toolchainHint } from './buildPlan';
-import { looksLikeNoMainPackage, mainPackageAdvice } from './mainPackages';
-import { ModuleScope } from './moduleScope';
-import { ServerInsights } from './serverInsights';
+import { binaryForBuild, ensureOutputDir, toolchainHint } from '../build/buildPlan';
+import { looksLikeNoMainPackage, mainPackageAdvice } from '../build/mainPackages';
+import { ModuleScope } from '../watch/moduleScope';
+import { ServerInsights } from '../insights/serverInsights';
 import { Speculation } from './speculation';
-import { ProxyLink } from './proxyLink';
+import { ProxyLink } from '../proxy/proxyLink';
 
 /** postStop commands get this long each (VS Code gives deactivate() a few seconds in all). */
 const POST_STOP_TIMEOUT_MS = 10_000;

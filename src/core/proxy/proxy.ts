@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import type * as net from 'node:net';
-import type { BuildProblem } from './problem';
-import { silentLogger, type Logger } from './log';
+import type { BuildProblem } from '../build/problem';
+import { silentLogger, type Logger } from '../util/log';
 import { LIVE_PREFIX, LiveReloadHub, RESOURCE_CSP, acceptsHtml } from './liveReload';
 import { failedBuildSummary, notReadyDetail } from './errorPage';
 import { UpstreamAgents } from './proxyAgent';

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
-import type { CommandSpec } from './config';
+import type { CommandSpec } from '../config/config';
 import { StringDecoder } from 'node:string_decoder';
-import { killSweep, killTree, signalQuietly, sweepTree, waitFor, type TreeId } from './processTree';
-import { groupIsOurs, newTreeMarker, startTicks, withTreeMarker } from './procScan';
-import { registerGroup, releaseGroup } from './reaperClient';
+import { killSweep, killTree, signalQuietly, sweepTree, waitFor, type TreeId } from '../run/processTree';
+import { groupIsOurs, newTreeMarker, startTicks, withTreeMarker } from '../run/procScan';
+import { registerGroup, releaseGroup } from '../run/reaperClient';
 
 export interface CommandResult {
   ok: boolean;

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { binaryForBuild, ensureOutputDir } from './buildPlan';
-import { runCommand, type RunningCommand } from './command';
-import { defaultBuildArgv, type EngineConfig } from './config';
-import type { Logger } from './log';
-import { ScratchDir } from './scratchDir';
+import { binaryForBuild, ensureOutputDir } from '../build/buildPlan';
+import { runCommand, type RunningCommand } from '../build/command';
+import { defaultBuildArgv, type EngineConfig } from '../config/config';
+import type { Logger } from '../util/log';
+import { ScratchDir } from '../build/scratchDir';
 
 interface Candidate {
   /** Absolute file → sha1 of the unsaved text it was built from. */

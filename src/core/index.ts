@@ -1,0 +1,16 @@
+/**
+ * The engine's one surface: the adapters (src/extension, src/cli) import from here and nowhere
+ * else in src/core. What is not exported here is the engine's own business. See docs/ARCHITECTURE.md.
+ */
+export { type CommandResult } from './build/command';
+export { type BuildProblem } from './build/problem';
+export { AirTomlError, readAirToml } from './config/airToml';
+export { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, resolveConfig, type EngineConfig, type RawSettings } from './config/config';
+export { resolveServices } from './config/services';
+export { ReloadEngine, type BuildStep } from './engine/engine';
+export { type EngineState } from './engine/state';
+export { isOpenable, type GinRoute } from './insights/ginRoutes';
+export { type RuntimePanic } from './insights/panics';
+export { type Logger } from './util/log';
+export { OutputThrottle } from './util/outputThrottle';
+export { watchTree } from './watch/watcher';
