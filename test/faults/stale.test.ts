@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { watchTree } from '../../src/core/watch/watcher';
-import { body, harness, TEST_TMP, waitState, waitUntil, type Harness } from '../unit/helpers';
+import { body, copyFixture, edit, harness, TEST_TMP, waitState, waitUntil, type Harness } from '../unit/helpers';
 import { expected, initialState, mainGo, pkgGo, writeProject, type ModelState } from './model';
 import { record } from './record';
 
@@ -171,6 +171,101 @@ describe('faults: stale environment', function () {
       fs.writeFileSync(path.join(dir, '.env'), 'GREETING=two\n');
       await waitUntil('two', async () => (await body(h.port)) === 'two', 30_000);
       record({ group: 'Load and faults', test: 'An edit of the .env file the server runs with', figure: 'the server restarted with the new value and served it' });
+    } finally {
+      await w.close();
+      await h.dispose();
+    }
+  });
+});
+
+/** Found by a hostile test run of the CLI: each was stale code served, reproduced before the fix. */
+describe('faults: stale code (found by attacking the engine)', function () {
+  const served = (h: Harness, want: string, ms = 30_000) => waitUntil(`served: ${want}`, async () => (await body(h.port)) === want, ms);
+  async function watched(h: Harness, dir: string) {
+    const w = watchTree(dir, h.engine.changeFilter, { onChange: (f) => h.engine.fileChanged(f) });
+    await w.ready;
+    return w;
+  }
+
+  it('a package edited while main did not import it, imported, then reverted: the revert is served', async () => {
+    const dir = fs.mkdtempSync(path.join(TEST_TMP + path.sep, 'revert-'));
+    writeProject(dir, initialState());
+    const h = await harness('', {}, dir);
+    const w = await watched(h, dir);
+    try {
+      h.engine.start();
+      await served(h, expected(initialState()), 90_000);
+      await h.engine.idle();
+      fs.writeFileSync(path.join(dir, 'pb', 'pb.go'), pkgGo('pb', 'b2')); // not imported: nothing to build
+      await new Promise((r) => setTimeout(r, 300));
+      const s = { ...initialState(), imp: 'pb', pkgs: { pa: 'a0', pb: 'b2' } };
+      fs.writeFileSync(path.join(dir, 'main.go'), mainGo(s));
+      await served(h, expected(s));
+      fs.writeFileSync(path.join(dir, 'pb', 'pb.go'), pkgGo('pb', 'b0')); // back to what it was at start
+      await served(h, expected({ ...s, pkgs: { pa: 'a0', pb: 'b0' } }));
+      record({ group: 'Load and faults', test: 'A package edited before main imports it, then reverted to its content at start (git checkout)', figure: 'the revert rebuilt and was served' });
+    } finally {
+      await w.close();
+      await h.dispose();
+    }
+  });
+
+  it('a save while a pre-build step runs is built: a step that failed on the old content, a generator that read it', async () => {
+    const dir = fs.mkdtempSync(path.join(TEST_TMP + path.sep, 'duringstep-'));
+    writeProject(dir, initialState());
+    // The step fails while pa.go says BROKEN, and generates gen/gen.go from input.txt (slowly).
+    fs.mkdirSync(path.join(dir, 'gen'));
+    fs.writeFileSync(path.join(dir, 'gen', 'input.tmpl'), 'in0');
+    const step = `if grep -q BROKEN pa/pa.go; then echo "step: BROKEN found"; sleep 1; exit 1; fi; v=$(cat gen/input.tmpl); sleep 1; printf 'package gen\\n\\nconst V = "%s"\\n' "$v" > gen/gen.go`;
+    const h = await harness('', { preBuild: [['sh', '-c', step]] }, dir);
+    const w = await watched(h, dir);
+    try {
+      // main also prints gen.V.
+      const withGen = (s: ReturnType<typeof initialState>) => mainGo(s).replace('"example.com/model/pa"', '"example.com/model/gen"\n\t"example.com/model/pa"').replace('strings.TrimSpace(embedded))', 'strings.TrimSpace(embedded)+"|"+gen.V)');
+      fs.writeFileSync(path.join(dir, 'main.go'), withGen(initialState()));
+      h.engine.start();
+      await served(h, `${expected(initialState())}|in0`, 90_000);
+      await h.engine.idle();
+      // 1. A save that makes the step fail, fixed while the step still runs.
+      fs.writeFileSync(path.join(dir, 'pa', 'pa.go'), pkgGo('pa', 'a1') + '// BROKEN\n');
+      await waitUntil('the step runs', () => h.output().includes('step: BROKEN found') || undefined, 30_000);
+      fs.writeFileSync(path.join(dir, 'pa', 'pa.go'), pkgGo('pa', 'a1'));
+      const s1 = { ...initialState(), pkgs: { pa: 'a1', pb: 'b0' } };
+      await served(h, `${expected(s1)}|in0`);
+      await h.engine.idle();
+      // 2. The generator's input saved again while the generator (which already read it) runs.
+      fs.writeFileSync(path.join(dir, 'gen', 'input.tmpl'), 'in1');
+      await new Promise((r) => setTimeout(r, 400));
+      fs.writeFileSync(path.join(dir, 'gen', 'input.tmpl'), 'in2');
+      await served(h, `${expected(s1)}|in2`);
+      await h.engine.idle();
+      // The generator's own output never loops: it is quiet once served.
+      const builds = h.states.filter((x) => x.kind === 'building').length;
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(h.states.filter((x) => x.kind === 'building').length, builds, 'no build loop on the generated file');
+      record({ group: 'Load and faults', test: 'A save while a pre-build step runs (a step that fails on the old content; a generator that already read it)', figure: 'both ran again and served the saved content; the generated file caused no build loop' });
+    } finally {
+      await w.close();
+      await h.dispose();
+    }
+  });
+
+  it('an edit of a go.work in the folder above the module moves the watch and rebuilds', async () => {
+    const top = copyFixture('gowork');
+    const h = await harness('gowork', {}, path.join(top, 'app'));
+    const w = await watched(h, path.join(top, 'app'));
+    try {
+      h.engine.start();
+      await served(h, 'wapp: wlib v1', 90_000);
+      await h.engine.idle();
+      fs.cpSync(path.join(top, 'lib'), path.join(top, 'lib2'), { recursive: true });
+      edit(path.join(top, 'lib2', 'lib.go'), 'wlib v1', 'wlib v2');
+      edit(path.join(top, 'go.work'), './lib', './lib2');
+      await served(h, 'wapp: wlib v2');
+      await waitUntil('the watch moved to lib2', () => h.engine.localModuleDirs.join() === path.join(top, 'lib2'));
+      edit(path.join(top, 'lib2', 'lib.go'), 'wlib v2', 'wlib v3');
+      await served(h, 'wapp: wlib v3');
+      record({ group: 'Load and faults', test: 'An edit of a go.work in the folder above the module', figure: 'rebuilt with the module it now names, whose edits then rebuilt too' });
     } finally {
       await w.close();
       await h.dispose();

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { body, copyFixture, edit, harness, waitState, waitUntil, type Harness } from './helpers';
+import { body, copyFixture, edit, harness, TEST_TMP, waitState, waitUntil, type Harness } from './helpers';
 
 /**
  * What a change can affect, asked of the go command: several services sharing a package rebuild
@@ -95,5 +95,45 @@ describe('change scope: services that import a package, local modules', function
     edit(path.join(top, 'lib', 'lib.go'), 'wlib v1', 'wlib v2');
     await waitUntil('app serves wlib v2', async () => (await body(app.port)) === 'wapp: wlib v2');
     await app.dispose();
+  });
+});
+
+describe('change scope: an answer go gave while the code changed', function () {
+  it('an import added while go list runs makes its answer stale (the newly imported package then counts)', async function () {
+    if (process.platform === 'win32') this.skip();
+    const { execFileSync } = await import('node:child_process');
+    const { writeProject, initialState, mainGo, pkgGo, expected } = await import('../faults/model');
+    const dir = fs.mkdtempSync(path.join(TEST_TMP + path.sep, 'listrace-'));
+    const s0 = { ...initialState(), pkgs: { pa: 'a0', pb: 'b0', pc: 'c0' } };
+    writeProject(dir, s0);
+    // A slow go: list answers after 0.8 s, a build takes 2 s more, so an answer about older code
+    // lands while the build of the newer code still runs (the window a busy machine opens).
+    const realGo = execFileSync('sh', ['-c', 'command -v go'], { encoding: 'utf8' }).trim();
+    const bin = fs.mkdtempSync(path.join(TEST_TMP + path.sep, 'slowgo-'));
+    // list reads the code first and answers late, as a slow machine would.
+    fs.writeFileSync(path.join(bin, 'go'), `#!/bin/sh\ncase "$1" in\n  list) out=$('${realGo}' "$@") || exit $?; sleep 0.8; printf '%s\\n' "$out"; exit 0;;\n  build) sleep 2;;\nesac\nexec '${realGo}' "$@"\n`, { mode: 0o755 });
+    const h = await harness('', { env: { PATH: `${bin}${path.delimiter}${process.env.PATH}` } }, dir);
+    h.engine.start();
+    await waitState(h, 'running', 90_000, 0);
+    await h.engine.idle();
+    const main = path.join(dir, 'main.go');
+    // 1. main imports pb: the answer goes stale; after the swap go is asked again (0.8 s).
+    const s1 = { ...s0, imp: 'pb' };
+    fs.writeFileSync(main, mainGo(s1));
+    h.engine.fileChanged(main);
+    let from = h.states.length;
+    await waitState(h, 'running', 60_000, from);
+    await new Promise((r) => setTimeout(r, 200)); // the engine asks go right after the swap
+    // 2. While go lists (main imports pb), main switches to pc.
+    const s2 = { ...s1, imp: 'pc' };
+    fs.writeFileSync(main, mainGo(s2));
+    assert.equal(h.engine.fileChanged(main), true);
+    from = h.states.length;
+    await waitState(h, 'running', 60_000, from);
+    // 3. pc is edited: it must count, though the answer go gave during step 2 did not list it.
+    const s3 = { ...s2, pkgs: { ...s2.pkgs, pc: 'c1' } };
+    fs.writeFileSync(path.join(dir, 'pc', 'pc.go'), pkgGo('pc', 'c1'));
+    assert.equal(h.engine.fileChanged(path.join(dir, 'pc', 'pc.go')), true, 'pc counts');
+    await waitUntil('pc c1 served', async () => (await body(h.port)) === expected(s3), 60_000);
   });
 });

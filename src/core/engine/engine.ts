@@ -14,6 +14,7 @@ import type { EngineOutput, EngineState } from './state';
 import { binaryForBuild, ensureOutputDir, toolchainHint } from '../build/buildPlan';
 import { looksLikeNoMainPackage, mainPackageAdvice } from '../build/mainPackages';
 import { ModuleScope } from '../watch/moduleScope';
+import { StepWrites } from './stepWrites';
 import { ServerInsights } from '../insights/serverInsights';
 import { Speculation } from './speculation';
 import { ProxyLink } from '../proxy/proxyLink';
@@ -63,6 +64,7 @@ export class ReloadEngine {
   private loopDone: Promise<void> = Promise.resolve();
   private build?: RunningCommand;
   private inPreBuild = false;
+  private readonly stepWrites = new StepWrites();
   private buildSeq = 0;
   private readonly supervisor: Supervisor;
   private readonly scope: ModuleScope;
@@ -165,20 +167,27 @@ export class ReloadEngine {
     if (!this.active || this.disposed) return false;
     // A file no include glob names still counts when the build embeds it (//go:embed), or when
     // it is one of the env files the server runs with (a port or a flag moved to .env).
-    if (!this.filter.matches(file) && !this.isEnvFile(file) && !this.scope.embeds(file)) return false;
-    if (this.scope.isManifest(file)) this.scope.refresh('local', { ...process.env, ...this.config.env });
+    const manifest = this.scope.isManifest(file); // also a go.work above the module
+    if (!manifest && !this.filter.matches(file) && !this.isEnvFile(file) && !this.scope.embeds(file)) return false;
+    if (manifest) this.scope.refresh('local', { ...process.env, ...this.config.env });
     if (!this.scope.affects(file)) {
+      // Still recorded: if main imports that package later, a revert to this content is a change.
+      this.ledger.remember(file);
       this.log.trace(`ignored ${this.filter.relative(file)}: ${this.config.package} does not import that package`);
       return false;
     }
-    if (this.inPreBuild) {
-      this.ledger.remember(file); // the build that follows reads it anyway
-      return false;
-    }
-    if (this.ledger.classify(file, this.lastBuildFailed) === 'unchanged') {
+    const known = this.ledger.has(file);
+    // A failed build makes an identical re-save a retry, but not a generator's identical rewrite.
+    if (this.ledger.classify(file, this.lastBuildFailed && !this.inPreBuild) === 'unchanged') {
       this.log.trace(`ignored ${this.filter.relative(file)}: content unchanged`);
       return false;
     }
+    if (this.inPreBuild) {
+      // The step's own output, or the user's save while it runs: decided when the step ends.
+      this.stepWrites.during(file, known);
+      return false;
+    }
+    this.stepWrites.outside(file);
     this.dirty.add(this.filter.relative(file));
     this.speculation.noteChange(file);
     this.lastChangeAt = performance.now();
@@ -392,16 +401,30 @@ export class ReloadEngine {
     const done = () => Math.round(performance.now() - t0);
     if (c.preBuild.length) {
       this.inPreBuild = true;
+      let failed: CommandResult | undefined;
       try {
         for (const spec of c.preBuild) {
           const r = await this.runTracked(spec, env);
-          if (!r.ok) return { result: r, binary, durationMs: done() };
+          if (!r.ok) {
+            failed = r;
+            break;
+          }
         }
         // Let the watcher deliver the generators' own writes while they still count as ours.
-        await sleep(Math.max(150, c.quietWindowMs));
+        if (!failed) await sleep(Math.max(150, c.quietWindowMs));
       } finally {
         this.inPreBuild = false;
       }
+      const saved = this.stepWrites.endRound();
+      if (saved.length && !failed?.cancelled) {
+        // Saved while the steps ran: they may have read the old content (or failed on it). Run
+        // everything again for the code on disk now, rather than report or serve the old.
+        this.log.info(`${saved.map((f) => this.filter.relative(f)).join(', ')} changed while the pre-build steps ran: running them again`);
+        for (const f of saved) this.dirty.add(this.filter.relative(f));
+        this.lastChangeAt = performance.now();
+        return { result: { ok: false, cancelled: true, exitCode: null, output: '', durationMs: done(), timedOut: false }, binary, durationMs: done() };
+      }
+      if (failed) return { result: failed, binary, durationMs: done() };
     }
     if (this.buildStep) {
       const step = this.buildStep;

@@ -64,6 +64,11 @@ export class ChangeLedger {
     return n;
   }
 
+  /** Whether this path was seen (or recorded at start) before. */
+  has(file: string): boolean {
+    return this.seen.has(file);
+  }
+
   /** Records the content without judging it (files written while a pre-build step runs). */
   remember(file: string, now = performance.now()): void {
     this.seen.set(file, { hash: fingerprint(file), at: now });

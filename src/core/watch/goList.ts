@@ -97,7 +97,7 @@ export async function packageGraph(root: string, pkg: string, opts: GoQueryOptio
   const args = ['list', '-e', '-deps', `-json=${fields}`, ...selectionFlags(opts.buildFlags).argv, '--', pkg];
   const out = await runGo(args, root, opts);
   // The go command prints one JSON object per package, one after the other (not an array).
-  const objects = parseJson<ListJson[]>(`[${out.trim().replace(/^}\s*\n{/gm, '},{')}]`, 'go list -json');
+  const objects = jsonStream<ListJson>(out, 'go list -json');
   const graph = new Map<string, ListedPackage>();
   for (const p of objects) {
     if (p.Standard || !p.Dir) continue;
@@ -121,6 +121,32 @@ function localReplaces(replaces: ModReplace[] | null | undefined, base: string):
   return (replaces ?? [])
     .filter((r) => !r.New.Version && (path.isAbsolute(r.New.Path) || /^\.\.?([\\/]|$)/.test(r.New.Path)))
     .map((r) => path.resolve(base, r.New.Path));
+}
+
+/**
+ * Values printed one after another (`go list -json`): split where a top-level value ends, aware
+ * of strings, so `{}` (what go prints for a package it cannot find, with -e) or braces inside
+ * strings never break the split.
+ */
+export function jsonStream<T>(text: string, what: string): T[] {
+  const out: T[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      if (depth++ === 0) start = i;
+    } else if (c === '}' || c === ']') {
+      if (--depth === 0) out.push(parseJson<T>(text.slice(start, i + 1), what));
+    }
+  }
+  if (depth !== 0) throw new GoQueryError(`${what} printed an incomplete JSON value`);
+  return out;
 }
 
 function parseJson<T>(text: string, what: string): T {

@@ -5,7 +5,7 @@ import type { ChangeFilter } from './filter';
 import { localModuleDirs, packageGraph, type ListedPackage } from './goList';
 import { goFileFacts } from './goSource';
 import type { Logger } from '../util/log';
-import { watchTree } from './watcher';
+import { watchFiles, watchTree } from './watcher';
 
 interface ScopeHost {
   config(): EngineConfig;
@@ -41,7 +41,12 @@ export class ModuleScope {
   private readonly embedFiles = new Set<string>();
   private manifests = new Set<string>();
   private watchers: { dir: string; close(): Promise<void> }[] = [];
+  /** The manifests outside every watched tree (a go.work in a folder above the module). */
+  private manifestWatch?: { files: string; close(): Promise<void> };
   private importsRun = 0;
+  /** Go files edited while go was answering: checked against that answer before it is trusted. */
+  private readonly editedDuringList = new Set<string>();
+  private listing = 0;
   private closed = false;
   private readonly pending = new Set<Promise<void>>();
 
@@ -67,6 +72,7 @@ export class ModuleScope {
     const facts = goFileFacts(abs);
     const dir = path.dirname(abs);
     if (facts?.embeds.length) this.addPatterns(dir, facts.embeds);
+    if (this.listing) this.editedDuringList.add(abs);
     const pkg = this.graph?.get(dir);
     if (this.graph && pkg && facts) {
       const added = facts.imports.find((i) => !pkg.imports.has(i)) ?? facts.embeds.find((e) => !pkg.embedPatterns.includes(e));
@@ -92,9 +98,11 @@ export class ModuleScope {
     return false;
   }
 
+  /** go.mod/go.work the build reads: the ones go named (also above the root), or the root's own. */
   isManifest(file: string): boolean {
-    const base = path.basename(file);
-    return this.manifests.has(path.resolve(file)) || base === 'go.mod' || base === 'go.work';
+    const abs = path.resolve(file);
+    const base = path.basename(abs);
+    return this.manifests.has(abs) || ((base === 'go.mod' || base === 'go.work') && path.dirname(abs) === path.resolve(this.host.config().root));
   }
 
   /** The answer no longer describes the code: every Go file counts until go is asked again. */
@@ -126,9 +134,16 @@ export class ModuleScope {
   private async refreshImports(env: NodeJS.ProcessEnv): Promise<void> {
     const run = ++this.importsRun;
     const c = this.host.config();
+    this.listing++;
     try {
       const graph = await packageGraph(c.root, c.package, { env, buildFlags: c.buildFlags });
       if (run !== this.importsRun || this.closed) return; // went stale while go was answering
+      // go may have read a file before an edit that imports something new: check those edits now.
+      const stale = [...this.editedDuringList].find((f) => !describes(graph, f));
+      if (stale) {
+        this.host.log.info(`${this.host.filter().relative(stale)} was edited while go listed the packages: every Go file counts until the next good build`);
+        return;
+      }
       for (const p of graph.values()) {
         this.addPatterns(p.dir, p.embedPatterns);
         for (const f of p.embedFiles) this.embedFiles.add(f);
@@ -139,6 +154,7 @@ export class ModuleScope {
       if (run === this.importsRun) this.graph = undefined;
       this.host.log.info(`could not list the packages ${c.package} builds from, so every Go file counts: ${(e as Error).message}`);
     } finally {
+      if (--this.listing === 0) this.editedDuringList.clear();
       if (!this.closed) this.answered = true;
     }
   }
@@ -164,6 +180,8 @@ export class ModuleScope {
     }
     if (this.closed) return;
     this.manifests = new Set(found.manifests.map((m) => path.resolve(m)));
+    await this.watchManifests([...this.manifests], found.dirs, c.root);
+    if (this.closed) return;
     const filter = this.host.filter();
     filter.extraRoots = found.dirs;
     const keep = this.watchers.filter((w) => found.dirs.includes(w.dir));
@@ -182,8 +200,28 @@ export class ModuleScope {
     }
   }
 
+  /** Watches the manifests no tree watcher sees, so editing a go.work above the module moves the watch too. */
+  private async watchManifests(manifests: string[], dirs: string[], root: string): Promise<void> {
+    const inside = (f: string, d: string) => {
+      const rel = path.relative(d, f);
+      return rel !== '' && !rel.startsWith('..' + path.sep) && rel !== '..' && !path.isAbsolute(rel);
+    };
+    const outside = manifests.filter((m) => !inside(m, root) && !dirs.some((d) => inside(m, d))).sort();
+    const key = outside.join('\n');
+    if (this.manifestWatch?.files === key) return;
+    await this.manifestWatch?.close();
+    this.manifestWatch = undefined;
+    if (!outside.length) return;
+    const w = watchFiles(outside, { onChange: (f) => this.host.onChange(f), onError: (e) => this.host.log.warn(`watching ${outside.join(', ')}: ${e.message}`) });
+    await w.ready;
+    this.manifestWatch = { files: key, close: w.close };
+    this.host.log.info(`watching ${outside.join(', ')} (outside the module)`);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    await this.manifestWatch?.close();
+    this.manifestWatch = undefined;
     this.graph = undefined;
     this.importsRun++;
     const ws = this.watchers;
@@ -198,6 +236,14 @@ export class ModuleScope {
     this.embedPatterns.clear();
     this.embedFiles.clear();
   }
+}
+
+/** True when the answer already covers what `file` imports and embeds (or its package is not built). */
+function describes(graph: Map<string, ListedPackage>, file: string): boolean {
+  const pkg = graph.get(path.dirname(file));
+  const facts = goFileFacts(file);
+  if (!pkg || !facts) return true;
+  return facts.imports.every((i) => pkg.imports.has(i)) && facts.embeds.every((e) => pkg.embedPatterns.includes(e));
 }
 
 /**

@@ -57,3 +57,16 @@ function within(p: string, dir: string): boolean {
   const rel = path.relative(dir, p);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
+
+/**
+ * Watches single files (a go.work in a folder above the module): chokidar on the file itself,
+ * so a change there is seen without watching the whole parent tree.
+ */
+export function watchFiles(files: string[], o: WatchOptions): { ready: Promise<void>; close(): Promise<void> } {
+  const w: FSWatcher = watch(files, { ignoreInitial: true, usePolling: o.pollIntervalMs !== undefined, interval: o.pollIntervalMs });
+  const forward = (p: string) => o.onChange(path.resolve(p));
+  w.on('add', forward).on('change', forward).on('unlink', forward);
+  w.on('error', (e) => o.onError?.(e as Error));
+  const ready = new Promise<void>((r) => w.once('ready', () => r()));
+  return { ready, close: () => w.close() };
+}
