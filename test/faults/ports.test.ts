@@ -213,3 +213,40 @@ describe('faults: ports', function () {
     }
   });
 });
+
+describe('faults: ports (found by attacking the engine)', function () {
+  it('a metrics listener that opens before the port in PORT: the PORT one is the server port once it opens', async () => {
+    const { TEST_TMP } = await import('../unit/helpers');
+    const dir = fs.mkdtempSync(path.join(TEST_TMP + path.sep, 'metricsfirst-'));
+    fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/metricsfirst\n\ngo 1.22\n');
+    fs.writeFileSync(
+      path.join(dir, 'main.go'),
+      `package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+)
+
+func main() {
+	metrics := http.NewServeMux()
+	metrics.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "metrics") })
+	go http.ListenAndServe("127.0.0.1:"+os.Getenv("METRICS_PORT"), metrics)
+	time.Sleep(1500 * time.Millisecond) // opens its database first
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "app") })
+	_ = http.ListenAndServe(":"+os.Getenv("PORT"), nil)
+}
+`,
+    );
+    const metrics = await freePort();
+    const h = await harness('', { env: { METRICS_PORT: String(metrics) } }, dir);
+    const t0 = Date.now();
+    h.engine.start();
+    await waitUntil('running on the PORT port', () => h.states.find((x): x is Extract<EngineState, { kind: 'running' }> => x.kind === 'running' && x.port === h.port), 60_000);
+    assert.equal(await body(h.port), 'app');
+    assert.equal(h.engine.port, h.port);
+    record({ group: 'Bad input', test: 'A metrics port that opens 1.5 s before the port the server was given in PORT', figure: `the status named the PORT port ${Date.now() - t0} ms after start (build included), and the metrics port was not kept` });
+  });
+});

@@ -32,6 +32,8 @@ export interface ReadinessOptions {
   superseded?: () => boolean;
   /** The port the previous server was ready on: a hint among the new tree's listeners, never probed blindly. */
   previousPort?: number;
+  /** The port the server was told in its environment (PORT): the first hint among its listeners. */
+  givenPort?: number;
   /** How long an alive process may listen on nothing before it counts as a worker (no port). */
   noPortGraceMs?: number;
   /**
@@ -178,7 +180,8 @@ export async function waitReady(o: ReadinessOptions): Promise<ReadyResult> {
           const hinted = hintedPorts(o.outputTail())[0];
           if (hinted !== undefined && (await canConnect(hinted, 100))) return { ready: true, port: hinted, via: 'detected' };
         } else {
-          const port = await picker.pick(own, hintedPorts(o.outputTail()));
+          const hints = hintedPorts(o.outputTail());
+          const port = await picker.pick(own, o.givenPort !== undefined ? [o.givenPort, ...hints] : hints);
           if (port !== undefined && !exited) return { ready: true, port, via: 'detected', listeners: own };
         }
         if ((own === undefined || own.length === 0) && now - t0 >= grace && !exited) return { ready: true, via: 'no-port' };

@@ -122,6 +122,7 @@ export class Supervisor {
     const ready = await waitReady({
       port: c.port,
       previousPort: this.lastReadyPort,
+      givenPort: portFromEnv(env.PORT),
       healthUrl: c.healthUrl,
       readyPattern: c.readyPattern,
       timeoutMs: c.startupTimeoutMs,
@@ -177,7 +178,35 @@ export class Supervisor {
     this.host.setState({ kind: 'running', pid: proc.pid, port: ready.port ?? port, ...(noPort && { noPort }), timings });
     // No port yet (a worker; a readyPattern printed before listening): show it once it listens.
     if (ready.port === undefined) this.watchLateListener(proc, timings);
+    // Ready on another listener (a metrics port) before the one it was told in PORT: when that
+    // one opens, it is the server's port.
+    const given = portFromEnv(env.PORT);
+    if (c.port === undefined && given !== undefined && ready.port !== undefined && ready.port !== given) this.watchGivenPort(proc, given, timings);
     return timings;
+  }
+
+  /** Until startupTimeoutMs: once the tree listens on `given` (its PORT), that is the port shown and checked. */
+  private watchGivenPort(proc: ServerProcess, given: number, timings: ReloadTimings): void {
+    const until = proc.startedAt + this.host.config().startupTimeoutMs;
+    const gone = () => this.server !== proc || !proc.alive;
+    void (async () => {
+      while (performance.now() < until && !gone()) {
+        const own = ownListeners(proc.members());
+        if (own === undefined) return;
+        if (own.includes(given)) {
+          this.detectedPort = this.lastReadyPort = given;
+          this.heldPorts = own;
+          this.host.log.info(`pid ${proc.pid} now listens on :${given}, the port in its PORT`);
+          const st = this.host.state?.();
+          if (st?.kind === 'running' && st.pid === proc.pid) {
+            this.host.out('engine', `✓ now listening on :${given}\n`);
+            this.host.setState({ kind: 'running', pid: proc.pid, port: given, timings });
+          }
+          return;
+        }
+        await sleep(50);
+      }
+    })();
   }
 
   /**
@@ -352,4 +381,9 @@ export function elsewhereMessage(c: EngineConfig, pid: number, own: number[], hi
     message: `The server started (pid ${pid}) and listens on ${at}, not on :${c.port}.`,
     hint: `Set gopherReload.port to ${likely}, or clear it so the port is found at each start.`,
   };
+}
+
+function portFromEnv(v: string | undefined): number | undefined {
+  const n = Number(v);
+  return v && Number.isInteger(n) && n > 0 && n < 65536 ? n : undefined;
 }
