@@ -86,7 +86,8 @@ describe('reaper: nothing outlives a killed parent', function () {
       leader.kill('SIGKILL');
       member.kill('SIGKILL');
     }
-    await waitFor(() => !isAlive(leader.pid!), 2000);
+    // Reaped, not only dead: a zombie still has its /proc entry (and its pid).
+    await waitFor(() => !isAlive(leader.pid!) && readStat(leader.pid!) === undefined, 5000);
     assert.equal(groupIsOurs(leader.pid!, 1), true, 'nobody has the pid: signalling the group reaches only what is left of ours');
   });
 });
