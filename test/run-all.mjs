@@ -73,6 +73,10 @@ if (go.status !== 0) {
 console.log(`using ${go.stdout.trim()}, node ${process.version}`);
 
 step('type-check', process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.']);
+// Lint: who may import what, no import cycles, no dropped promise (eslint.config.mjs), then the
+// one format (Prettier); both read their own config, so `npm run lint` checks the same.
+step('lint', process.execPath, [path.join(root, 'node_modules/eslint/bin/eslint.js'), 'src/**/*.ts']);
+step('format', process.execPath, [path.join(root, 'node_modules/prettier/bin/prettier.cjs'), '--check', '.']);
 step('bundle', process.execPath, ['esbuild.mjs']);
 step('compile tests', process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'test/tsconfig.json']);
 await mocha('core and CLI (plain Node, real Go builds)', 'test/unit/.mocharc.json');
