@@ -112,7 +112,7 @@ describe('Gopher Reload in VS Code: a Go workspace', function () {
     assert.equal(await get(port), undefined);
   });
 
-  it('Start Server with hot reload off runs once; turning it back on reloads on save', async () => {
+  it('turning hot reload back on builds the save made while it was off and serves it', async () => {
     await vscode.commands.executeCommand('gopherReload.toggle');
     await waitFor('v5 running', async () => mod().state.kind === 'running' && (await get(port)) === 'nethttp v5');
   });
