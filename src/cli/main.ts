@@ -4,7 +4,9 @@ import { existsSync, statSync } from 'node:fs';
 import { formatState, paint } from './format';
 import { intFlag, mergeGlobs, parseCli, UsageError } from './args';
 import { cliWords, settingWords } from './words';
-import { AirTomlError, DEFAULT_EXCLUDE, DEFAULT_INCLUDE, ReloadEngine, readAirToml, resolveConfig, watchTree } from '../core';
+import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, ReloadEngine, resolveConfig, watchTree } from '../core';
+import { resolveTarget } from '../core/config/target';
+import { within } from '../core/util/paths';
 import type { EngineState, Logger, RawSettings } from '../core';
 
 const HELP = `gopher-reload — rebuild and restart a Go server on every save
@@ -132,31 +134,23 @@ function main(): void {
   };
   const given = Object.fromEntries(Object.entries(flags).filter(([, val]) => val !== undefined)) as RawSettings;
 
-  // A project with an .air.toml runs from it as air would, unless flags say otherwise.
-  let base: RawSettings = {};
-  let runRoot = root;
-  let pollMs = num.poll;
-  if (!v['no-air']) {
-    try {
-      const air = readAirToml(root);
-      if (air) {
-        base = air.settings;
-        runRoot = air.root; // air's `root`: where it builds, runs and watches
-        pollMs ??= air.pollIntervalMs;
-        say(paint.cyan(`gopher-reload: using .air.toml (flags win; --no-air to ignore it)`));
-        for (const u of air.unsupported) complain(paint.yellow(`! .air.toml ${cliWords(u)}`));
-        for (const i of air.ignored) say(paint.dim(`  .air.toml ignored: ${cliWords(i)}`));
-      }
-    } catch (e) {
-      if (!(e instanceof AirTomlError)) throw e;
-      fail(`${e.message}. Fix it, or run with --no-air to ignore it.`);
-    }
+  // A project with an .air.toml runs from it as air would; flags win per key (resolveTarget's precedence).
+  const folder = v.folder !== undefined ? folderInModule(root, v.folder) : undefined;
+  const target = resolveTarget({ moduleRoot: root, settings: {}, flags: given, folder, useAir: !v['no-air'] });
+  if (target.airError) fail(`${target.airError.message}. Fix it, or run with --no-air to ignore it.`);
+  const air = target.air;
+  if (air) {
+    say(paint.cyan(`gopher-reload: using .air.toml (flags win; --no-air to ignore it)`));
+    for (const u of air.unsupported) complain(paint.yellow(`! .air.toml ${cliWords(u)}`));
+    for (const i of air.ignored) say(paint.dim(`  .air.toml ignored: ${cliWords(i)}`));
   }
-  if (v.folder !== undefined) runRoot = folderInModule(root, v.folder);
+  const { root: runRoot, raw } = target.targets[0];
+  const pollMs = num.poll ?? air?.pollIntervalMs;
+  const base: RawSettings = air?.settings ?? {};
   // --include/--exclude add to the defaults (or to .air.toml's lists) unless told to replace them.
   const include = mergeGlobs(v.include, v['no-default-includes'], base.include, DEFAULT_INCLUDE);
   const exclude = mergeGlobs(v.exclude, v['no-default-excludes'], base.exclude, DEFAULT_EXCLUDE);
-  const settings: RawSettings = { ...base, ...given, ...(include && { include }), ...(exclude && { exclude }) };
+  const settings: RawSettings = { ...raw, ...(include && { include }), ...(exclude && { exclude }) };
   if (include?.length === 0) complain(paint.yellow('! --no-default-includes without --include: no file change will rebuild (save-triggered reloads are off)'));
 
   const { config, issues } = resolveConfig(runRoot, settings);
@@ -227,8 +221,7 @@ function stateLine(s: EngineState): string {
 /** `--folder`: a folder inside the module (like a service's folder), or exit with why. */
 function folderInModule(root: string, folder: string): string {
   const abs = path.resolve(root, folder);
-  const rel = path.relative(root, abs);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) fail(`--folder ${folder}: ${abs} is outside the module ${root}; give a folder inside it (relative to the module)`, true);
+  if (!within(abs, root)) fail(`--folder ${folder}: ${abs} is outside the module ${root}; give a folder inside it (relative to the module)`, true);
   let isDir = false;
   try {
     isDir = statSync(abs).isDirectory();

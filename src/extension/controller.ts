@@ -5,8 +5,9 @@ import { needsRestart, readSettings, SECTION } from './settings';
 import { statusView } from './statusView';
 import { taskBuildStep } from './taskBuild';
 import { OutputTerminal } from './terminal';
-import { AirTomlError, ReloadEngine, readAirToml, resolveConfig, resolveServices } from '../core';
-import type { BuildProblem, EngineConfig, EngineState, Logger, RawSettings } from '../core';
+import { ReloadEngine, readAirToml, resolveConfig } from '../core';
+import type { BuildProblem, EngineConfig, EngineState, Logger } from '../core';
+import { resolveTarget, type TargetResolution } from '../core/config/target';
 
 /** How long typing must pause before the unsaved text is pre-built (a keystroke cancels it anyway). */
 const TYPING_PAUSE_MS = 300;
@@ -78,7 +79,7 @@ export class FolderController implements vscode.Disposable {
         this.publishDiagnostics();
         this.onChanged('insights');
       }),
-      this.engine.onOutput((o) => (o.source === 'engine' ? this.terminal.note(o.text, colourOf(o.text)) : this.terminal.write(o.text))),
+      this.engine.onOutput((o) => (o.source === 'engine' ? this.terminal.line(o) : this.terminal.write(o.text))),
       vscode.workspace.onDidSaveTextDocument((d) => this.changed(d.uri)),
       vscode.workspace.onDidChangeTextDocument((e) => this.typed(e)),
       vscode.workspace.onDidChangeConfiguration((e) => this.onConfig(e)),
@@ -174,24 +175,20 @@ export class FolderController implements vscode.Disposable {
     }
   }
 
-  /** The engine configuration: this module's settings, or its service's (module settings + overrides). */
+  /** The engine configuration: this module's settings, or its service's; the precedence is resolveTarget's. */
   private resolve(): EngineConfig {
-    const settings = readSettings(vscode.Uri.file(this.target.moduleRoot));
-    let raw = settings.raw;
-    let root = this.target.moduleRoot;
-    const serviceIssues: string[] = [];
-    if (this.target.service) {
-      const cfg = vscode.workspace.getConfiguration(SECTION, vscode.Uri.file(this.target.moduleRoot));
-      const { services } = resolveServices(this.target.moduleRoot, raw, cfg.get('services'));
-      const spec = services.find((s) => s.name === this.target.service);
-      if (spec) ({ raw, root } = spec);
-      else serviceIssues.push(`${SECTION}.services: service "${this.target.service}" is no longer defined`);
-    }
-    const air = this.target.service ? { raw, issues: [], root } : this.fromAirToml(raw);
-    this.root = air.root ?? root;
-    this.specJson = JSON.stringify([this.root, air.raw]);
-    const { config, issues } = resolveConfig(this.root, air.raw);
-    this.configIssues = [...serviceIssues, ...air.issues, ...issues.map((i) => `${SECTION}.${i.setting}: ${i.message}`)];
+    const scope = vscode.Uri.file(this.target.moduleRoot);
+    const settings = readSettings(scope);
+    // A module target ignores `services` (the workspace replaces it once services appear).
+    const services = this.target.service ? vscode.workspace.getConfiguration(SECTION, scope).get('services') : undefined;
+    const r = resolveTarget({ moduleRoot: this.target.moduleRoot, folderRoot: this.folder.uri.fsPath, settings: settings.raw, services });
+    const found = r.targets.find((t) => t.service === this.target.service);
+    const serviceIssues = found ? [] : [`${SECTION}.services: service "${this.target.service}" is no longer defined`];
+    const { root, raw } = found ?? { root: this.target.moduleRoot, raw: settings.raw };
+    this.root = root;
+    this.specJson = JSON.stringify([this.root, raw]);
+    const { config, issues } = resolveConfig(this.root, raw);
+    this.configIssues = [...serviceIssues, ...(found ? this.airNotes(r) : []), ...issues.map((i) => `${SECTION}.${i.setting}: ${i.message}`)];
     for (const i of this.configIssues) this.log.warn(`[${this.name}] ${i}`);
     if (issues.length) {
       void vscode.window.showWarningMessage(`Gopher Reload: ${this.configIssues[0]}${issues.length > 1 ? ` (and ${issues.length - 1} more, see the log)` : ''}`, 'Open Settings').then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', SECTION));
@@ -200,23 +197,18 @@ export class FolderController implements vscode.Disposable {
   }
 
   /**
-   * With no gopherReload.* settings and an .air.toml beside go.mod, run as air would. Unsupported
-   * keys go to the log; a syntax error is a settings issue (tooltip, log, notification).
+   * Running from .air.toml (no gopherReload settings): unsupported keys go to the log; a syntax
+   * error is a settings issue (tooltip, log, notification), returned.
    */
-  private fromAirToml(raw: RawSettings): { raw: RawSettings; issues: string[]; root?: string } {
-    if (Object.keys(raw).length > 0) return { raw, issues: [] };
-    try {
-      const air = readAirToml(this.target.moduleRoot, this.folder.uri.fsPath);
-      if (!air) return { raw, issues: [] };
-      this.log.info(`[${this.name}] no gopherReload settings: using .air.toml (${JSON.stringify(air.settings)}); "Gopher Reload: Convert .air.toml to Settings" makes them settings`);
-      for (const u of air.unsupported) this.log.warn(`[${this.name}] .air.toml ${u}`);
-      for (const i of air.ignored) this.log.info(`[${this.name}] .air.toml ${i} (ignored)`);
-      if (air.pollIntervalMs !== undefined) this.log.info(`[${this.name}] .air.toml build.poll = true: VS Code's own file events are used (the CLI polls)`);
-      return { raw: air.settings, issues: [], root: air.root };
-    } catch (e) {
-      if (!(e instanceof AirTomlError)) throw e;
-      return { raw, issues: [`${e.message} (fix it, or set any gopherReload setting to stop using .air.toml); using the defaults`] };
-    }
+  private airNotes(r: TargetResolution): string[] {
+    if (r.airError) return [`${r.airError.message} (fix it, or set any gopherReload setting to stop using .air.toml); using the defaults`];
+    const air = r.air;
+    if (!air) return [];
+    this.log.info(`[${this.name}] no gopherReload settings: using .air.toml (${JSON.stringify(air.settings)}); "Gopher Reload: Convert .air.toml to Settings" makes them settings`);
+    for (const u of air.unsupported) this.log.warn(`[${this.name}] .air.toml ${u}`);
+    for (const i of air.ignored) this.log.info(`[${this.name}] .air.toml ${i} (ignored)`);
+    if (air.pollIntervalMs !== undefined) this.log.info(`[${this.name}] .air.toml build.poll = true: VS Code's own file events are used (the CLI polls)`);
+    return [];
   }
 
   /** Writes what .air.toml says as this folder's gopherReload settings. */
@@ -302,13 +294,6 @@ export class FolderController implements vscode.Disposable {
     this.diagnostics.dispose();
     this.terminal.dispose();
   }
-}
-
-function colourOf(text: string): 'dim' | 'green' | 'red' | 'yellow' {
-  if (text.startsWith('✓')) return 'green';
-  if (text.startsWith('✗')) return 'red';
-  if (text.startsWith('!')) return 'yellow';
-  return 'dim';
 }
 
 function describe(c: EngineConfig): string {

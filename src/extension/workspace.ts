@@ -5,7 +5,7 @@ import { registerCommands } from './commands';
 import { SECTION } from './settings';
 import { summaryView } from './summaryView';
 import { RoutesView, treeLabels } from './routesView';
-import { resolveServices } from '../core';
+import { resolveTarget } from '../core/config/target';
 
 /**
  * The extension's state: one FolderController per server: per Go module (a workspace folder with
@@ -62,10 +62,13 @@ export class Workspace implements vscode.Disposable {
     const targets = new Map<string, Target>();
     for (const [root, folder] of roots) {
       const moduleName = root === folder.uri.fsPath ? folder.name : `${folder.name}/${path.basename(root)}`;
-      const { services, issues } = resolveServices(root, {}, vscode.workspace.getConfiguration(SECTION, vscode.Uri.file(root)).get('services'));
-      for (const i of issues) this.log.warn(`[${moduleName}] ${SECTION}.${i.setting}: ${i.message}`);
-      if (!services.length) targets.set(root, { id: root, name: moduleName, moduleRoot: root, folder });
-      for (const s of services) targets.set(`${root}#${s.name}`, { id: `${root}#${s.name}`, name: roots.size > 1 ? `${moduleName}: ${s.name}` : s.name, moduleRoot: root, folder, service: s.name });
+      // Only which servers there are: each controller resolves its own settings (resolveTarget too).
+      const found = resolveTarget({ moduleRoot: root, settings: {}, services: vscode.workspace.getConfiguration(SECTION, vscode.Uri.file(root)).get('services'), useAir: false });
+      for (const i of found.issues) this.log.warn(`[${moduleName}] ${SECTION}.${i.setting}: ${i.message}`);
+      for (const { service } of found.targets) {
+        if (!service) targets.set(root, { id: root, name: moduleName, moduleRoot: root, folder });
+        else targets.set(`${root}#${service}`, { id: `${root}#${service}`, name: roots.size > 1 ? `${moduleName}: ${service}` : service, moduleRoot: root, folder, service });
+      }
     }
     for (const [id, c] of this.controllers) {
       if (!targets.has(id)) {
