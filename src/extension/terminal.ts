@@ -1,5 +1,18 @@
 import * as vscode from 'vscode';
-import { OutputThrottle } from '../core';
+import { OutputThrottle, type ReloadEngine } from '../core';
+
+/** One of the engine's own lines: a level, a message, an optional hint (what to do). */
+export type EngineLine = Extract<Parameters<Parameters<ReloadEngine['onOutput']>[0]>[0], { source: 'engine' }>;
+type Level = EngineLine['level'];
+
+/** How each level reads in the terminal: a glyph and an ANSI colour (2 dim, 31 red, 32 green, 33 yellow). */
+const STYLE: Record<Level, { glyph: string; colour: number }> = {
+  info: { glyph: '', colour: 2 },
+  success: { glyph: '✓ ', colour: 32 },
+  warning: { glyph: '! ', colour: 33 },
+  error: { glyph: '✗ ', colour: 31 },
+  ended: { glyph: '■ ', colour: 2 },
+};
 
 const MAX_BACKLOG = 256 * 1024;
 
@@ -35,10 +48,11 @@ export class OutputTerminal implements vscode.Disposable {
     if (this.open) this.writer?.fire(crlf);
   }
 
-  /** An engine line, dimmed so it stands apart from the app's own output. */
-  note(text: string, colour: 'dim' | 'green' | 'red' | 'yellow' = 'dim'): void {
-    const code = { dim: 2, green: 32, red: 31, yellow: 33 }[colour];
-    this.write(`\x1b[${code}m${text.replace(/\n$/, '')}\x1b[0m\n`);
+  /** An engine line, coloured by its level so it stands apart from the app's own output; the hint indented below. */
+  line(o: EngineLine): void {
+    const { glyph, colour } = STYLE[o.level];
+    const hint = o.hint !== undefined ? `\n  ${o.hint}` : '';
+    this.write(`\x1b[${colour}m${glyph}${o.message}${hint}\x1b[0m\n`);
   }
 
   show(preserveFocus = true): void {

@@ -1,9 +1,8 @@
 import * as path from 'node:path';
-import { mkdirSync } from 'node:fs';
 import { ChangeFilter } from '../watch/filter';
 import { ChangeLedger } from '../watch/changeLedger';
-import { describeCommand, runCommand, stopLingering, type CommandResult, type RunningCommand } from '../build/command';
-import { defaultBuildArgv, expandArgv, type CommandSpec, type EngineConfig } from '../config/config';
+import { describeCommand, runCommand, stopLingering } from '../build/command';
+import type { EngineConfig } from '../config/config';
 import { Emitter } from '../util/events';
 import { loadEnvFiles } from '../config/envFiles';
 import { silentLogger, type Logger } from '../util/log';
@@ -11,32 +10,28 @@ import { parseBuildOutput } from '../build/buildOutput';
 import { sleep } from '../run/processTree';
 import { Supervisor } from '../run/supervisor';
 import type { EngineOutput, EngineState } from './state';
-import { binaryForBuild, ensureOutputDir, toolchainHint } from '../build/buildPlan';
+import { toolchainHint } from '../build/buildPlan';
 import { looksLikeNoMainPackage, mainPackageAdvice } from '../build/mainPackages';
 import { ModuleScope } from '../watch/moduleScope';
-import { StepWrites } from './stepWrites';
 import { ServerInsights } from '../insights/serverInsights';
 import { Speculation } from './speculation';
 import { ProxyLink } from '../proxy/proxyLink';
+import { Builder, type BuildOutcome, type BuildStep } from './builder';
+import { ChangeQueue, realClock, type Clock } from './changeQueue';
+import { ReloadLoop } from './loop';
+import { say, type SayOptions } from './output';
+
+export type { BuildStep } from './builder';
 
 /** postStop commands get this long each (VS Code gives deactivate() a few seconds in all). */
 const POST_STOP_TIMEOUT_MS = 10_000;
-/** The longest quiet window a storm of changes can stretch to (see fileChanged). */
-const STORM_WINDOW_MS = 400;
-
-/** Replaces the build command (the extension runs a VS Code task instead). */
-export type BuildStep = (ctx: { binary: string; env: NodeJS.ProcessEnv; onOutput: (text: string) => void }) => RunningCommand;
-
-interface BuildOutcome {
-  result?: CommandResult;
-  binary: string;
-  durationMs: number;
-}
 
 /**
- * The reload engine: coalesces changes, builds (one build at a time; a newer change cancels the
- * build in progress), and swaps the server only after a good build, health-checked. It knows
- * nothing of VS Code; the extension and the CLI are adapters over its events.
+ * The reload engine: wires the change queue (intake, quiet window, storm backoff), the builder
+ * (pre-build steps and the build, cancellable) and the supervisor (swap, health check, crash
+ * restarts) into the reload loop, and decides which file changes count (filter, module scope,
+ * content ledger, pre-build step writes). It knows nothing of VS Code; the extension and the CLI
+ * are adapters over its events.
  */
 export class ReloadEngine {
   private readonly stateEmitter = new Emitter<EngineState>();
@@ -49,29 +44,13 @@ export class ReloadEngine {
   private readonly ledger = new ChangeLedger();
   private active = false;
   private disposed = false;
-  /** Bumped by stop(): every await in the loop checks it and gives up when it moved. */
-  private generation = 0;
-  private dirty = new Set<string>();
-  private forced?: string;
-  private respawnReason?: string;
-  private lastChangeAt?: number;
-  /** The last build failed or could not run: an identical re-save then means "try again". */
-  private lastBuildFailed = false;
-  /** Grows while changes keep cancelling builds; back to 0 once a build finishes (see fileChanged). */
-  private stormWindowMs = 0;
-  private quietTimer?: NodeJS.Timeout;
-  private looping = false;
-  private loopDone: Promise<void> = Promise.resolve();
-  private build?: RunningCommand;
-  private inPreBuild = false;
-  private readonly stepWrites = new StepWrites();
-  private buildSeq = 0;
+  private readonly queue: ChangeQueue;
+  private readonly builder: Builder;
+  private readonly loop: ReloadLoop;
   private readonly supervisor: Supervisor;
   private readonly scope: ModuleScope;
   private readonly speculation: Speculation;
   private readonly link: ProxyLink;
-  /** The environment of the last build: speculative builds reuse it (env files are read per reload). */
-  private lastEnv?: NodeJS.ProcessEnv;
   /** Gin routes and panics the running server printed (the extension shows them). */
   readonly insights: ServerInsights;
 
@@ -79,6 +58,7 @@ export class ReloadEngine {
     private config: EngineConfig,
     private readonly log: Logger = silentLogger,
     private buildStep?: BuildStep,
+    clock: Clock = realClock,
   ) {
     this.filter = new ChangeFilter(config.root, config.include, config.exclude);
     this.link = new ProxyLink(() => this.config, log);
@@ -86,17 +66,56 @@ export class ReloadEngine {
       config: () => this.link.serverConfig(this.config),
       beforeStop: () => this.link.beforeStop(),
       log,
-      out: (source, text) => this.out(source, text),
+      out: (o) => this.out(o),
       setState: (st) => this.setState(st),
       active: () => this.active,
       // A newer save must never wait for the readiness of a server it is about to replace.
-      superseded: () => this.dirty.size > 0 || !!this.forced,
+      superseded: () => this.queue.superseding,
       state: () => this.current,
       respawn: (reason) => {
-        this.respawnReason = reason;
-        this.ensureLoop();
+        this.queue.respawn(reason);
+        this.loop.ensure();
       },
     });
+    this.builder = new Builder({
+      config: () => this.config,
+      buildStep: () => this.buildStep,
+      log,
+      out: (o) => this.out(o),
+      requeue: (files) => this.queue.requeue(files.map((f) => this.filter.relative(f))),
+    });
+    this.queue = new ChangeQueue(
+      {
+        quietWindowMs: () => this.config.quietWindowMs,
+        building: () => this.builder.busy,
+        supersede: (windowMs) => {
+          this.log.info(`a newer change arrived during the build: cancelling it and building again (quiet window now ${windowMs} ms)`);
+          this.loop.supersede();
+        },
+        ready: () => this.loop.ensure(),
+      },
+      clock,
+    );
+    this.loop = new ReloadLoop(
+      {
+        log,
+        out: (o) => this.out(o),
+        setState: (st) => this.setState(st),
+        active: () => this.active && !this.disposed,
+        server: this.supervisor,
+        ensureProxy: () => this.link.ensure(),
+        prebuilt: () => this.speculation.take(),
+        cancelPrebuilt: () => this.speculation.cancel(),
+        environment: () => this.environment(),
+        build: (env, signal) => this.builder.run(env, signal),
+        reportFailure: (built, signal) => this.reportBuildFailure(built, signal),
+        buildFailed: () => this.scope.invalidate('the build failed'),
+        beforeSwap: (respawn) => this.insights.reset(this.config.root, respawn),
+        served: (env) => this.scope.refresh('imports', env),
+        now: () => clock.now(),
+      },
+      this.queue,
+    );
     this.insights = new ServerInsights(config.root);
     this.speculation = new Speculation(() => this.config, log);
     this.scope = new ModuleScope({
@@ -149,9 +168,9 @@ export class ReloadEngine {
       this.scope.refresh('imports', env);
     }
     this.active = true;
-    this.forced = reason;
+    this.queue.force(reason);
     this.supervisor.resetCrashes();
-    this.ensureLoop();
+    this.loop.ensure();
   }
 
   /** Rebuilds and restarts even if nothing changed. */
@@ -178,32 +197,18 @@ export class ReloadEngine {
     }
     const known = this.ledger.has(file);
     // A failed build makes an identical re-save a retry, but not a generator's identical rewrite.
-    if (this.ledger.classify(file, this.lastBuildFailed && !this.inPreBuild) === 'unchanged') {
+    if (this.ledger.classify(file, this.loop.lastBuildFailed && !this.builder.inPreBuild) === 'unchanged') {
       this.log.trace(`ignored ${this.filter.relative(file)}: content unchanged`);
       return false;
     }
-    if (this.inPreBuild) {
+    if (this.builder.inPreBuild) {
       // The step's own output, or the user's save while it runs: decided when the step ends.
-      this.stepWrites.during(file, known);
+      this.builder.stepWrites.during(file, known);
       return false;
     }
-    this.stepWrites.outside(file);
-    this.dirty.add(this.filter.relative(file));
+    this.builder.stepWrites.outside(file);
+    this.queue.add(this.filter.relative(file));
     this.speculation.noteChange(file);
-    this.lastChangeAt = performance.now();
-    if (this.quietTimer) clearTimeout(this.quietTimer);
-    this.quietTimer = setTimeout(() => {
-      this.quietTimer = undefined;
-      if (this.build) {
-        // A storm (branch switch, generator, a stalled writer): each cancellation doubles the
-        // quiet window, up to STORM_WINDOW_MS, until a build runs to the end. A single save
-        // still waits only the configured window.
-        this.stormWindowMs = Math.min(STORM_WINDOW_MS, Math.max(this.config.quietWindowMs * 4, this.stormWindowMs * 2));
-        this.log.info(`a newer change arrived during the build: cancelling it and building again (quiet window now ${this.stormWindowMs} ms)`);
-        this.build.cancel();
-      }
-      this.ensureLoop();
-    }, Math.max(this.config.quietWindowMs, this.stormWindowMs));
     return true;
   }
 
@@ -215,11 +220,11 @@ export class ReloadEngine {
    */
   speculate(files: Map<string, string>): boolean {
     const c = this.config;
-    if (!this.active || this.disposed || !c.buildWhileTyping || c.buildCommand || this.buildStep || c.preBuild.length || this.build) return false;
+    if (!this.active || this.disposed || !c.buildWhileTyping || c.buildCommand || this.buildStep || c.preBuild.length || this.builder.busy) return false;
     const relevant = new Map([...files].filter(([f]) => f.endsWith('.go') && this.filter.matches(f)));
     // Several services: only those that import one of the edited packages pre-build.
     if (![...relevant.keys()].some((f) => this.scope.affects(f))) return false;
-    this.speculation.start(relevant, this.lastEnv ?? { ...process.env, ...c.env });
+    this.speculation.start(relevant, this.loop.lastEnv ?? { ...process.env, ...c.env });
     return true;
   }
 
@@ -232,17 +237,11 @@ export class ReloadEngine {
   async stop(message?: string): Promise<void> {
     const wasActive = this.active;
     this.active = false;
-    this.generation++;
-    this.dirty.clear();
-    this.forced = this.respawnReason = undefined;
-    if (this.quietTimer) clearTimeout(this.quietTimer);
-    this.quietTimer = undefined;
-    this.stormWindowMs = 0;
+    this.queue.clear();
     this.supervisor.cancelRetry();
-    this.build?.cancel();
     this.speculation.cancel();
-    await this.loopDone;
-    await Promise.all([this.supervisor.stop(), this.scope.close(), stopLingering(this)]);
+    await this.loop.stop();
+    await Promise.all([this.supervisor.stop(), this.scope.close(), stopLingering(this.builder)]);
     await this.link.close();
     this.insights.reset(this.config.root, true); // no server, no routes; its panics stay until a reload
     if (wasActive) await this.runPostStop();
@@ -252,13 +251,11 @@ export class ReloadEngine {
   /** postStop (air's post_cmd): once per stop for good, bounded so closing VS Code never hangs on it. */
   private async runPostStop(): Promise<void> {
     for (const spec of this.config.postStop) {
-      this.log.info(`post-stop: $ ${describeCommand(spec)}`);
-      this.out('engine', `$ ${describeCommand(spec)}\n`);
-      const r = await runCommand(spec, { cwd: this.config.root, env: this.environment(), timeoutMs: POST_STOP_TIMEOUT_MS, onOutput: (t) => this.out('build', t) }).done;
+      this.say('info', `$ ${describeCommand(spec)}`, { log: `post-stop: $ ${describeCommand(spec)}` });
+      const r = await runCommand(spec, { cwd: this.config.root, env: this.environment(), timeoutMs: POST_STOP_TIMEOUT_MS, onOutput: (text) => this.out({ source: 'build', text }) }).done;
       if (!r.ok) {
         const why = r.spawnError ? r.spawnError.message : r.timedOut ? `still running after ${POST_STOP_TIMEOUT_MS / 1000} s, stopped` : `exit ${r.exitCode ?? r.signal}`;
-        this.log.warn(`post-stop command failed (${why}): ${describeCommand(spec)}`);
-        this.out('engine', `! post-stop command failed (${why})\n`);
+        this.say('warning', `post-stop command failed (${why})`, { log: `post-stop command failed (${why}): ${describeCommand(spec)}` });
       }
     }
   }
@@ -289,190 +286,11 @@ export class ReloadEngine {
 
   /** Resolves once no build or swap is in progress and none is waiting (tests, benchmarks). */
   async idle(): Promise<void> {
-    while (this.looping || this.quietTimer) await sleep(5);
+    while (this.loop.busy || this.queue.waiting) await sleep(5);
     await Promise.all([this.scope.settled(), this.speculation.settled()]);
   }
 
-  // ---- the loop -------------------------------------------------------------------------
-
-  /** Changes wait for their quiet window to pass (the timer then calls ensureLoop); forced work does not. */
-  private hasWork(): boolean {
-    return this.active && !this.disposed && ((this.dirty.size > 0 && !this.quietTimer) || !!this.forced || !!this.respawnReason);
-  }
-
-  private ensureLoop(): void {
-    if (this.looping || !this.hasWork()) return;
-    this.looping = true;
-    this.loopDone = (async () => {
-      try {
-        await this.loop();
-      } catch (e) {
-        this.log.error(`reload loop failed: ${(e as Error).stack ?? e}`);
-        this.setState({ kind: 'error', message: `Internal error: ${(e as Error).message}`, hint: 'Run "Gopher Reload: Restart Server"; please report this with the log.' });
-      } finally {
-        this.looping = false;
-      }
-      this.ensureLoop(); // work that arrived while the loop was finishing
-    })();
-  }
-
-  private async loop(): Promise<void> {
-    while (this.hasWork()) {
-      const gen = this.generation;
-      const proxyError = await this.link.ensure();
-      if (gen !== this.generation) return;
-      if (proxyError) {
-        this.log.error(`${proxyError.message} ${proxyError.hint}`);
-        this.out('engine', `✗ ${proxyError.message}\n  ${proxyError.hint}\n`);
-        this.dirty.clear();
-        this.forced = this.respawnReason = undefined;
-        this.setState({ kind: 'error', ...proxyError });
-        return;
-      }
-      if (this.dirty.size === 0 && !this.forced && this.respawnReason) {
-        const reason = this.respawnReason;
-        this.respawnReason = undefined;
-        const binary = this.supervisor.lastBinary;
-        this.insights.reset(this.config.root, true);
-        if (binary) await this.supervisor.swap(binary, { trigger: reason }, performance.now(), this.environment(), () => gen === this.generation);
-        continue;
-      }
-      const files = [...this.dirty];
-      const trigger = this.forced ?? describeFiles(files);
-      const changeAt = this.lastChangeAt ?? performance.now();
-      const forced = !!this.forced;
-      this.dirty.clear();
-      this.forced = this.respawnReason = undefined;
-      this.supervisor.cancelRetry();
-
-      // A save of exactly the text that was pre-built while typing: no build, swap now.
-      const pre = forced ? (this.speculation.cancel(), undefined) : await this.speculation.take();
-      if (gen !== this.generation) return;
-      if (pre) {
-        if (this.dirty.size > 0) continue; // saved again meanwhile: build what is on disk now
-        this.log.info(`${trigger}: served by the binary pre-built while typing${pre.waitedMs ? ` (waited ${pre.waitedMs} ms for it to finish)` : ''}`);
-        this.out('engine', `pre-built while typing: no build needed\n`);
-        this.insights.reset(this.config.root);
-        await this.supervisor.swap(pre.binary, { trigger, buildMs: pre.waitedMs, prebuilt: true }, changeAt, this.lastEnv ?? this.environment(), () => gen === this.generation);
-        if (gen === this.generation && this.dirty.size === 0) this.scope.refresh('imports', this.lastEnv ?? process.env);
-        this.lastBuildFailed = false;
-        continue;
-      }
-      this.setState({ kind: 'building', trigger, serving: this.supervisor.serving });
-      this.log.info(`build (${trigger})`);
-
-      // Read once per reload: the build and the new server get the same environment, and a bad
-      // env file is reported once, not twice.
-      const env = this.environment();
-      this.lastEnv = env;
-      const built = await this.runBuild(env);
-      if (gen !== this.generation) return;
-      const r = built.result;
-      if (r?.cancelled) continue; // a newer change: the loop builds again
-      if (this.dirty.size === 0) this.stormWindowMs = 0; // the latest code was built: the storm is over
-      if (!r || !r.ok) {
-        // What the code imports is unknown until a build succeeds again: every Go file counts.
-        this.lastBuildFailed = true;
-        this.scope.invalidate('the build failed');
-        await this.reportBuildFailure(built, gen);
-        continue;
-      }
-      this.lastBuildFailed = false;
-      this.out('engine', `built in ${built.durationMs} ms\n`);
-      if (this.dirty.size > 0) continue; // newer code was saved meanwhile: never serve a stale binary
-      this.insights.reset(this.config.root);
-      await this.supervisor.swap(built.binary, { trigger, buildMs: built.durationMs }, changeAt, env, () => gen === this.generation);
-      // After the swap, so it never competes with the new server's start; only asked when an
-      // edit, a failed build or go.mod made the last answer stale.
-      if (gen === this.generation && this.dirty.size === 0) this.scope.refresh('imports', env);
-    }
-  }
-
-  private async runBuild(env: NodeJS.ProcessEnv): Promise<BuildOutcome> {
-    const c = this.config;
-    const t0 = performance.now();
-    const binary = binaryForBuild(c, ++this.buildSeq);
-    try {
-      ensureOutputDir(c);
-      mkdirSync(path.dirname(binary), { recursive: true });
-    } catch (e) {
-      this.log.warn(`could not create ${path.dirname(binary)}: ${(e as Error).message}`);
-    }
-    const done = () => Math.round(performance.now() - t0);
-    if (c.preBuild.length) {
-      this.inPreBuild = true;
-      let failed: CommandResult | undefined;
-      try {
-        for (const spec of c.preBuild) {
-          const r = await this.runTracked(spec, env);
-          if (!r.ok) {
-            failed = r;
-            break;
-          }
-        }
-        // Let the watcher deliver the generators' own writes while they still count as ours.
-        if (!failed) await sleep(Math.max(150, c.quietWindowMs));
-      } finally {
-        this.inPreBuild = false;
-      }
-      const saved = this.stepWrites.endRound();
-      if (saved.length && !failed?.cancelled) {
-        // Saved while the steps ran: they may have read the old content (or failed on it). Run
-        // everything again for the code on disk now, rather than report or serve the old.
-        this.log.info(`${saved.map((f) => this.filter.relative(f)).join(', ')} changed while the pre-build steps ran: running them again`);
-        for (const f of saved) this.dirty.add(this.filter.relative(f));
-        this.lastChangeAt = performance.now();
-        return { result: { ok: false, cancelled: true, exitCode: null, output: '', durationMs: done(), timedOut: false }, binary, durationMs: done() };
-      }
-      if (failed) return { result: failed, binary, durationMs: done() };
-    }
-    if (this.buildStep) {
-      const step = this.buildStep;
-      const result = await this.track(() => step({ binary, env, onOutput: (t) => this.out('build', t) }));
-      return { result, binary, durationMs: done() };
-    }
-    const spec: CommandSpec = c.buildCommand
-      ? typeof c.buildCommand === 'string'
-        ? c.buildCommand
-        : expandArgv(c.buildCommand, c, binary)
-      : defaultBuildArgv(c, binary);
-    const result = await this.runTracked(spec, { ...env, GOPHER_RELOAD_BINARY: binary });
-    return { result, binary, durationMs: done() };
-  }
-
-  private async runTracked(spec: CommandSpec, env: NodeJS.ProcessEnv): Promise<CommandResult> {
-    this.log.info(`$ ${describeCommand(spec)}`);
-    this.out('engine', `$ ${describeCommand(spec)}\n`);
-    const r = await this.track(() =>
-      runCommand(spec, {
-        cwd: this.config.root,
-        env,
-        timeoutMs: this.config.buildTimeoutMs,
-        onOutput: (t) => this.out('build', t),
-        owner: this,
-      }),
-    );
-    if (r.lingering?.length) {
-      // A step is done when its own process exits; a `cmd &` it started may hold the pipe for ever.
-      const msg = `"${describeCommand(spec)}" left ${r.lingering.length} background process(es) running that still hold its output (pid ${r.lingering.join(', ')}): not waited for; they are stopped when the server stops for good`;
-      this.log.warn(msg);
-      this.out('engine', `! ${msg}\n`);
-    }
-    return r;
-  }
-
-  /** Runs one build step as the cancellable "current build". */
-  private async track(start: () => RunningCommand): Promise<CommandResult> {
-    const running = start();
-    this.build = running;
-    try {
-      return await running.done;
-    } finally {
-      if (this.build === running) this.build = undefined;
-    }
-  }
-
-  private async reportBuildFailure(built: BuildOutcome, gen: number): Promise<void> {
+  private async reportBuildFailure(built: BuildOutcome, signal: AbortSignal): Promise<void> {
     const r = built.result!;
     const serving = this.supervisor.serving;
     const killedOutside = r.exitCode === null && !!r.signal && !r.cancelled && !r.timedOut;
@@ -482,27 +300,25 @@ export class ReloadEngine {
         : r.timedOut
         ? { message: `The build did not finish within ${Math.round(this.config.buildTimeoutMs / 1000)} s and was stopped.`, hint: 'Check the build output for what hangs, or raise gopherReload.buildTimeoutMs. Save again to retry.' }
         : toolchainHint(r.spawnError!, this.config);
-      this.log.error(`${message} ${hint}`);
-      this.out('engine', `✗ ${message}\n  ${hint}\n`);
+      this.say('error', message, { hint });
       this.setState({ kind: 'error', message, hint, lastOutput: r.output.split('\n').slice(-20) });
       return;
     }
     if (!this.config.buildCommand && !this.buildStep && looksLikeNoMainPackage(r.output)) {
       // "…: no Go files" says nothing useful: name the main packages there are, and how to pick one.
-      const advice = await mainPackageAdvice(this.config.root, this.config.package, this.lastEnv ?? process.env);
-      if (gen !== this.generation) return;
+      const advice = await mainPackageAdvice(this.config.root, this.config.package, this.loop.lastEnv ?? process.env);
+      if (signal.aborted) return;
       if (advice) {
-        this.log.error(`${advice.message} ${advice.hint}`);
-        this.out('engine', `✗ ${advice.message}\n  ${advice.hint}\n`);
+        this.say('error', advice.message, { hint: advice.hint });
         this.setState({ kind: 'error', message: advice.message, hint: advice.hint, lastOutput: r.output.split('\n').slice(-20) });
         return;
       }
     }
     const problems = parseBuildOutput(r.output, { moduleRoot: this.config.root });
     this.log.warn(`build failed in ${built.durationMs} ms with ${problems.length} problem(s); ${serving ? 'the previous server keeps serving' : 'no server is running'}`);
-    this.out('engine', `✗ build failed (${problems.length} problem${problems.length === 1 ? '' : 's'})${serving ? ', the previous server keeps serving' : ''}\n`);
+    this.say('error', `build failed (${problems.length} problem${problems.length === 1 ? '' : 's'})${serving ? ', the previous server keeps serving' : ''}`, { log: false });
     if (this.config.stopOnBuildError && serving) await this.supervisor.stop();
-    if (gen !== this.generation) return;
+    if (signal.aborted) return;
     this.setState({ kind: 'build-failed', problems, output: r.output, serving: this.supervisor.serving, buildMs: built.durationMs });
   }
 
@@ -517,15 +333,19 @@ export class ReloadEngine {
     const c = this.config;
     const files = loadEnvFiles(c.root, c.envFiles, !c.envFilesDefault);
     for (const w of files.warnings) {
-      this.log.warn(w);
-      this.out('engine', `! ${w}\n`);
+      this.say('warning', w);
     }
     return this.link.environment({ ...process.env, ...files.env, ...c.env });
   }
 
-  private out(source: EngineOutput['source'], text: string): void {
-    if (source === 'server') this.insights.write(text);
-    this.outputEmitter.fire({ source, text });
+  private out(output: EngineOutput): void {
+    if (output.source === 'server') this.insights.write(output.text);
+    this.outputEmitter.fire(output);
+  }
+
+  /** A line for the user, in the log and the terminal alike (see say()). */
+  private say(level: Parameters<typeof say>[1], message: string, options?: SayOptions): void {
+    say({ log: this.log, out: (o) => this.out(o) }, level, message, options);
   }
 
   private setState(s: EngineState): void {
@@ -536,9 +356,4 @@ export class ReloadEngine {
     this.current = s;
     this.stateEmitter.fire(s);
   }
-}
-
-function describeFiles(files: string[]): string {
-  if (files.length <= 3) return files.join(', ');
-  return `${files.slice(0, 3).join(', ')} and ${files.length - 3} more`;
 }

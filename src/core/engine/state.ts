@@ -50,8 +50,17 @@ export type EngineState =
 
 export type EngineStateKind = EngineState['kind'];
 
-export interface EngineOutput {
-  /** build: compiler and pre-build output; server: the app's stdout/stderr; engine: our own short lines. */
-  source: 'build' | 'server' | 'engine';
-  text: string;
-}
+/**
+ * How an engine line reads: info is progress ("$ go build", "built in 80 ms"), success a server
+ * ready, warning something the user should know but that did not stop anything, error something
+ * that did, ended a server that exited on its own. Adapters pick the colour and glyph.
+ */
+export type OutputLevel = 'info' | 'success' | 'warning' | 'error' | 'ended';
+
+/**
+ * build: compiler and pre-build output; server: the app's stdout/stderr, both raw. engine: our
+ * own short lines, typed (see say() in engine/output.ts); `text` is their plain rendering.
+ */
+export type EngineOutput =
+  | { source: 'build' | 'server'; text: string }
+  | { source: 'engine'; level: OutputLevel; message: string; hint?: string; text: string };

@@ -6,6 +6,7 @@ import { sleep } from './processTree';
 import { hintedPorts, NO_PORT_GRACE_MS, waitReady, watchForListener } from './readiness';
 import { ServerProcess } from './server';
 import type { EngineOutput, EngineState, ReloadTimings } from '../engine/state';
+import { say, type SayOptions } from '../engine/output';
 
 const MAX_CRASH_RESTARTS = 3;
 /** A server that lived this long before exiting is not in a crash loop. */
@@ -15,7 +16,8 @@ const STABLE_UPTIME_MS = 10_000;
 export interface SupervisorHost {
   config(): EngineConfig;
   log: Logger;
-  out(source: EngineOutput['source'], text: string): void;
+  /** The server's own output and the supervisor's lines (through say()). */
+  out(output: EngineOutput): void;
   setState(s: EngineState): void;
   /** Whether changes are being followed (crash restarts only happen then). */
   active(): boolean;
@@ -54,6 +56,10 @@ export class Supervisor {
   lastBinary?: string;
 
   constructor(private readonly host: SupervisorHost) {}
+
+  private say(level: Parameters<typeof say>[1], message: string, options?: SayOptions): void {
+    say(this.host, level, message, options);
+  }
 
   get port(): number | undefined {
     return this.host.config().port ?? this.detectedPort;
@@ -99,13 +105,13 @@ export class Supervisor {
     let proc: ServerProcess;
     const started = performance.now();
     try {
-      proc = await ServerProcess.start(binary, c.args, { cwd: c.root, env }, (t) => this.host.out('server', t));
+      proc = await ServerProcess.start(binary, c.args, { cwd: c.root, env }, (text) => this.host.out({ source: 'server', text }));
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const message = `Could not start ${binary}: ${err.code ?? err.message}.`;
       const hint = err.code === 'ENOENT' ? 'The build did not write the binary there: check gopherReload.binary and your build command.' : 'Check that the binary is executable and for this platform.';
       this.host.setState({ kind: 'error', message, hint });
-      this.host.out('engine', `✗ ${message} ${hint}\n`);
+      this.say('error', message, { hint, log: false });
       return undefined;
     }
     if (!current()) {
@@ -141,8 +147,7 @@ export class Supervisor {
         if (!current() || this.server !== proc || !proc.alive || this.host.superseded?.()) return;
         const m = elsewhereMessage(c, proc.pid, own, hintedPorts(proc.output.tail(50)));
         saidEarly = `${m.message} ${m.hint}`;
-        this.host.log.warn(saidEarly);
-        this.host.out('engine', `! ${m.message}\n  ${m.hint}\n`);
+        this.say('warning', m.message, { hint: m.hint });
         this.host.setState({ kind: 'unready', pid: proc.pid, port, message: saidEarly, lastOutput: proc.output.tail(20) });
       },
     });
@@ -160,7 +165,7 @@ export class Supervisor {
         const said = elsewhere ? `${elsewhere.message} ${elsewhere.hint}` : `${message} ${hint}`;
         // Said already when it began to listen elsewhere: the same words once are enough.
         if (said !== saidEarly) {
-          this.host.out('engine', `! ${elsewhere?.message ?? message}\n`);
+          this.say('warning', elsewhere?.message ?? message, { log: false });
           this.host.setState({ kind: 'unready', pid: proc.pid, port, message: said, lastOutput: proc.output.tail(20) });
         }
       }
@@ -174,7 +179,7 @@ export class Supervisor {
     this.host.log.info(`ready on :${ready.port ?? '?'} (${ready.via}) — build ${timings.buildMs ?? 0} ms, stop ${stopMs} ms, start ${timings.startToReadyMs} ms, save→ready ${timings.saveToReadyMs} ms`);
     const built = timings.buildMs !== undefined ? `${timing.trigger === 'start' ? 'built' : 'rebuilt'} in ${timings.buildMs} ms, ` : '';
     const noPort = ready.via === 'no-port';
-    this.host.out('engine', `✓ ${built}ready in ${timings.startToReadyMs} ms${ready.port ? ` on :${ready.port}` : noPort ? ' (no port: it listens on no TCP port)' : ''}\n`);
+    this.say('success', `${built}ready in ${timings.startToReadyMs} ms${ready.port ? ` on :${ready.port}` : noPort ? ' (no port: it listens on no TCP port)' : ''}`, { log: false });
     this.host.setState({ kind: 'running', pid: proc.pid, port: ready.port ?? port, ...(noPort && { noPort }), timings });
     // No port yet (a worker; a readyPattern printed before listening): show it once it listens.
     if (ready.port === undefined) this.watchLateListener(proc, timings);
@@ -199,7 +204,7 @@ export class Supervisor {
           this.host.log.info(`pid ${proc.pid} now listens on :${given}, the port in its PORT`);
           const st = this.host.state?.();
           if (st?.kind === 'running' && st.pid === proc.pid) {
-            this.host.out('engine', `✓ now listening on :${given}\n`);
+            this.say('success', `now listening on :${given}`, { log: false });
             this.host.setState({ kind: 'running', pid: proc.pid, port: given, timings });
           }
           return;
@@ -227,7 +232,7 @@ export class Supervisor {
       // Only a portless "running" of this pid is replaced: never a later state (building, build
       // failed...). An engine that cannot say its state gets the port, not a state change.
       if (!timings || !st || !(st.kind === 'running' && st.pid === proc.pid && st.port === undefined)) return;
-      this.host.out('engine', `✓ now listening on :${port}\n`);
+      this.say('success', `now listening on :${port}`, { log: false });
       this.host.setState({ kind: 'running', pid: proc.pid, port, timings });
     });
   }
@@ -248,8 +253,7 @@ export class Supervisor {
       // Said once per run (every reload would be noise), where users look, not only in -v logs.
       this.killNoticeShown = true;
       const text = `The server (pid ${s.pid}) did not exit within ${c.killDelayMs} ms of ${c.stopSignal}, so its process tree was killed: requests in flight were cut off. If it shuts down gracefully, raise gopherReload.killDelayMs above its shutdown time.`;
-      this.host.log.warn(text);
-      this.host.out('engine', `! ${text}\n`);
+      this.say('warning', text);
     }
     return r.durationMs;
   }
@@ -290,8 +294,7 @@ export class Supervisor {
         const who = owner ? `pid ${owner.pid} (${owner.name})` : 'another process';
         const message = `Port ${port} is in use by ${who}, so the new server was not started.`;
         const hint = `Gopher Reload did not touch that process. Stop it${owner ? ` (kill ${owner.pid})` : ''}, or move your server to another port, then save or Restart Server.`;
-        this.host.log.error(message);
-        this.host.out('engine', `✗ ${message}\n  ${hint}\n`);
+        this.say('error', message, { hint, log: message });
         this.host.setState({ kind: 'error', message, hint });
         return false;
       }
@@ -313,8 +316,7 @@ export class Supervisor {
       // the holder is our own proxy, which "stop pid N" would wrongly blame.
       const message = `The server tried to listen on :${taken}, the proxy's own port, and exited: behind the proxy it must listen on the port Gopher Reload gave it (${c.proxyPortEnv}=${c.port}).`;
       const hint = `Make it read ${c.proxyPortEnv} (listen on ":" + os.Getenv("${c.proxyPortEnv}")), or keep its port: set gopherReload.port to ${taken} and gopherReload.proxyPort to another port, the one you browse to.`;
-      this.host.log.error(`${message} (the server exited with ${signal ?? `code ${code}`})`);
-      this.host.out('engine', `✗ ${message}\n  ${hint}\n`);
+      this.say('error', message, { hint, log: `${message} (the server exited with ${signal ?? `code ${code}`})` });
       this.host.setState({ kind: 'error', message, hint, lastOutput });
       return;
     }
@@ -324,13 +326,12 @@ export class Supervisor {
       const who = owner ? `pid ${owner.pid} (${owner.name})` : 'another process';
       const message = `Port ${taken} is in use by ${who}, so your server could not listen.`;
       const hint = `Gopher Reload did not touch that process. Stop it${owner ? ` (kill ${owner.pid})` : ''}, or move your server to another port (and set gopherReload.port if you use it), then save or Restart Server.`;
-      this.host.log.error(`${message} (the server exited with ${signal ?? `code ${code}`})`);
-      this.host.out('engine', `✗ ${message}\n  ${hint}\n`);
+      this.say('error', message, { hint, log: `${message} (the server exited with ${signal ?? `code ${code}`})` });
       this.host.setState({ kind: 'error', message, hint, lastOutput });
       return;
     }
     if (code === 0) {
-      this.host.out('engine', '■ the server exited by itself (code 0)\n');
+      this.say('ended', 'the server exited by itself (code 0)', { log: false });
       this.host.setState({ kind: 'stopped', message: 'The server exited by itself (code 0).' });
       return;
     }
@@ -340,7 +341,7 @@ export class Supervisor {
     const retry = this.host.config().restartOnCrash && active && this.crashCount <= MAX_CRASH_RESTARTS;
     const retryInMs = retry ? Math.min(500 * 2 ** (this.crashCount - 1), 8000) : undefined;
     this.host.log.warn(`server exited with ${signal ?? `code ${code}`} after ${Math.round(uptime)} ms (crash ${this.crashCount})${retry ? `; restarting in ${retryInMs} ms` : ''}`);
-    this.host.out('engine', `✗ the server exited with ${signal ?? `code ${code}`}${retry ? `; restarting in ${retryInMs} ms` : active ? '; save to try again' : ''}\n`);
+    this.say('error', `the server exited with ${signal ?? `code ${code}`}${retry ? `; restarting in ${retryInMs} ms` : active ? '; save to try again' : ''}`, { log: false });
     this.host.setState({ kind: 'crashed', exitCode: code, signal, lastOutput, crashCount: this.crashCount, retryInMs });
     if (retry) {
       this.retryTimer = setTimeout(() => {

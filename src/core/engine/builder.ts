@@ -1,0 +1,139 @@
+import * as path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { describeCommand, runCommand, type CommandResult, type RunningCommand } from '../build/command';
+import { defaultBuildArgv, expandArgv, type CommandSpec, type EngineConfig } from '../config/config';
+import type { Logger } from '../util/log';
+import { sleep } from '../run/processTree';
+import { binaryForBuild, ensureOutputDir } from '../build/buildPlan';
+import type { EngineOutput } from './state';
+import { say } from './output';
+import { StepWrites } from './stepWrites';
+
+/** Replaces the build command (the extension runs a VS Code task instead). */
+export type BuildStep = (ctx: { binary: string; env: NodeJS.ProcessEnv; onOutput: (text: string) => void }) => RunningCommand;
+
+export interface BuildOutcome {
+  result?: CommandResult;
+  binary: string;
+  durationMs: number;
+}
+
+/** What the builder needs from the engine that owns it. */
+export interface BuilderHost {
+  config(): EngineConfig;
+  buildStep(): BuildStep | undefined;
+  log: Logger;
+  out(output: EngineOutput): void;
+  /** Files the user saved while the pre-build steps ran: queued so that the loop builds them. */
+  requeue(files: string[]): void;
+}
+
+/**
+ * One build: the pre-build steps, then the build command (or the injected BuildStep), each a
+ * cancellable process. Cancelled through the AbortSignal the loop passes (a newer save, a stop).
+ */
+export class Builder {
+  private running?: RunningCommand;
+  private preBuild = false;
+  private seq = 0;
+  /** Tells the user's saves during a pre-build step from the step's own output. */
+  readonly stepWrites = new StepWrites();
+
+  constructor(private readonly host: BuilderHost) {}
+
+  /** A build command or step is running now (a newer save cancels it). */
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+  /** The pre-build steps run now: the changes seen are decided when they end (see StepWrites). */
+  get inPreBuild(): boolean {
+    return this.preBuild;
+  }
+
+  async run(env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<BuildOutcome> {
+    const c = this.host.config();
+    const t0 = performance.now();
+    const binary = binaryForBuild(c, ++this.seq);
+    try {
+      ensureOutputDir(c);
+      mkdirSync(path.dirname(binary), { recursive: true });
+    } catch (e) {
+      this.host.log.warn(`could not create ${path.dirname(binary)}: ${(e as Error).message}`);
+    }
+    const done = () => Math.round(performance.now() - t0);
+    if (c.preBuild.length) {
+      this.preBuild = true;
+      let failed: CommandResult | undefined;
+      try {
+        for (const spec of c.preBuild) {
+          const r = await this.runTracked(spec, env, signal);
+          if (!r.ok) {
+            failed = r;
+            break;
+          }
+        }
+        // Let the watcher deliver the generators' own writes while they still count as ours.
+        if (!failed) await sleep(Math.max(150, c.quietWindowMs));
+      } finally {
+        this.preBuild = false;
+      }
+      const saved = this.stepWrites.endRound();
+      if (saved.length && !failed?.cancelled) {
+        // Saved while the steps ran: they may have read the old content (or failed on it). Run
+        // everything again for the code on disk now, rather than report or serve the old.
+        this.host.log.info(`${saved.map((f) => path.relative(c.root, f) || f).join(', ')} changed while the pre-build steps ran: running them again`);
+        this.host.requeue(saved);
+        return { result: { ok: false, cancelled: true, exitCode: null, output: '', durationMs: done(), timedOut: false }, binary, durationMs: done() };
+      }
+      if (failed) return { result: failed, binary, durationMs: done() };
+    }
+    const step = this.host.buildStep();
+    if (step) {
+      const result = await this.track(() => step({ binary, env, onOutput: (text) => this.host.out({ source: 'build', text }) }), signal);
+      return { result, binary, durationMs: done() };
+    }
+    const spec: CommandSpec = c.buildCommand
+      ? typeof c.buildCommand === 'string'
+        ? c.buildCommand
+        : expandArgv(c.buildCommand, c, binary)
+      : defaultBuildArgv(c, binary);
+    const result = await this.runTracked(spec, { ...env, GOPHER_RELOAD_BINARY: binary }, signal);
+    return { result, binary, durationMs: done() };
+  }
+
+  private async runTracked(spec: CommandSpec, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<CommandResult> {
+    const c = this.host.config();
+    say(this.host, 'info', `$ ${describeCommand(spec)}`);
+    const r = await this.track(
+      () =>
+        runCommand(spec, {
+          cwd: c.root,
+          env,
+          timeoutMs: c.buildTimeoutMs,
+          onOutput: (text) => this.host.out({ source: 'build', text }),
+          owner: this,
+        }),
+      signal,
+    );
+    if (r.lingering?.length) {
+      // A step is done when its own process exits; a `cmd &` it started may hold the pipe for ever.
+      say(this.host, 'warning', `"${describeCommand(spec)}" left ${r.lingering.length} background process(es) running that still hold its output (pid ${r.lingering.join(', ')}): not waited for; they are stopped when the server stops for good`);
+    }
+    return r;
+  }
+
+  /** Runs one command as the cancellable "current build"; the signal cancels it. */
+  private async track(start: () => RunningCommand, signal: AbortSignal): Promise<CommandResult> {
+    const running = start();
+    this.running = running;
+    const cancel = () => running.cancel();
+    if (signal.aborted) cancel();
+    else signal.addEventListener('abort', cancel, { once: true });
+    try {
+      return await running.done;
+    } finally {
+      signal.removeEventListener('abort', cancel);
+      if (this.running === running) this.running = undefined;
+    }
+  }
+}
