@@ -6,6 +6,7 @@ import { SECTION } from './settings';
 import { summaryView } from './summaryView';
 import { RoutesView, treeLabels } from './routesView';
 import { resolveTarget } from '../core/config/target';
+import type { GopherReloadApi } from './api';
 
 /**
  * The extension's state: one FolderController per server: per Go module (a workspace folder with
@@ -142,7 +143,7 @@ export class Workspace implements vscode.Disposable {
   }
 
   /** For tests and for other extensions: read-only views of each module's state. */
-  api() {
+  api(): GopherReloadApi {
     return {
       activationMs: this.activationMs,
       summaryText: () => this.summaryText,
