@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { stripAnsi } from '../util/text';
 import type { BuildProblem } from './problem';
 
 export interface ParseBuildOutputOptions {
@@ -9,9 +10,6 @@ export interface ParseBuildOutputOptions {
   /** Decides path semantics (drive letters, `\`); defaults to the host's. */
   platform?: NodeJS.Platform;
 }
-
-// CSI escape sequences (colours, bold...). A wrapper such as a task runner may colour the output.
-const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
 
 // `file:line[:col]: message`. The file part may not contain ':' so that messages such as
 // `go: x@v1: missing go.sum entry` or `pattern ./...: lstat` never look like positions.
@@ -49,7 +47,8 @@ export function parseBuildOutput(output: string, opts: ParseBuildOutputOptions):
   // The problem that tab-indented continuation lines (`\thave (int)`) belong to.
   let last: BuildProblem | undefined;
 
-  for (const raw of output.replace(ANSI, '').split(/\r?\n/)) {
+  // stripAnsi: a wrapper such as a task runner may colour the output.
+  for (const raw of stripAnsi(output).split(/\r?\n/)) {
     const line = raw.trimEnd();
 
     if (line.startsWith('\t')) {

@@ -1,3 +1,5 @@
+import { stripAnsi } from '../util/text';
+
 export interface GinRoute {
   method: string;
   path: string;
@@ -7,15 +9,13 @@ export interface GinRoute {
   handlers: number;
 }
 
-const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
-
 // Gin prints `%-6s %-25s --> %s (%d handlers)`: method and path are padded, not separated by one
 // space, and longer values (OPTIONS, long paths) just push the rest right.
 const ROUTE = /^\[GIN-debug\] ([A-Z]+) +(\/\S*(?: \S+)*?) +--> (\S+) \((\d+) handlers\)$/;
 
 /** Parses one line of Gin's debug route table: `[GIN-debug] GET    /users/:id   --> example.com/x/handlers.GetUser (4 handlers)`; undefined for other lines (ANSI codes allowed around it). */
 export function parseGinRoute(line: string): GinRoute | undefined {
-  const m = ROUTE.exec(line.replace(ANSI, '').trim());
+  const m = ROUTE.exec(stripAnsi(line).trim());
   if (!m) return undefined;
   return { method: m[1], path: m[2], handler: m[3], handlers: Number(m[4]) };
 }

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { LineSplitter, stripAnsi } from '../util/text';
 
 export interface PanicFrame {
   /** As printed: `pkg.(*T).Method` in runtime traces (arguments dropped), `(*T).Method` in Gin's. */
@@ -25,9 +26,6 @@ export interface PanicScannerOptions {
   /** `go env GOROOT`, for a toolchain installed inside the workspace: its frames are never the site. */
   goroot?: string;
 }
-
-// CSI escape sequences. Gin's Recovery log is red (`\x1b[31m` ... `\x1b[0m`) even when not on a terminal.
-const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
 
 // Starts of a trace. The runtime writes `panic:` / `fatal error:` at the start of a line; net/http and
 // Gin go through a log.Logger whose prefix and flags vary, so those are found anywhere in the line.
@@ -70,9 +68,10 @@ interface Trace {
 export class PanicScanner {
   private readonly root: string;
   private readonly goroot?: string;
-  private partial = '';
-  /** The current line grew past MAX_LINE: drop the rest of it. */
-  private skipping = false;
+  /** A line longer than MAX_LINE is no part of a trace: it is dropped whole. */
+  private readonly lines = new LineSplitter(MAX_LINE, (line, cut) => {
+    if (!cut) this.line(line);
+  });
   private trace?: Trace;
 
   constructor(root: string, private readonly onPanic: (p: RuntimePanic) => void, opts: PanicScannerOptions = {}) {
@@ -81,27 +80,12 @@ export class PanicScanner {
   }
 
   write(chunk: string): void {
-    const parts = chunk.split('\n');
-    const last = parts.pop() as string;
-    for (const part of parts) {
-      const line = this.partial + part;
-      this.partial = '';
-      if (this.skipping) this.skipping = false;
-      else if (line.length <= MAX_LINE) this.line(line);
-    }
-    if (this.skipping) return;
-    this.partial += last;
-    if (this.partial.length > MAX_LINE) {
-      this.partial = '';
-      this.skipping = true;
-    }
+    this.lines.write(chunk);
   }
 
   /** End of stream (the process exited): a trace in progress is reported as it is. */
   flush(): void {
-    if (this.partial && !this.skipping) this.line(this.partial);
-    this.partial = '';
-    this.skipping = false;
+    this.lines.flush();
     // Abandoning re-scans the held lines, which may start another trace: settle until none is left.
     while (this.trace) {
       if (this.trace.inFrames) this.end();
@@ -110,7 +94,8 @@ export class PanicScanner {
   }
 
   private line(raw: string): void {
-    const line = raw.replace(ANSI, '').replace(/\r$/, '');
+    // Gin's Recovery log is red (`\x1b[31m` ... `\x1b[0m`) even when not on a terminal.
+    const line = stripAnsi(raw).replace(/\r$/, '');
     const t = this.trace;
     if (!t) this.start(line);
     else if (!t.inFrames) this.preamble(t, line);

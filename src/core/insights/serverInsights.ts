@@ -1,4 +1,5 @@
 import { Emitter } from '../util/events';
+import { LineSplitter } from '../util/text';
 import { parseGinRoute, type GinRoute } from './ginRoutes';
 import { PanicScanner, type RuntimePanic } from './panics';
 
@@ -16,7 +17,9 @@ export class ServerInsights {
   routes: GinRoute[] = [];
   panics: RuntimePanic[] = [];
   private scanner: PanicScanner;
-  private partial = '';
+  /** Route lines are short: a cut line is not one. */
+  private lines = this.newSplitter();
+  private added = false;
   private flushTimer?: NodeJS.Timeout;
 
   constructor(private root: string) {
@@ -33,18 +36,24 @@ export class ServerInsights {
 
   write(text: string): void {
     this.scanner.write(text);
-    const lines = (this.partial + text).split('\n');
-    this.partial = lines.pop()!.slice(-MAX_LINE);
-    let added = false;
-    for (const line of lines) {
-      if (!line.includes('[GIN-debug]')) continue;
-      const r = parseGinRoute(line);
-      if (r && !this.routes.some((x) => x.method === r.method && x.path === r.path)) {
-        this.routes.push(r);
-        added = true;
-      }
+    this.added = false;
+    this.lines.write(text);
+    if (this.added) this.changed.fire();
+  }
+
+  private newSplitter(): LineSplitter {
+    return new LineSplitter(MAX_LINE, (line, cut) => {
+      if (!cut) this.routeLine(line);
+    });
+  }
+
+  private routeLine(line: string): void {
+    if (!line.includes('[GIN-debug]')) return;
+    const r = parseGinRoute(line);
+    if (r && !this.routes.some((x) => x.method === r.method && x.path === r.path)) {
+      this.routes.push(r);
+      this.added = true;
     }
-    if (added) this.changed.fire();
   }
 
   /**
@@ -67,7 +76,7 @@ export class ServerInsights {
     const had = this.routes.length > 0 || (!keepPanics && this.panics.length > 0);
     this.root = root;
     this.scanner = this.newScanner();
-    this.partial = '';
+    this.lines = this.newSplitter(); // the old process's unfinished line is not the new one's
     this.routes = [];
     if (!keepPanics) this.panics = [];
     if (had) this.changed.fire();

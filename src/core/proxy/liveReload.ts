@@ -144,10 +144,6 @@ export class LiveReloadHub {
     if (event) for (const res of this.streams) res.write(event);
   }
 
-  get size(): number {
-    return this.streams.size;
-  }
-
   /** Ends every stream and the heartbeat. */
   close(): void {
     for (const res of this.streams) {

@@ -8,8 +8,6 @@ export class OutputThrottle {
   private pending = '';
   private skipped = 0;
   private timer?: NodeJS.Timeout;
-  /** Total bytes dropped since creation (for the log and the fault suite). */
-  droppedBytes = 0;
 
   constructor(
     private readonly write: (text: string) => void,
@@ -25,7 +23,6 @@ export class OutputThrottle {
       const nl = this.pending.indexOf('\n', cut);
       if (nl !== -1 && nl - cut < 4096) cut = nl + 1;
       this.skipped += cut;
-      this.droppedBytes += cut;
       this.pending = this.pending.slice(cut);
     }
     this.timer ??= setTimeout(() => this.flush(), this.intervalMs);

@@ -1,39 +1,36 @@
+import { LineSplitter } from './text';
+
 /**
  * Keeps the last lines of a process's output, bounded in count and in line length,
  * so a server that logs 200 MB never grows memory: only what a crash report needs.
  */
 export class LineRing {
-  private lines: string[] = [];
-  private partial = '';
+  private readonly lines: string[] = [];
+  private readonly splitter: LineSplitter;
 
   constructor(
     private readonly maxLines = 200,
-    private readonly maxLineLength = 2000,
-  ) {}
+    maxLineLength = 2000,
+  ) {
+    this.splitter = new LineSplitter(maxLineLength, (line, cut) => this.add(shown(line, cut)));
+  }
 
   push(chunk: string): void {
-    const parts = (this.partial + chunk).split(/\r?\n/);
-    this.partial = this.clip(parts.pop() ?? '');
-    for (const p of parts) this.add(p);
+    this.splitter.write(chunk);
   }
 
   /** The last `n` lines (including an unterminated last line). */
   tail(n = this.maxLines): string[] {
-    const all = this.partial ? [...this.lines, this.partial] : this.lines;
+    const p = this.splitter.pending;
+    const all = p.line || p.cut ? [...this.lines, shown(p.line, p.cut)] : this.lines;
     return all.slice(-n);
   }
 
-  clear(): void {
-    this.lines = [];
-    this.partial = '';
-  }
-
   private add(line: string): void {
-    this.lines.push(this.clip(line));
+    this.lines.push(line);
     if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);
   }
-
-  private clip(s: string): string {
-    return s.length > this.maxLineLength ? s.slice(0, this.maxLineLength) + '…' : s;
-  }
 }
+
+/** A cut line ends in an ellipsis, so nobody mistakes it for the whole line. */
+const shown = (line: string, cut: boolean) => (cut ? line + '…' : line);
