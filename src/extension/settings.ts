@@ -1,19 +1,11 @@
 import * as vscode from 'vscode';
 import type { RawSettings } from '../core';
+// eslint-disable-next-line no-restricted-imports -- until core/index.ts exports the schema (see the S1 report)
+import { ENGINE_KEYS, RESTART_KEYS } from '../core/config/schema';
 
 export const SECTION = 'gopherReload';
 
-/** Settings the engine reads, by the names of RawSettings. */
-const ENGINE_KEYS: (keyof RawSettings)[] = [
-  'package', 'buildCommand', 'buildFlags', 'debugInfo', 'buildTimeoutMs', 'preBuild', 'postStop', 'outputDir', 'binary',
-  'args', 'env', 'envFiles', 'include', 'exclude', 'quietWindowMs', 'stopSignal', 'killDelayMs', 'port',
-  'healthUrl', 'readyPattern', 'startupTimeoutMs', 'stopOnBuildError', 'restartOnCrash', 'buildWhileTyping', 'proxyPort', 'proxyPortEnv', 'proxyHoldMs', 'liveReload',
-  'proxyAllowedHosts',
-];
-
-/** These only change what counts as a change or how long to wait: no restart needed. */
-const LIVE_KEYS = new Set(['buildWhileTyping', 'postStop', 'include', 'exclude', 'quietWindowMs', 'startOnOpen', 'killDelayMs', 'stopSignal', 'startupTimeoutMs', 'restartOnCrash', 'stopOnBuildError']);
-
+/** Settings the engine reads and which need a restart: both lists come from the schema's rows. */
 export function readSettings(scope: vscode.Uri): { raw: RawSettings; buildTask: string; startOnOpen: boolean } {
   const c = vscode.workspace.getConfiguration(SECTION, scope);
   const raw: RawSettings = {};
@@ -28,6 +20,6 @@ export function readSettings(scope: vscode.Uri): { raw: RawSettings; buildTask: 
 
 /** True when a configuration change touches a setting that needs a rebuild and restart. */
 export function needsRestart(e: vscode.ConfigurationChangeEvent, scope: vscode.Uri): boolean {
-  const keys = [...ENGINE_KEYS, 'buildTask'].filter((k) => !LIVE_KEYS.has(k));
-  return keys.some((k) => e.affectsConfiguration(`${SECTION}.${k}`, scope));
+  // From the schema's rows: every key marked restart (buildTask included; services restart per service).
+  return RESTART_KEYS.some((k) => e.affectsConfiguration(`${SECTION}.${k}`, scope));
 }

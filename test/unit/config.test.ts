@@ -1,8 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, defaultBuildArgv, expandArgv, resolveConfig } from '../../src/core/config/config';
 import { ChangeFilter } from '../../src/core/watch/filter';
+import { readAirToml } from '../../src/core/config/airToml';
+import { resolveServices } from '../../src/core/config/services';
 import { repoRoot } from './helpers';
 
 const root = path.resolve('/work/app');
@@ -59,6 +62,43 @@ describe('config model', () => {
     const f = new ChangeFilter(root, config.include, config.exclude);
     assert.equal(f.matches(path.join(root, '.gopher-reload', 'x.go')), false);
     assert.equal(f.matches(path.join(root, 'main.go')), true);
+  });
+});
+
+/**
+ * A folder whose name starts with two dots (`..data`, `...`) is an ordinary folder inside the
+ * module. A bare `rel.startsWith('..')` took it for "outside": a service there was skipped, an
+ * output folder there was watched (its binaries then triggered builds), air's root there ignored.
+ */
+describe('folders named ..something are inside the module', () => {
+  let mod: string;
+  beforeEach(() => {
+    mod = fs.mkdtempSync(path.join(os.tmpdir(), 'gr-dotdot-'));
+    fs.mkdirSync(path.join(mod, '..data'));
+  });
+  afterEach(() => fs.rmSync(mod, { recursive: true, force: true }));
+
+  it('a service in ..data runs there; one in ../data is still refused', () => {
+    const { services, issues } = resolveServices(mod, {}, [{ name: 'api', folder: '..data' }, { name: 'out', folder: '../data' }]);
+    assert.deepEqual(services.map((s) => [s.name, s.root]), [['api', path.join(mod, '..data')]]);
+    assert.equal(issues.length, 1);
+    assert.match(issues[0].message, /service "out": "folder" must be a folder inside the module/);
+  });
+
+  it('an output folder named ..out is excluded from watching like any other', () => {
+    const { config, issues } = resolveConfig(mod, { outputDir: '..out' });
+    assert.deepEqual(issues, []);
+    assert.equal(config.outputDir, path.join(mod, '..out'));
+    const f = new ChangeFilter(mod, config.include, config.exclude);
+    assert.equal(f.matches(path.join(mod, '..out', 'x.go')), false, 'a file the engine writes into its output folder never triggers a build');
+    assert.equal(f.matches(path.join(mod, '..data', 'x.go')), true);
+  });
+
+  it(".air.toml's root = \"..data\" is used, not replaced by the module root", () => {
+    fs.writeFileSync(path.join(mod, '.air.toml'), 'root = "..data"\n');
+    const air = readAirToml(mod)!;
+    assert.equal(air.root, path.join(mod, '..data'));
+    assert.deepEqual(air.unsupported, []);
   });
 });
 

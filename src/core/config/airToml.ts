@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import type { RawSettings } from './config';
+import { within } from '../util/paths';
 
 /**
  * Runs a project from its `.air.toml` the way air would: its build command, binary, args, watch
@@ -65,7 +66,7 @@ function load(dir: string, moduleRoot: string): { air: AirImport; rootInModule: 
   const air = convertAir(doc);
   // air resolves `root` against the folder it runs in, which is where .air.toml is.
   const root = path.resolve(dir, typeof doc.root === 'string' && doc.root ? doc.root : '.');
-  const rootInModule = inside(root, moduleRoot);
+  const rootInModule = within(root, moduleRoot);
   if (rootInModule) air.root = root;
   else {
     air.root = path.resolve(moduleRoot);
@@ -74,10 +75,6 @@ function load(dir: string, moduleRoot: string): { air: AirImport; rootInModule: 
   return { air, rootInModule };
 }
 
-function inside(p: string, root: string): boolean {
-  const rel = path.relative(path.resolve(root), path.resolve(p));
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
 
 /** Go durations as air accepts them for kill_delay: "500ms", "1s", "1m30s", or a number. */
 export function durationMs(v: unknown): number | undefined {

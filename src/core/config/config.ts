@@ -1,49 +1,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
+import { isInside, within } from '../util/paths';
+import { bounds, DEFAULT_EXCLUDE, DEFAULT_INCLUDE, settingRow, STOP_SIGNALS, type RawSettings, type SettingKey, type StopSignal } from './schema';
 
 /**
  * The configuration model shared by the extension (settings `gopherReload.*`) and the CLI (flags).
  * `resolveConfig` turns untrusted raw values into a typed EngineConfig; a bad value is reported
  * and replaced by its default, so one typo never stops the loop.
  */
-export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGKILL'] as const;
-export type StopSignal = (typeof STOP_SIGNALS)[number];
+export { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, STOP_SIGNALS, type RawSettings, type StopSignal } from './schema';
 
 /** A command: an argv array runs without a shell; a single string runs in the user's shell. */
 export type CommandSpec = string[] | string;
-
-export interface RawSettings {
-  package?: unknown;
-  buildCommand?: unknown;
-  buildFlags?: unknown;
-  debugInfo?: unknown;
-  buildTimeoutMs?: unknown;
-  preBuild?: unknown;
-  postStop?: unknown;
-  outputDir?: unknown;
-  binary?: unknown;
-  args?: unknown;
-  env?: unknown;
-  envFiles?: unknown;
-  include?: unknown;
-  exclude?: unknown;
-  quietWindowMs?: unknown;
-  stopSignal?: unknown;
-  killDelayMs?: unknown;
-  port?: unknown;
-  healthUrl?: unknown;
-  readyPattern?: unknown;
-  startupTimeoutMs?: unknown;
-  stopOnBuildError?: unknown;
-  restartOnCrash?: unknown;
-  buildWhileTyping?: unknown;
-  proxyPort?: unknown;
-  proxyPortEnv?: unknown;
-  proxyHoldMs?: unknown;
-  liveReload?: unknown;
-  proxyAllowedHosts?: unknown;
-}
 
 export interface EngineConfig {
   root: string;
@@ -95,22 +64,16 @@ export interface EngineConfig {
   pageWords?: (text: string) => string;
 }
 
-export const DEFAULT_INCLUDE = ['**/*.go', '**/*.tmpl', '**/*.tpl', '**/*.html', 'go.mod', 'go.sum', 'go.work'];
-/**
- * testdata/ and _test.go are left out of builds by the go command for Go sources only: a template
- * kept in testdata/ (Gin's own template example) is read at run time, so its edits must count.
- */
-export const DEFAULT_EXCLUDE = ['**/vendor/**', '**/node_modules/**', '**/.git/**', '**/testdata/**/*.go', '**/*_test.go'];
-
+/** Defaults the engine and its callers name directly; every other default is read from the schema row. */
 export const DEFAULTS = {
-  package: '.',
-  buildTimeoutMs: 300_000,
-  outputDir: '.gopher-reload',
-  envFiles: ['.env'],
-  quietWindowMs: 30,
-  stopSignal: 'SIGINT' as StopSignal,
-  killDelayMs: 2000,
-  startupTimeoutMs: 30_000,
+  package: settingRow('package').default as string,
+  buildTimeoutMs: bounds('buildTimeoutMs').def,
+  outputDir: settingRow('outputDir').default as string,
+  envFiles: settingRow('envFiles').default as readonly string[] as string[],
+  quietWindowMs: bounds('quietWindowMs').def,
+  stopSignal: settingRow('stopSignal').default as StopSignal,
+  killDelayMs: bounds('killDelayMs').def,
+  startupTimeoutMs: bounds('startupTimeoutMs').def,
 };
 
 export interface ConfigIssue {
@@ -142,14 +105,16 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
     bad(key, `expected a list of strings, got ${JSON.stringify(v)}; using ${JSON.stringify(def)}`);
     return def;
   };
-  const num = (key: keyof RawSettings, def: number, min: number, max: number): number => {
+  const num = (key: keyof RawSettings & SettingKey): number => {
+    const { def, min, max } = bounds(key);
     const v = raw[key];
     if (v === undefined || v === null) return def;
     if (typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max) return v;
     bad(key, `expected a number from ${min} to ${max}, got ${JSON.stringify(v)}; using ${def}`);
     return def;
   };
-  const bool = (key: keyof RawSettings, def: boolean): boolean => {
+  const bool = (key: keyof RawSettings & SettingKey): boolean => {
+    const def = settingRow(key).default as boolean;
     const v = raw[key];
     if (v === undefined || v === null) return def;
     if (typeof v === 'boolean') return v;
@@ -204,7 +169,7 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
     if (typeof p === 'number' && Number.isInteger(p) && p > 0 && p < 65536 && p !== port) proxyPort = p;
     else bad('proxyPort', p === port ? `the proxy cannot use the app's own port ${port}; set gopherReload.port to another port or leave it empty (the app gets a free one); the proxy is off` : `expected a port number from 1 to 65535, got ${JSON.stringify(raw.proxyPort)}; the proxy is off`);
   }
-  const proxyPortEnv = str('proxyPortEnv', 'PORT');
+  const proxyPortEnv = str('proxyPortEnv', settingRow('proxyPortEnv').default as string);
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(proxyPortEnv)) bad('proxyPortEnv', `"${proxyPortEnv}" is not an environment variable name`);
 
   const proxyAllowedHosts = allowedHosts(raw.proxyAllowedHosts, bad);
@@ -252,15 +217,15 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
   const exclude = globs('exclude', DEFAULT_EXCLUDE);
   // The engine's own output must never trigger a build, whatever the user's exclude list says.
   const outRel = path.relative(absRoot, outputDir).split(path.sep).join('/');
-  if (outRel && !outRel.startsWith('..')) exclude.push(`${outRel}/**`);
+  if (isInside(outputDir, absRoot)) exclude.push(`${outRel}/**`);
 
   const config: EngineConfig = {
     root: absRoot,
     package: pkg,
     buildCommand: command('buildCommand', raw.buildCommand),
     buildFlags: strList('buildFlags', []),
-    debugInfo: bool('debugInfo', false),
-    buildTimeoutMs: num('buildTimeoutMs', DEFAULTS.buildTimeoutMs, 1000, 3_600_000),
+    debugInfo: bool('debugInfo'),
+    buildTimeoutMs: num('buildTimeoutMs'),
     preBuild: commands('preBuild'),
     postStop: commands('postStop'),
     outputDir,
@@ -271,20 +236,20 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
     envFilesDefault: envFilesRaw === undefined || envFilesRaw === null,
     include: globs('include', DEFAULT_INCLUDE),
     exclude,
-    quietWindowMs: num('quietWindowMs', DEFAULTS.quietWindowMs, 0, 10_000),
+    quietWindowMs: num('quietWindowMs'),
     stopSignal,
-    killDelayMs: num('killDelayMs', DEFAULTS.killDelayMs, 0, 60_000),
+    killDelayMs: num('killDelayMs'),
     port,
     healthUrl,
     readyPattern,
-    startupTimeoutMs: num('startupTimeoutMs', DEFAULTS.startupTimeoutMs, 100, 600_000),
-    stopOnBuildError: bool('stopOnBuildError', false),
-    restartOnCrash: bool('restartOnCrash', true),
-    buildWhileTyping: bool('buildWhileTyping', true),
+    startupTimeoutMs: num('startupTimeoutMs'),
+    stopOnBuildError: bool('stopOnBuildError'),
+    restartOnCrash: bool('restartOnCrash'),
+    buildWhileTyping: bool('buildWhileTyping'),
     proxyPort,
     proxyPortEnv: /^[A-Za-z_][A-Za-z0-9_]*$/.test(proxyPortEnv) ? proxyPortEnv : 'PORT',
-    proxyHoldMs: num('proxyHoldMs', 10_000, 100, 300_000),
-    liveReload: bool('liveReload', true),
+    proxyHoldMs: num('proxyHoldMs'),
+    liveReload: bool('liveReload'),
     proxyAllowedHosts,
   };
   return { config, issues };
@@ -323,8 +288,7 @@ function checkedOutputDir(root: string, wanted: string, bad: (setting: string, m
   const dir = path.resolve(root, wanted);
   const fallback = path.resolve(root, DEFAULTS.outputDir);
   if (dir === fallback) return dir;
-  const rel = path.relative(dir, root);
-  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
+  if (within(root, dir)) {
     bad('outputDir', `"${wanted}" is the module root or a folder above it; the build output needs a folder of its own (for example ".gopher-reload" or "tmp"); using "${DEFAULTS.outputDir}"`);
     return fallback;
   }

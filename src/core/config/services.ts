@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { within } from '../util/paths';
 import type { ConfigIssue, RawSettings } from './config';
 
 /**
@@ -41,12 +42,12 @@ export function resolveServices(moduleRoot: string, base: RawSettings, services:
     }
     let root = path.resolve(moduleRoot);
     if (folder !== undefined && folder !== null && folder !== '') {
-      const rel = typeof folder === 'string' ? path.relative(root, path.resolve(root, folder)) : '..';
-      if (rel.startsWith('..') || path.isAbsolute(rel)) {
+      const dir = typeof folder === 'string' ? path.resolve(root, folder) : undefined;
+      if (dir === undefined || !within(dir, root)) {
         bad(`service "${name}": "folder" must be a folder inside the module, got ${JSON.stringify(folder)}; it is skipped`);
         continue;
       }
-      root = path.join(root, rel);
+      root = dir;
     }
     const raw: RawSettings = { ...base, ...(overrides as RawSettings) };
     const env = { ...asObject(base.env), ...asObject(overrides.env) };
