@@ -5,7 +5,8 @@
 // in one status bar item with a table of them in its tooltip. Edits are typed through the editor
 // like a person would. Screenshots go to media/ when GOPHER_RELOAD_SCREENSHOTS=1 (to refresh the
 // README's pictures), otherwise to a temp folder.
-// Prints "ui: N passed, N failed, N skipped".
+// Prints "ui: N passed, N failed, N skipped": the total is the number of checks registered below,
+// and anything that fails outside a check (code-server, a workbench that never opens) is a failure.
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -15,12 +16,24 @@ import { ensureCodeServer } from '../host/install.mjs';
 import { spawn } from 'node:child_process';
 import { launchBrowser } from '../host/codeServer.mjs';
 import { openWorkbench, STATUSBAR } from '../host/screenshot.mjs';
-import { checks, freePort, getBody as get, processesUnder } from '../support.mjs';
+import { freePort, getBody as get, processesUnder } from '../support.mjs';
+import { checkPlan } from '../support/checks.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gopher-reload-ui-'));
 const shots = process.env.GOPHER_RELOAD_SCREENSHOTS === '1' ? path.join(root, 'media') : work;
-const { check, summary } = checks();
+
+// Every check, registered before anything runs: the summary's total is this list.
+const plan = checkPlan('ui');
+const statusRunning = plan.add('the status bar shows the Gin server running on its port');
+const brokenSave = plan.add('a broken save shows "Build failed (1)" and the Go error in the Problems panel');
+const fixReloads = plan.add('fixing it reloads: "reloaded in N ms", the new code answers, Problems is empty');
+const routesView = plan.add('the "Gin Routes" view in the Explorer lists GET /boom and GET /users/:id');
+const panicProblem = plan.add('a panic Gin recovered on GET /boom is in Problems ("index out of range [5] with length 3", source "panic")');
+const oneSummary = plan.add('several services: ONE status bar item says "2 running, 1 crashed" (no item per service)');
+const summaryTable = plan.add('hovering it shows a table of the three servers, crasher "crashing: exit 1"');
+const liveReload = plan.add('a page open in Chromium through the proxy reloads itself after a save, shows the build errors, and recovers');
+const nothingLeft = plan.add('the CLI stopped its server and the proxy on Ctrl-C: nothing left running');
 
 const statusItems = (page) => page.$$eval(`${STATUSBAR} .statusbar-item`, (els) => els.map((e) => e.innerText.trim()).filter(Boolean));
 async function waitStatus(page, re, timeout = 90_000) {
@@ -51,53 +64,47 @@ async function typeFile(page, name, text) {
   await page.keyboard.press('Control+S');
 }
 
-if (process.platform !== 'linux') {
-  console.log('ui: 0 passed, 0 failed, 1 skipped');
-  process.exit(0);
-}
-await ensureCodeServer();
-const port = await freePort();
-const folder = path.join(work, 'gin-api');
-fs.cpSync(path.join(root, 'test', 'fixtures', 'gin-api'), folder, { recursive: true });
-fs.mkdirSync(path.join(folder, '.vscode'));
-fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'gopherReload.startOnOpen': true, 'gopherReload.env': { PORT: String(port) }, 'gopherReload.killDelayMs': 500 }, null, 2));
-const messageFile = path.join(folder, 'handlers', 'message.go');
-const original = fs.readFileSync(messageFile, 'utf8');
+if (process.platform !== 'linux') process.exit(plan.summary()); // every check skipped, none failed
 
-let wb;
-try {
-  wb = await openWorkbench({ extensionDevelopmentPath: root, folder, viewport: { width: 1280, height: 720 } });
-  const { page } = wb;
-  await check(`the status bar shows the Gin server running on :${port}`, async () => {
-    await waitStatus(page, new RegExp(`:${port}`));
-    if ((await get(port)) !== 'Hello from Gin v1') throw new Error('server does not answer v1');
-    await page.screenshot({ path: path.join(shots, 'status-running.png') });
-  });
-  await check('a broken save shows "Build failed (1)" and the Go error in the Problems panel', async () => {
-    await typeFile(page, 'message.go', original.replace('const Message = "Hello from Gin v1"', 'const Message = "Hello from Gin v2" + missingName'));
-    await waitStatus(page, /Build failed \(1\)/);
-    await page.keyboard.press('Control+Shift+M');
-    await page.waitForSelector('.markers-panel .monaco-list-row', { state: 'visible', timeout: 30_000 });
-    const rows = await page.$$eval('.markers-panel .monaco-list-row', (els) => els.map((e) => e.innerText));
-    if (!rows.some((r) => r.includes('undefined: missingName'))) throw new Error(`Problems shows: ${JSON.stringify(rows)}`);
-    if (!rows.some((r) => /go build/.test(r))) throw new Error(`no "go build" source in: ${JSON.stringify(rows)}`);
-    if ((await get(port)) !== 'Hello from Gin v1') throw new Error('the old server stopped answering');
-    await page.screenshot({ path: path.join(shots, 'build-failed.png') });
-  });
-  await check('fixing it reloads: "reloaded in N ms", the new code answers, Problems is empty', async () => {
-    await typeFile(page, 'message.go', original.replace('Gin v1', 'Gin v2'));
-    await waitStatus(page, /reloaded in \d+ ms/);
-    if ((await get(port)) !== 'Hello from Gin v2') throw new Error('server does not answer v2');
-    await page.waitForFunction(() => !document.querySelector('.markers-panel .monaco-list-row'), null, { timeout: 30_000 });
-    await page.hover(`${STATUSBAR} .statusbar-item:has-text("reloaded in")`);
-    await page.waitForTimeout(1200);
-    await page.screenshot({ path: path.join(shots, 'reloaded-tooltip.png') });
-  });
-} catch {
-  // counted by check()
-} finally {
-  await wb?.close();
-}
+// The gin-api fixture: running, a broken save, the fix.
+await plan.section('the gin-api workbench', async () => {
+  await ensureCodeServer();
+  const port = await freePort();
+  const folder = fixture('gin-api', { 'gopherReload.startOnOpen': true, 'gopherReload.env': { PORT: String(port) }, 'gopherReload.killDelayMs': 500 });
+  const original = fs.readFileSync(path.join(folder, 'handlers', 'message.go'), 'utf8');
+  let wb;
+  try {
+    wb = await openWorkbench({ extensionDevelopmentPath: root, folder, viewport: { width: 1280, height: 720 } });
+    const { page } = wb;
+    await statusRunning(async () => {
+      await waitStatus(page, new RegExp(`:${port}`));
+      if ((await get(port)) !== 'Hello from Gin v1') throw new Error('server does not answer v1');
+      await page.screenshot({ path: path.join(shots, 'status-running.png') });
+    });
+    await brokenSave(async () => {
+      await typeFile(page, 'message.go', original.replace('const Message = "Hello from Gin v1"', 'const Message = "Hello from Gin v2" + missingName'));
+      await waitStatus(page, /Build failed \(1\)/);
+      await page.keyboard.press('Control+Shift+M');
+      await page.waitForSelector('.markers-panel .monaco-list-row', { state: 'visible', timeout: 30_000 });
+      const rows = await page.$$eval('.markers-panel .monaco-list-row', (els) => els.map((e) => e.innerText));
+      if (!rows.some((r) => r.includes('undefined: missingName'))) throw new Error(`Problems shows: ${JSON.stringify(rows)}`);
+      if (!rows.some((r) => /go build/.test(r))) throw new Error(`no "go build" source in: ${JSON.stringify(rows)}`);
+      if ((await get(port)) !== 'Hello from Gin v1') throw new Error('the old server stopped answering');
+      await page.screenshot({ path: path.join(shots, 'build-failed.png') });
+    });
+    await fixReloads(async () => {
+      await typeFile(page, 'message.go', original.replace('Gin v1', 'Gin v2'));
+      await waitStatus(page, /reloaded in \d+ ms/);
+      if ((await get(port)) !== 'Hello from Gin v2') throw new Error('server does not answer v2');
+      await page.waitForFunction(() => !document.querySelector('.markers-panel .monaco-list-row'), null, { timeout: 30_000 });
+      await page.hover(`${STATUSBAR} .statusbar-item:has-text("reloaded in")`);
+      await page.waitForTimeout(1200);
+      await page.screenshot({ path: path.join(shots, 'reloaded-tooltip.png') });
+    });
+  } finally {
+    await wb?.close();
+  }
+});
 
 /** Copies a fixture into the temp folder with the given .vscode/settings.json. */
 function fixture(name, settings) {
@@ -133,112 +140,124 @@ async function until(page, what, fn, timeout = 30_000) {
 }
 
 // Gin routes in the Explorer and a recovered panic in Problems (the panicky fixture).
-const panickyPort = await freePort();
-const panicky = fixture('panicky', { 'gopherReload.startOnOpen': true, 'gopherReload.env': { PORT: String(panickyPort), GIN_MODE: 'debug' }, 'gopherReload.killDelayMs': 500 });
-wb = undefined;
-try {
-  wb = await openWorkbench({ extensionDevelopmentPath: root, folder: panicky, viewport: { width: 1280, height: 720 } });
-  const { page } = wb;
-  // The view pane whose header says "Gin Routes", and its tree rows.
-  const routesPane = page.locator('.split-view-view .pane', { has: page.locator('.pane-header .title', { hasText: /^Gin Routes$/i }) });
-  const routeRows = () => routesPane.locator('.pane-body .monaco-list-row').allInnerTexts();
-  await check(`the "Gin Routes" view in the Explorer lists GET /boom and GET /users/:id of the server on :${panickyPort}`, async () => {
-    await waitStatus(page, new RegExp(`:${panickyPort}`));
-    await page.keyboard.press('Control+Shift+E');
-    const header = routesPane.locator('.pane-header');
-    await header.waitFor({ state: 'visible', timeout: 30_000 });
-    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
-    await until(page, 'the Gin Routes view never showed GET /boom and GET /users/:id', async () => {
-      const rows = (await routeRows()).map((r) => r.replace(/\s+/g, ' ').trim());
-      return { ok: rows.some((r) => r.includes('GET /boom')) && rows.some((r) => r.includes('GET /users/:id')), seen: rows };
-    });
+await plan.section('the panicky workbench', async () => {
+  const panickyPort = await freePort();
+  const panicky = fixture('panicky', {
+    'gopherReload.startOnOpen': true,
+    'gopherReload.env': { PORT: String(panickyPort), GIN_MODE: 'debug' },
+    'gopherReload.killDelayMs': 500,
   });
-  await check('a panic Gin recovered on GET /boom is in Problems ("index out of range [5] with length 3", source "panic")', async () => {
-    const code = await status(panickyPort, '/boom');
-    if (code !== 500) throw new Error(`GET /boom answered ${code}, not 500`);
-    // boom.go at the line that panicked, then Problems below it.
-    await page.keyboard.press('Control+P');
-    await page.waitForSelector('.quick-input-widget', { state: 'visible' });
-    await page.keyboard.type('boom.go');
-    // Typed at once, "boom.go:18" can find nothing: the line goes in once the file is listed.
-    await page.waitForSelector('.quick-input-list .monaco-list-row', { state: 'visible', timeout: 30_000 });
-    await page.keyboard.type(':18');
-    await page.waitForTimeout(500);
-    await page.keyboard.press('Enter');
-    await page.waitForSelector('.monaco-editor .view-lines', { state: 'visible' });
-    await page.locator('.monaco-editor .view-lines', { hasText: 'tests expect the panic site at this line (18)' }).waitFor({ timeout: 10_000 });
-    await page.keyboard.press('Control+Shift+M');
-    await until(page, 'Problems never showed the panic', async () => {
-      const rows = await page.$$eval('.markers-panel .monaco-list-row', (els) => els.map((e) => e.innerText));
-      return { ok: rows.some((r) => r.includes('panic: runtime error: index out of range [5] with length 3') && /\bpanic\b(?!:)/.test(r)), seen: rows };
+  let wb;
+  try {
+    wb = await openWorkbench({ extensionDevelopmentPath: root, folder: panicky, viewport: { width: 1280, height: 720 } });
+    const { page } = wb;
+    // The view pane whose header says "Gin Routes", and its tree rows.
+    const routesPane = page.locator('.split-view-view .pane', { has: page.locator('.pane-header .title', { hasText: /^Gin Routes$/i }) });
+    const routeRows = () => routesPane.locator('.pane-body .monaco-list-row').allInnerTexts();
+    await routesView(async () => {
+      await waitStatus(page, new RegExp(`:${panickyPort}`));
+      await page.keyboard.press('Control+Shift+E');
+      const header = routesPane.locator('.pane-header');
+      await header.waitFor({ state: 'visible', timeout: 30_000 });
+      if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+      await until(page, 'the Gin Routes view never showed GET /boom and GET /users/:id', async () => {
+        const rows = (await routeRows()).map((r) => r.replace(/\s+/g, ' ').trim());
+        return { ok: rows.some((r) => r.includes('GET /boom')) && rows.some((r) => r.includes('GET /users/:id')), seen: rows };
+      });
     });
-    const rows = await routeRows();
-    if (!rows.some((r) => r.includes('GET /boom'))) throw new Error(`the Gin Routes view is not visible any more: ${JSON.stringify(rows)}`);
-    await page.mouse.move(24, 450); // the empty part of the activity bar: no hover anywhere
-    await page.waitForTimeout(500);
-    await page.screenshot({ path: path.join(shots, 'routes-panic.png') });
-  });
-} catch {
-  // counted by check()
-} finally {
-  await wb?.close();
-}
+    await panicProblem(async () => {
+      const code = await status(panickyPort, '/boom');
+      if (code !== 500) throw new Error(`GET /boom answered ${code}, not 500`);
+      // boom.go at the line that panicked, then Problems below it.
+      await page.keyboard.press('Control+P');
+      await page.waitForSelector('.quick-input-widget', { state: 'visible' });
+      await page.keyboard.type('boom.go');
+      // Typed at once, "boom.go:18" can find nothing: the line goes in once the file is listed.
+      await page.waitForSelector('.quick-input-list .monaco-list-row', { state: 'visible', timeout: 30_000 });
+      await page.keyboard.type(':18');
+      await page.waitForTimeout(500);
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('.monaco-editor .view-lines', { state: 'visible' });
+      await page.locator('.monaco-editor .view-lines', { hasText: 'tests expect the panic site at this line (18)' }).waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Control+Shift+M');
+      await until(page, 'Problems never showed the panic', async () => {
+        const rows = await page.$$eval('.markers-panel .monaco-list-row', (els) => els.map((e) => e.innerText));
+        return { ok: rows.some((r) => r.includes('panic: runtime error: index out of range [5] with length 3') && /\bpanic\b(?!:)/.test(r)), seen: rows };
+      });
+      const rows = await routeRows();
+      if (!rows.some((r) => r.includes('GET /boom'))) throw new Error(`the Gin Routes view is not visible any more: ${JSON.stringify(rows)}`);
+      await page.mouse.move(24, 450); // the empty part of the activity bar: no hover anywhere
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: path.join(shots, 'routes-panic.png') });
+    });
+  } finally {
+    await wb?.close();
+  }
+});
 
 // Several services: one summary item in the status bar, its tooltip a table of the servers.
-const [apiPort, workerPort] = [await freePort(), await freePort()];
-const services = fixture('services', {
-  'gopherReload.startOnOpen': true,
-  'gopherReload.killDelayMs': 500,
-  'gopherReload.services': [
-    { name: 'api', package: './cmd/api', env: { PORT: String(apiPort) } },
-    { name: 'worker', package: './cmd/worker', env: { PORT: String(workerPort) } },
-    { name: 'crasher', package: './cmd/crasher' },
-  ],
-});
-wb = undefined;
-try {
-  wb = await openWorkbench({ extensionDevelopmentPath: root, folder: services, viewport: { width: 1280, height: 720 } });
-  const { page } = wb;
-  const summaryRe = /2 running, 1 crashed/;
-  await check('several services: ONE status bar item says "2 running, 1 crashed" (no item per service)', async () => {
-    // crasher restarts after 0.5, 1 and 2 s, then gives up. Each restart is only a short blip of
-    // "1 building" (which polling can miss), so wait until the summary has said "2 running,
-    // 1 crashed" for longer than the whole backoff (3.5 s from the first crash to the last).
-    let since = 0;
-    await until(page, 'the summary never settled on "2 running, 1 crashed"', async () => {
+await plan.section('the services workbench', async () => {
+  const [apiPort, workerPort] = [await freePort(), await freePort()];
+  const services = fixture('services', {
+    'gopherReload.startOnOpen': true,
+    'gopherReload.killDelayMs': 500,
+    'gopherReload.services': [
+      { name: 'api', package: './cmd/api', env: { PORT: String(apiPort) } },
+      { name: 'worker', package: './cmd/worker', env: { PORT: String(workerPort) } },
+      { name: 'crasher', package: './cmd/crasher' },
+    ],
+  });
+  let wb;
+  try {
+    wb = await openWorkbench({ extensionDevelopmentPath: root, folder: services, viewport: { width: 1280, height: 720 } });
+    const { page } = wb;
+    const summaryRe = /2 running, 1 crashed/;
+    await oneSummary(async () => {
+      // crasher restarts after 0.5, 1 and 2 s, then gives up. Each restart is only a short blip of
+      // "1 building" (which polling can miss), so wait until the summary has said "2 running,
+      // 1 crashed" for longer than the whole backoff (3.5 s from the first crash to the last).
+      let since = 0;
+      await until(
+        page,
+        'the summary never settled on "2 running, 1 crashed"',
+        async () => {
+          const items = await statusItems(page);
+          if (items.filter((t) => summaryRe.test(t)).length === 1) since ||= Date.now();
+          else since = 0;
+          return { ok: since && Date.now() - since > 4500, seen: items };
+        },
+        90_000,
+      );
       const items = await statusItems(page);
-      if (items.filter((t) => summaryRe.test(t)).length === 1) since ||= Date.now();
-      else since = 0;
-      return { ok: since && Date.now() - since > 4500, seen: items };
-    }, 90_000);
-    const items = await statusItems(page);
-    const perService = items.filter((t) => t.includes(`:${apiPort}`) || t.includes(`:${workerPort}`) || /crash|Gopher Reload/.test(t) && !summaryRe.test(t));
-    if (perService.length) throw new Error(`per-service items in the status bar: ${JSON.stringify(items)}`);
-    if ((await get(apiPort)) !== 'api: shared v1 / apionly v1') throw new Error('api does not answer');
-    if ((await get(workerPort)) !== 'worker: shared v1 / workeronly v1') throw new Error('worker does not answer');
-  });
-  await check('hovering it shows a table of the three servers, crasher "crashing: exit 1"', async () => {
-    await page.hover(`${STATUSBAR} .statusbar-item:has-text("2 running, 1 crashed")`);
-    const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: 'crasher' }).last();
-    await hover.waitFor({ state: 'visible', timeout: 10_000 });
-    const text = await hover.innerText();
-    for (const s of ['api', 'worker', 'crasher', `:${apiPort}`, `:${workerPort}`, 'crashing: exit 1']) {
-      if (!text.includes(s)) throw new Error(`the tooltip lacks ${JSON.stringify(s)}: ${JSON.stringify(text)}`);
-    }
-    if ((await hover.locator('table tr').count()) !== 4) throw new Error(`the tooltip has no table of three servers: ${await hover.innerHTML()}`);
-    await page.waitForTimeout(600);
-    await page.screenshot({ path: path.join(shots, 'services-summary.png') });
-  });
-} catch {
-  // counted by check()
-} finally {
-  await wb?.close();
-  fs.rmSync(work, { recursive: true, force: true });
-}
+      const perService = items.filter(
+        (t) => t.includes(`:${apiPort}`) || t.includes(`:${workerPort}`) || (/crash|Gopher Reload/.test(t) && !summaryRe.test(t)),
+      );
+      if (perService.length) throw new Error(`per-service items in the status bar: ${JSON.stringify(items)}`);
+      if ((await get(apiPort)) !== 'api: shared v1 / apionly v1') throw new Error('api does not answer');
+      if ((await get(workerPort)) !== 'worker: shared v1 / workeronly v1') throw new Error('worker does not answer');
+    });
+    await summaryTable(async () => {
+      await page.hover(`${STATUSBAR} .statusbar-item:has-text("2 running, 1 crashed")`);
+      const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: 'crasher' }).last();
+      await hover.waitFor({ state: 'visible', timeout: 10_000 });
+      const text = await hover.innerText();
+      for (const s of ['api', 'worker', 'crasher', `:${apiPort}`, `:${workerPort}`, 'crashing: exit 1']) {
+        if (!text.includes(s)) throw new Error(`the tooltip lacks ${JSON.stringify(s)}: ${JSON.stringify(text)}`);
+      }
+      if ((await hover.locator('table tr').count()) !== 4) throw new Error(`the tooltip has no table of three servers: ${await hover.innerHTML()}`);
+      await page.waitForTimeout(600);
+      await page.screenshot({ path: path.join(shots, 'services-summary.png') });
+    });
+  } finally {
+    await wb?.close();
+  }
+});
+fs.rmSync(work, { recursive: true, force: true });
+
 // Live reload in the real browser: the CLI with --proxy-port on the Gin app, its /home page open in
 // Chromium. Nobody calls page.reload(): the page must refresh itself after each save, show the build
 // errors when a build fails, and come back once it is fixed.
-{
+await plan.section('the CLI with --proxy-port in Chromium', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gopher-reload-live-'));
   const app = path.join(dir, 'gin-api');
   fs.cpSync(path.join(root, 'test', 'fixtures', 'gin-api'), app, { recursive: true });
@@ -246,14 +265,17 @@ try {
   const text = fs.readFileSync(message, 'utf8');
   const setMessage = (m) => fs.writeFileSync(message, text.replace('const Message = "Hello from Gin v1"', `const Message = ${m}`));
   const proxyPort = await freePort();
-  const cli = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), app, '--proxy-port', String(proxyPort), '--kill-delay-ms', '500'], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const cli = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), app, '--proxy-port', String(proxyPort), '--kill-delay-ms', '500'], {
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   cli.stdout.on('data', (b) => (out += b));
   cli.stderr.on('data', (b) => (out += b));
   let browser;
   try {
-    await check('a page open in Chromium through the proxy reloads itself after a save, shows the build errors, and recovers', async () => {
-      for (const t0 = Date.now(); !out.includes('● running'); ) {
+    await liveReload(async () => {
+      for (const t0 = Date.now(); !out.includes('● running');) {
         if (Date.now() - t0 > 120_000) throw new Error(`the CLI never ran the server:\n${out}`);
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -272,19 +294,20 @@ try {
       setMessage('"Hello from Gin v4"');
       await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Hello from Gin v4', null, { timeout: 60_000 });
     });
-  } catch {
-    // counted by check()
   } finally {
     await browser?.close();
     cli.kill('SIGINT');
     await new Promise((r) => (cli.exitCode !== null ? r() : cli.once('exit', r)));
     const left = processesUnder(dir);
-    for (const p of left) try { process.kill(p.pid, 'SIGKILL'); } catch {}
+    for (const p of left)
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {}
     fs.rmSync(dir, { recursive: true, force: true });
-    await check('the CLI stopped its server and the proxy on Ctrl-C: nothing left running', async () => {
+    await nothingLeft(async () => {
       if (left.length) throw new Error(`left behind: ${left.map((p) => p.cmd).join('; ')}`);
-    }).catch(() => undefined);
+    }).catch(() => undefined); // counted by the check; the live-reload failure, if any, goes on up
   }
-}
+});
 
-process.exit(summary('ui', 9));
+process.exit(plan.summary());
