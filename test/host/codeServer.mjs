@@ -8,11 +8,11 @@
 //   await browser.close(); await srv.stop();
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { ensureCodeServer, CHROMIUM, REPO_ROOT } from './install.mjs';
+import { freePort } from '../support.mjs';
 
 const HOST = '127.0.0.1';
 
@@ -56,18 +56,8 @@ export function hostGoEnv() {
   return goEnvCache;
 }
 
-/** Ask the OS for a free port: bind :0, read it, close. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
+// One freePort for every test script (test/support.mjs); re-exported for callers of this module.
+export { freePort };
 
 // Every server still running, so a crash/Ctrl-C of the harness does not leave orphans:
 // the servers run in their own process group, so a terminal's SIGINT never reaches them.
