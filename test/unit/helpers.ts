@@ -6,6 +6,7 @@ import { resolveConfig, type RawSettings } from '../../src/core/config/config';
 import { ReloadEngine } from '../../src/core/engine/engine';
 import type { EngineState, EngineStateKind } from '../../src/core/engine/state';
 import { freePort } from '../../src/core/run/ports';
+import { readStat } from '../../src/core/run/procScan';
 
 export function repoRoot(): string {
   let dir = __dirname;
@@ -118,8 +119,8 @@ export function processesUnder(dir: string): { pid: number; cmd: string }[] {
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
     try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (/\) [ZX] /.test(stat)) continue;
+      const state = readStat(Number(name))?.state;
+      if (state === undefined || state === 'Z' || state === 'X') continue;
       const cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ');
       let exe = '';
       try {

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { setPriority } from 'node:os';
 import type { CommandSpec } from '../config/config';
 import { StringDecoder } from 'node:string_decoder';
 import { killSweep, killTree, signalQuietly, sweepTree, waitFor, type TreeId } from '../run/processTree';
@@ -36,8 +35,6 @@ export interface CommandOptions {
   env: NodeJS.ProcessEnv;
   timeoutMs?: number;
   onOutput?: (text: string) => void;
-  /** Lower CPU priority (pre-builds while typing). */
-  nice?: boolean;
   /** Who stops the background processes the command leaves running (see stopLingering). */
   owner?: object;
 }
@@ -119,13 +116,6 @@ export function runCommand(spec: CommandSpec, opts: CommandOptions): RunningComm
       spawnError = e as NodeJS.ErrnoException;
       finish(null);
       return;
-    }
-    if (opts.nice && child.pid !== undefined && process.platform !== 'win32') {
-      try {
-        setPriority(child.pid, 10);
-      } catch {
-        // Not permitted here: run at normal priority.
-      }
     }
     if (child.pid !== undefined) tree = { pid: child.pid, marker, start: startTicks(child.pid) };
     registerGroup(child.pid, marker);

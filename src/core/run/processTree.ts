@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import treeKill from 'tree-kill';
-import { groupIsOurs, markedProcesses, scanProcesses, type ProcStat } from './procScan';
+import { groupIsOurs, markedProcesses, readStat, scanProcesses, type ProcStat } from './procScan';
 
 /**
  * Process-tree facts the supervisor needs: who is in a process group, who descends from a pid.
@@ -134,13 +134,8 @@ export function groupMayHaveMembers(pgid: number): boolean {
 
 export function isAlive(pid: number): boolean {
   if (process.platform === 'linux') {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      return state !== 'Z' && state !== 'X';
-    } catch {
-      return false;
-    }
+    const state = readStat(pid)?.state;
+    return state !== undefined && state !== 'Z' && state !== 'X';
   }
   try {
     process.kill(pid, 0);
