@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 
-/**
+/*
  * "No main package here": a module whose server lives in ./cmd/api, run at its root. go build
  * only says `no Go files in /x` (or, for a library package, builds an archive that cannot run),
  * so this finds the main packages and names them in a message the user can act on.

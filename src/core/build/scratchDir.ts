@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/**
+/*
  * A scratch folder the engine can delete without risk: uniquely named per process and marked as
  * ours, so a user's file in the output folder (`deploy/overlay/keep.txt`) is never touched. Only
  * a folder that carries the marker is ever removed, and a stale one only when its process is gone.

@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import type { BuildProblem } from '../build/problem';
 import { LIVE_SCRIPT_TAG, type FailedBuild } from './liveReload';
 
-/**
+/*
  * The pages the proxy answers with itself when it has nothing to forward to: a failed build, a
  * stopped server, a server that did not come up in time. Each exists as HTML (for the browser
  * tab the developer is looking at) and as plain text (for curl, fetch and API clients). The HTML

@@ -1,6 +1,6 @@
 import type * as http from 'node:http';
 
-/**
+/*
  * Browser live reload for the proxy: the script every HTML page gets, the tiny client it loads,
  * and the server-sent-event streams that tell open pages to reload. SSE rather than WebSocket
  * because it is one plain HTTP response (no upgrade handling, no frame parsing) and EventSource

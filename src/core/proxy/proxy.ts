@@ -15,7 +15,7 @@ import { forwardUpgrade } from './proxyUpgrade';
 import { MAX_HEADER_BYTES } from './proxyHeaders';
 import { hostAllowed, hostName, hostRefusedText } from './proxyHosts';
 
-/**
+/*
  * The reverse proxy in front of the app: users browse to its port, it forwards to the app's.
  * While the app restarts (after every save) requests wait here and are forwarded once the new
  * server is ready, so a reload never shows the browser a refused connection or a failed fetch.

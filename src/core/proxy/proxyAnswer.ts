@@ -5,7 +5,7 @@ import { PAGE_CSP, buildFailedHtml, buildFailedText, messageHtml, messageText } 
 import { hostAllowed, hostRefusedText } from './proxyHosts';
 import type { Job, JobHost } from './proxyJob';
 
-/**
+/*
  * Responses the proxy writes itself instead of the app's: error pages for a failed build, a
  * stopped server, a hold that ran out or an upstream that could not be reached. HTML for a
  * browser (with live reload, so the page comes back by itself once fixed), text otherwise.

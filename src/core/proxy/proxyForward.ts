@@ -5,7 +5,7 @@ import { scriptInjector, shouldInject } from './proxyInject';
 import { IDEMPOTENT, RETRIABLE, type HttpJob, type JobHost } from './proxyJob';
 import { MAX_HEADER_BYTES, responseHeaders } from './proxyHeaders';
 
-/**
+/*
  * Forwarding one HTTP request to the app: connect before consuming the body, retry what the app
  * never saw (and idempotent requests it never answered), and stream the response on, with the
  * live-reload script injected into pages as they pass.

@@ -1,6 +1,6 @@
 import type * as http from 'node:http';
 
-/**
+/*
  * Header rewriting for the reload proxy: what goes to the app (hop-by-hop headers out,
  * X-Forwarded-* in) and what comes back to the client.
  */

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 
-/**
+/*
  * Which Host headers may see the proxy's own pages and endpoints (build errors, live.js, the
  * event stream). The proxy listens on loopback, but a DNS-rebinding page (evil.example resolving
  * to 127.0.0.1) is same-origin with it and could read build output and source paths; the Host

@@ -1,4 +1,4 @@
-/**
+/*
  * Requests forwarded to the app and not finished yet, so drain() can tell when the old server has
  * nothing left to answer that is worth waiting for, and may be stopped.
  *

@@ -2,7 +2,7 @@ import type * as http from 'node:http';
 import { Transform } from 'node:stream';
 import { LIVE_SCRIPT_TAG, MAX_INJECT_BYTES, isInjectable } from './liveReload';
 
-/**
+/*
  * Putting the live-reload script into HTML pages as they stream through the proxy: bytes go on as
  * they come (a page that flushes its head first shows it at once), the tag goes in before the
  * first `</body>` (or `</html>`, or at the end), and only the few bytes at the end of a chunk that

@@ -16,7 +16,7 @@ export interface ProxyStats {
   proxyErrors: number;
 }
 
-/**
+/*
  * A job is one request or websocket upgrade in the proxy's hands, from arrival until it is
  * forwarded, answered by the proxy itself, or the client goes away. This file holds its state,
  * how it is made, and what forwarding needs from the proxy.

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
-/**
+/*
  * Reading /proc (Linux) with no other dependency, so the reaper can use it too. Every process
  * tree we start carries TREE_ENV=<marker> in its environment; children inherit it through
  * fork, exec and setsid, so a daemon that left our process group and was re-parented to init is

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import treeKill from 'tree-kill';
 import { groupIsOurs, markedProcesses, readStat, scanProcesses, type ProcStat } from './procScan';
 
-/**
+/*
  * Process-tree facts the supervisor needs: who is in a process group, who descends from a pid.
  * Linux reads /proc directly (cheap enough to poll every few ms); other POSIX systems ask `ps`.
  * Zombies are skipped: in containers whose PID 1 never reaps, they linger but hold no port.

@@ -3,7 +3,7 @@ import * as https from 'node:https';
 import { canConnect, cheapListenerScan, ownListeners } from './ports';
 import { sleep } from './processTree';
 
-/**
+/*
  * How we know the new server is ready, in order of preference: a health URL that answers, a log
  * line the user named, a configured port that accepts connections, or (nothing configured) a
  * port one of the server's own processes listens on, found afresh at every start (a server may

@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { TREE_ENV } from './procScan';
 
-/**
- * Registers process groups and their tree markers with the reaper (see reaper.ts), so a server or
+/*
+ * Registers process groups and their tree markers with the reaper (see src/reaper/main.ts), so a server or
  * build survives its parent only until the reaper notices the parent is gone. One reaper per
  * parent process, started on first use; it costs nothing on the reload path (one line written
  * per start and stop).

@@ -1,6 +1,6 @@
 import * as path from 'path';
 
-/**
+/*
  * The one "is this path under that folder" check. Both take absolute or relative paths (each is
  * resolved against the process cwd first). A path counts as outside only when the relative path
  * from the folder starts with the `..` segment itself or is absolute (another drive on Windows):
