@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
+import { isInside } from '../util/paths';
 
 /*
  * "No main package here": a module whose server lives in ./cmd/api, run at its root. go build
@@ -36,7 +37,7 @@ export async function mainPackageAdvice(root: string, pkg: string, env: NodeJS.P
     .filter(Boolean)
     .map((d) => {
       const rel = path.relative(root, d).split(path.sep).join('/');
-      return rel === '' ? '.' : rel.startsWith('..') ? d : `./${rel}`;
+      return rel === '' ? '.' : isInside(d, root) ? `./${rel}` : d;
     });
   const what = name ? `"${pkg}" is package ${name}, not a main package (package main with func main)` : `"${pkg}": ${error || 'no Go files'}`;
   const message = `No main package to run: ${what}.`;
