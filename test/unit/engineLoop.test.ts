@@ -181,7 +181,10 @@ describe('reload loop (fake build, fake server, fake clock; no Go)', () => {
     r.builds[0].finish();
     await settle();
     assert.deepEqual(r.served, [], 'built from content that changed meanwhile: not served');
-    assert.ok(r.lines.some((l) => l.text === 'built in 1 ms\n'), 'it did build');
+    assert.ok(
+      r.lines.some((l) => l.text === 'built in 1 ms\n'),
+      'it did build',
+    );
     await r.clock.advance(QUIET);
     assert.equal(r.builds.length, 2);
     r.builds[1].finish();

@@ -81,7 +81,9 @@ export class Builder {
       if (saved.length && !failed?.cancelled) {
         // Saved while the steps ran: they may have read the old content (or failed on it). Run
         // everything again for the code on disk now, rather than report or serve the old.
-        this.host.log.info(`${saved.map((f) => path.relative(c.root, f) || f).join(', ')} changed while the pre-build steps ran: running them again`);
+        this.host.log.info(
+          `${saved.map((f) => path.relative(c.root, f).split(path.sep).join('/')).join(', ')} changed while the pre-build steps ran: running them again`,
+        );
         this.host.requeue(saved);
         return { result: { ok: false, cancelled: true, exitCode: null, output: '', durationMs: done(), timedOut: false }, binary, durationMs: done() };
       }
@@ -117,7 +119,11 @@ export class Builder {
     );
     if (r.lingering?.length) {
       // A step is done when its own process exits; a `cmd &` it started may hold the pipe for ever.
-      say(this.host, 'warning', `"${describeCommand(spec)}" left ${r.lingering.length} background process(es) running that still hold its output (pid ${r.lingering.join(', ')}): not waited for; they are stopped when the server stops for good`);
+      say(
+        this.host,
+        'warning',
+        `"${describeCommand(spec)}" left ${r.lingering.length} background process(es) running that still hold its output (pid ${r.lingering.join(', ')}): not waited for; they are stopped when the server stops for good`,
+      );
     }
     return r;
   }

@@ -252,9 +252,18 @@ export class ReloadEngine {
   private async runPostStop(): Promise<void> {
     for (const spec of this.config.postStop) {
       this.say('info', `$ ${describeCommand(spec)}`, { log: `post-stop: $ ${describeCommand(spec)}` });
-      const r = await runCommand(spec, { cwd: this.config.root, env: this.environment(), timeoutMs: POST_STOP_TIMEOUT_MS, onOutput: (text) => this.out({ source: 'build', text }) }).done;
+      const r = await runCommand(spec, {
+        cwd: this.config.root,
+        env: this.environment(),
+        timeoutMs: POST_STOP_TIMEOUT_MS,
+        onOutput: (text) => this.out({ source: 'build', text }),
+      }).done;
       if (!r.ok) {
-        const why = r.spawnError ? r.spawnError.message : r.timedOut ? `still running after ${POST_STOP_TIMEOUT_MS / 1000} s, stopped` : `exit ${r.exitCode ?? r.signal}`;
+        const why = r.spawnError
+          ? r.spawnError.message
+          : r.timedOut
+            ? `still running after ${POST_STOP_TIMEOUT_MS / 1000} s, stopped`
+            : `exit ${r.exitCode ?? r.signal}`;
         this.say('warning', `post-stop command failed (${why})`, { log: `post-stop command failed (${why}): ${describeCommand(spec)}` });
       }
     }
@@ -296,10 +305,16 @@ export class ReloadEngine {
     const killedOutside = r.exitCode === null && !!r.signal && !r.cancelled && !r.timedOut;
     if (r.spawnError || r.timedOut || killedOutside) {
       const { message, hint } = killedOutside
-        ? { message: `The build was killed from outside Gopher Reload (${r.signal}).`, hint: 'Nothing was changed; the previous server (if any) keeps serving. Save again to rebuild.' }
+        ? {
+            message: `The build was killed from outside Gopher Reload (${r.signal}).`,
+            hint: 'Nothing was changed; the previous server (if any) keeps serving. Save again to rebuild.',
+          }
         : r.timedOut
-        ? { message: `The build did not finish within ${Math.round(this.config.buildTimeoutMs / 1000)} s and was stopped.`, hint: 'Check the build output for what hangs, or raise gopherReload.buildTimeoutMs. Save again to retry.' }
-        : toolchainHint(r.spawnError!, this.config);
+          ? {
+              message: `The build did not finish within ${Math.round(this.config.buildTimeoutMs / 1000)} s and was stopped.`,
+              hint: 'Check the build output for what hangs, or raise gopherReload.buildTimeoutMs. Save again to retry.',
+            }
+          : toolchainHint(r.spawnError!, this.config);
       this.say('error', message, { hint });
       this.setState({ kind: 'error', message, hint, lastOutput: r.output.split('\n').slice(-20) });
       return;
@@ -315,8 +330,12 @@ export class ReloadEngine {
       }
     }
     const problems = parseBuildOutput(r.output, { moduleRoot: this.config.root });
-    this.log.warn(`build failed in ${built.durationMs} ms with ${problems.length} problem(s); ${serving ? 'the previous server keeps serving' : 'no server is running'}`);
-    this.say('error', `build failed (${problems.length} problem${problems.length === 1 ? '' : 's'})${serving ? ', the previous server keeps serving' : ''}`, { log: false });
+    this.log.warn(
+      `build failed in ${built.durationMs} ms with ${problems.length} problem(s); ${serving ? 'the previous server keeps serving' : 'no server is running'}`,
+    );
+    this.say('error', `build failed (${problems.length} problem${problems.length === 1 ? '' : 's'})${serving ? ', the previous server keeps serving' : ''}`, {
+      log: false,
+    });
     if (this.config.stopOnBuildError && serving) await this.supervisor.stop();
     if (signal.aborted) return;
     this.setState({ kind: 'build-failed', problems, output: r.output, serving: this.supervisor.serving, buildMs: built.durationMs });

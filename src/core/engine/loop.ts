@@ -80,7 +80,11 @@ export class ReloadLoop {
         await this.loop();
       } catch (e) {
         this.host.log.error(`reload loop failed: ${(e as Error).stack ?? e}`);
-        this.host.setState({ kind: 'error', message: `Internal error: ${(e as Error).message}`, hint: 'Run "Gopher Reload: Restart Server"; please report this with the log.' });
+        this.host.setState({
+          kind: 'error',
+          message: `Internal error: ${(e as Error).message}`,
+          hint: 'Run "Gopher Reload: Restart Server"; please report this with the log.',
+        });
       } finally {
         this.running = false;
       }

@@ -37,4 +37,3 @@ export function say(sink: OutputSink, level: OutputLevel, message: string, optio
 export function engineLine(level: OutputLevel, message: string, hint?: string): EngineOutput {
   return { source: 'engine', level, message, ...(hint !== undefined && { hint }), text: `${message}\n${hint !== undefined ? `  ${hint}\n` : ''}` };
 }
-

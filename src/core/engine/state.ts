@@ -62,5 +62,4 @@ export type OutputLevel = 'info' | 'success' | 'warning' | 'error' | 'ended';
  * own short lines, typed (see say() in engine/output.ts); `text` is their plain rendering.
  */
 export type EngineOutput =
-  | { source: 'build' | 'server'; text: string }
-  | { source: 'engine'; level: OutputLevel; message: string; hint?: string; text: string };
+  { source: 'build' | 'server'; text: string } | { source: 'engine'; level: OutputLevel; message: string; hint?: string; text: string };

@@ -109,7 +109,10 @@ export class Supervisor {
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const message = `Could not start ${binary}: ${err.code ?? err.message}.`;
-      const hint = err.code === 'ENOENT' ? 'The build did not write the binary there: check gopherReload.binary and your build command.' : 'Check that the binary is executable and for this platform.';
+      const hint =
+        err.code === 'ENOENT'
+          ? 'The build did not write the binary there: check gopherReload.binary and your build command.'
+          : 'Check that the binary is executable and for this platform.';
       this.host.setState({ kind: 'error', message, hint });
       this.say('error', message, { hint, log: false });
       return undefined;
@@ -161,7 +164,8 @@ export class Supervisor {
         const own = c.port !== undefined && proc.alive ? (ownListeners(proc.members()) ?? []) : [];
         const elsewhere = own.length > 0 && !own.includes(c.port!) ? elsewhereMessage(c, proc.pid, own, hintedPorts(proc.output.tail(50))) : undefined;
         const message = `The server started (pid ${proc.pid}) but was not ready after ${Math.round(c.startupTimeoutMs / 1000)} s.`;
-        const hint = 'If it is an HTTP server, set gopherReload.port, healthUrl or readyPattern so Gopher Reload knows what "ready" means; raise startupTimeoutMs if it is just slow.';
+        const hint =
+          'If it is an HTTP server, set gopherReload.port, healthUrl or readyPattern so Gopher Reload knows what "ready" means; raise startupTimeoutMs if it is just slow.';
         const said = elsewhere ? `${elsewhere.message} ${elsewhere.hint}` : `${message} ${hint}`;
         // Said already when it began to listen elsewhere: the same words once are enough.
         if (said !== saidEarly) {
@@ -176,10 +180,16 @@ export class Supervisor {
     this.heldPorts = ready.listeners ?? (ready.port !== undefined ? [ready.port] : []);
     const now = performance.now();
     const timings: ReloadTimings = { ...timing, stopMs, startToReadyMs: Math.round(now - started), saveToReadyMs: Math.round(now - changeAt) };
-    this.host.log.info(`ready on :${ready.port ?? '?'} (${ready.via}) — build ${timings.buildMs ?? 0} ms, stop ${stopMs} ms, start ${timings.startToReadyMs} ms, save→ready ${timings.saveToReadyMs} ms`);
+    this.host.log.info(
+      `ready on :${ready.port ?? '?'} (${ready.via}) — build ${timings.buildMs ?? 0} ms, stop ${stopMs} ms, start ${timings.startToReadyMs} ms, save→ready ${timings.saveToReadyMs} ms`,
+    );
     const built = timings.buildMs !== undefined ? `${timing.trigger === 'start' ? 'built' : 'rebuilt'} in ${timings.buildMs} ms, ` : '';
     const noPort = ready.via === 'no-port';
-    this.say('success', `${built}ready in ${timings.startToReadyMs} ms${ready.port ? ` on :${ready.port}` : noPort ? ' (no port: it listens on no TCP port)' : ''}`, { log: false });
+    this.say(
+      'success',
+      `${built}ready in ${timings.startToReadyMs} ms${ready.port ? ` on :${ready.port}` : noPort ? ' (no port: it listens on no TCP port)' : ''}`,
+      { log: false },
+    );
     this.host.setState({ kind: 'running', pid: proc.pid, port: ready.port ?? port, ...(noPort && { noPort }), timings });
     // No port yet (a worker; a readyPattern printed before listening): show it once it listens.
     if (ready.port === undefined) this.watchLateListener(proc, timings);
@@ -222,7 +232,12 @@ export class Supervisor {
   private watchLateListener(proc: ServerProcess, timings?: ReloadTimings): void {
     const until = proc.startedAt + this.host.config().startupTimeoutMs;
     const gone = () => this.server !== proc || !proc.alive;
-    void watchForListener(() => proc.members(), () => proc.output.tail(50), until, gone).then((port) => {
+    void watchForListener(
+      () => proc.members(),
+      () => proc.output.tail(50),
+      until,
+      gone,
+    ).then((port) => {
       if (port === undefined || gone()) return;
       this.detectedPort = this.lastReadyPort = port;
       this.lastListenMs = performance.now() - proc.startedAt;
@@ -245,9 +260,12 @@ export class Supervisor {
     if (!s?.alive) return 0;
     const c = this.host.config();
     const r = await s.stop(c.stopSignal, c.killDelayMs);
-    this.host.log.info(`stopped pid ${s.pid} in ${r.durationMs} ms${r.graceful ? '' : ` (did not exit on ${c.stopSignal} within ${c.killDelayMs} ms: killed the process tree)`}`);
+    this.host.log.info(
+      `stopped pid ${s.pid} in ${r.durationMs} ms${r.graceful ? '' : ` (did not exit on ${c.stopSignal} within ${c.killDelayMs} ms: killed the process tree)`}`,
+    );
     if (r.survivors.length) this.host.log.error(`processes survived SIGKILL: ${r.survivors.join(', ')}`);
-    if (!this.host.active()) this.killNoticeShown = false; // the engine stops: the next run says it again
+    if (!this.host.active())
+      this.killNoticeShown = false; // the engine stops: the next run says it again
     else if (!r.graceful && !this.killNoticeShown) {
       // Killing cuts off requests in flight; a server with a graceful shutdown needs more time.
       // Said once per run (every reload would be noise), where users look, not only in -v logs.
@@ -307,7 +325,8 @@ export class Supervisor {
     if (proc.stopping || this.server !== proc) return;
     this.server = undefined;
     const { code, signal } = proc.exitInfo!;
-    if (proc.orphansKilled.length) this.host.log.info(`killed ${proc.orphansKilled.length} process(es) the server left behind when it exited: pid ${proc.orphansKilled.join(', ')}`);
+    if (proc.orphansKilled.length)
+      this.host.log.info(`killed ${proc.orphansKilled.length} process(es) the server left behind when it exited: pid ${proc.orphansKilled.join(', ')}`);
     const lastOutput = proc.output.tail(20);
     const taken = portTakenFrom(lastOutput);
     const c = this.host.config();
@@ -340,8 +359,12 @@ export class Supervisor {
     const active = this.host.active();
     const retry = this.host.config().restartOnCrash && active && this.crashCount <= MAX_CRASH_RESTARTS;
     const retryInMs = retry ? Math.min(500 * 2 ** (this.crashCount - 1), 8000) : undefined;
-    this.host.log.warn(`server exited with ${signal ?? `code ${code}`} after ${Math.round(uptime)} ms (crash ${this.crashCount})${retry ? `; restarting in ${retryInMs} ms` : ''}`);
-    this.say('error', `the server exited with ${signal ?? `code ${code}`}${retry ? `; restarting in ${retryInMs} ms` : active ? '; save to try again' : ''}`, { log: false });
+    this.host.log.warn(
+      `server exited with ${signal ?? `code ${code}`} after ${Math.round(uptime)} ms (crash ${this.crashCount})${retry ? `; restarting in ${retryInMs} ms` : ''}`,
+    );
+    this.say('error', `the server exited with ${signal ?? `code ${code}`}${retry ? `; restarting in ${retryInMs} ms` : active ? '; save to try again' : ''}`, {
+      log: false,
+    });
     this.host.setState({ kind: 'crashed', exitCode: code, signal, lastOutput, crashCount: this.crashCount, retryInMs });
     if (retry) {
       this.retryTimer = setTimeout(() => {
@@ -372,7 +395,10 @@ export function elsewhereMessage(c: EngineConfig, pid: number, own: number[], hi
   const likely = hints.find((h) => own.includes(h)) ?? own[0];
   if (c.proxyPort !== undefined) {
     // Its port may be the one the proxy was meant to take (on systems that let both bind it).
-    const keep = likely === c.proxyPort ? `set gopherReload.port to ${likely} and gopherReload.proxyPort to another port, the one you browse to` : `set gopherReload.port to ${likely} and browse to the proxy on :${c.proxyPort}`;
+    const keep =
+      likely === c.proxyPort
+        ? `set gopherReload.port to ${likely} and gopherReload.proxyPort to another port, the one you browse to`
+        : `set gopherReload.port to ${likely} and browse to the proxy on :${c.proxyPort}`;
     return {
       message: `The server (pid ${pid}) listens on ${at} but Gopher Reload gave it ${c.proxyPortEnv}=${c.port}, so the proxy on :${c.proxyPort} cannot reach it.`,
       hint: `Make it read ${c.proxyPortEnv} (listen on ":" + os.Getenv("${c.proxyPortEnv}")), or ${keep}. Meanwhile it answers directly on :${likely}.`,
