@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
 import { CLI_OPTIONS, DASH_VALUES, type CliOption } from './options';
 
-/** A command line the CLI cannot run: one line for the user, then "run gopher-reload --help", exit 2. */
-export class UsageError extends Error {}
+import { UsageError } from './errors';
+
+export { UsageError };
+export { intFlag } from './options';
 
 export interface ParsedArgs {
   values: ReturnType<typeof parse>['values'];
@@ -31,7 +33,10 @@ export function parseCli(argv: string[]): ParsedArgs {
     // parseArgs messages are one sentence plus advice meant for the programmer; keep the sentence.
     throw new UsageError((e as Error).message.split('\n')[0].replace(/\. To specify a positional argument.*$/, '.'));
   }
-  if (parsed.positionals.length > 1) throw new UsageError(`one module folder expected, got ${parsed.positionals.map((p) => JSON.stringify(p)).join(' ')} (server arguments go in --arg, one each; a build command after --)`);
+  if (parsed.positionals.length > 1)
+    throw new UsageError(
+      `one module folder expected, got ${parsed.positionals.map((p) => JSON.stringify(p)).join(' ')} (server arguments go in --arg, one each; a build command after --)`,
+    );
   if (dd >= 0 && buildArgv.length === 0) throw new UsageError('nothing after "--": give the build command\'s argv there, or leave out "--"');
   return { values: parsed.values, dir: parsed.positionals[0] ?? '.', buildArgv };
 }
@@ -44,19 +49,13 @@ function joinDashValues(args: string[]): string[] {
     const a = args[i];
     const glued = /^-[^-]/.test(a) && a.length > 2 ? shorts.get(a.slice(0, 2)) : undefined;
     // `-addr=:9999` would parse as -a "ddr=:9999": a server flag given without -a in front.
-    if (glued && DASH_VALUES.includes(glued)) throw new UsageError(`"${a}" reads as ${a.slice(0, 2)} "${a.slice(2)}"; to pass a flag to the server write -a ${a} (or --${glued}=${a})`);
+    if (glued && DASH_VALUES.includes(glued))
+      throw new UsageError(`"${a}" reads as ${a.slice(0, 2)} "${a.slice(2)}"; to pass a flag to the server write -a ${a} (or --${glued}=${a})`);
     const name = a.startsWith('--') ? (a.slice(2) as CliOption) : shorts.get(a);
     if (name && DASH_VALUES.includes(name) && i + 1 < args.length) out.push(`--${name}=${args[++i]}`);
     else out.push(a);
   }
   return out;
-}
-
-/** A non-negative integer flag, or a UsageError naming the flag. */
-export function intFlag(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v.trim())) throw new UsageError(`--${flag} ${JSON.stringify(v)}: expected a whole number`);
-  return Number(v);
 }
 
 /**

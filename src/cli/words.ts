@@ -30,7 +30,12 @@ const PHRASES: [RegExp, string][] = [
 ];
 
 // Setting names the core writes bare (camelCase, so never an ordinary English word).
-const BARE = new RegExp(`\\b(${Object.keys(SETTING_WORDS).filter((k) => /[A-Z]/.test(k)).join('|')})\\b`, 'g');
+const BARE = new RegExp(
+  `\\b(${Object.keys(SETTING_WORDS)
+    .filter((k) => /[A-Z]/.test(k))
+    .join('|')})\\b`,
+  'g',
+);
 
 export function cliWords(text: string): string {
   let out = text.replace(/gopherReload\.(\w+)/g, (all, key: string) => named(key) ?? all);

@@ -86,7 +86,13 @@ describe('CLI: command line', function () {
     const exclude = mergeGlobs(['**/gen/**'], undefined, undefined, DEFAULT_EXCLUDE);
     const { config } = resolveConfig(root, { exclude, include: mergeGlobs(['**/*.yaml'], undefined, undefined, ['**/*.go']) });
     const f = new ChangeFilter(root, config.include, config.exclude);
-    for (const [file, want] of [['gen/x.go', false], ['vendor/a/b.go', false], ['web/node_modules/x/y.html', false], ['main.go', true], ['conf/app.yaml', true]] as const) {
+    for (const [file, want] of [
+      ['gen/x.go', false],
+      ['vendor/a/b.go', false],
+      ['web/node_modules/x/y.html', false],
+      ['main.go', true],
+      ['conf/app.yaml', true],
+    ] as const) {
       assert.equal(f.matches(path.join(root, file)), want, file);
     }
     assert.deepEqual(mergeGlobs(['**/gen/**'], true, undefined, DEFAULT_EXCLUDE), ['**/gen/**']);
@@ -109,7 +115,10 @@ describe('CLI: command line', function () {
     assert.deepEqual(processesUnder(dir), []);
   });
 
-  for (const [when, reader] of [['after its first line', 'head -n 1'], ['while the server runs', "sed '/running/q'"]] as const) {
+  for (const [when, reader] of [
+    ['after its first line', 'head -n 1'],
+    ['while the server runs', "sed '/running/q'"],
+  ] as const) {
     it(`exits cleanly when the reader of its stdout goes away ${when} (| ${reader}), leaving no process`, async () => {
       const dir = copyFixture('nethttp');
       const port = await freePort();
@@ -157,7 +166,9 @@ describe('CLI: command line', function () {
     // Every line of core source that names a setting or a VS Code command, through cliWords.
     const coreDir = path.join(repoRoot(), 'src', 'core');
     const found: string[] = [];
-    for (const f of fs.readdirSync(coreDir).filter((n) => n.endsWith('.ts'))) {
+    // Recursive: src/core is in folders (engine/, config/, ...); a flat read finds none of them.
+    const files = (fs.readdirSync(coreDir, { recursive: true }) as string[]).filter((n) => n.endsWith('.ts'));
+    for (const f of files) {
       for (const line of fs.readFileSync(path.join(coreDir, f), 'utf8').split('\n')) {
         if (/^\s*(\/\/|\*|\/\*)/.test(line) || !/gopherReload\.\w|Restart Server|Stop Server|Start Server/.test(line)) continue;
         found.push(line);

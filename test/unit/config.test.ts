@@ -27,10 +27,20 @@ describe('config model', () => {
 
   const bad: { name: string; raw: Record<string, unknown>; setting: string; check: (c: ReturnType<typeof resolveConfig>['config']) => void }[] = [
     { name: 'a port out of range', raw: { port: 70000 }, setting: 'port', check: (c) => assert.equal(c.port, undefined) },
-    { name: 'a health URL that is not a URL', raw: { healthUrl: 'localhost:8080/health' }, setting: 'healthUrl', check: (c) => assert.equal(c.healthUrl, undefined) },
+    {
+      name: 'a health URL that is not a URL',
+      raw: { healthUrl: 'localhost:8080/health' },
+      setting: 'healthUrl',
+      check: (c) => assert.equal(c.healthUrl, undefined),
+    },
     { name: 'an unknown stop signal', raw: { stopSignal: 'SIGSTOP' }, setting: 'stopSignal', check: (c) => assert.equal(c.stopSignal, 'SIGINT') },
     { name: 'a negative quiet window', raw: { quietWindowMs: -5 }, setting: 'quietWindowMs', check: (c) => assert.equal(c.quietWindowMs, 30) },
-    { name: 'an invalid glob', raw: { exclude: ['**/vendor/**', 'foo/[bar'] }, setting: 'exclude', check: (c) => assert.ok(c.exclude.includes('**/vendor/**') && !c.exclude.includes('foo/[bar')) },
+    {
+      name: 'an invalid glob',
+      raw: { exclude: ['**/vendor/**', 'foo/[bar'] },
+      setting: 'exclude',
+      check: (c) => assert.ok(c.exclude.includes('**/vendor/**') && !c.exclude.includes('foo/[bar')),
+    },
     { name: 'an invalid ready pattern', raw: { readyPattern: 'Listening (' }, setting: 'readyPattern', check: (c) => assert.equal(c.readyPattern, undefined) },
     { name: 'a build command of the wrong type', raw: { buildCommand: 42 }, setting: 'buildCommand', check: (c) => assert.equal(c.buildCommand, undefined) },
     { name: 'env that is not an object', raw: { env: ['A=1'] }, setting: 'env', check: (c) => assert.deepEqual(c.env, {}) },
@@ -48,7 +58,13 @@ describe('config model', () => {
 
   it('treats a string build command as a shell command and an array as argv', () => {
     assert.equal(resolveConfig(root, { buildCommand: 'make build' }).config.buildCommand, 'make build');
-    assert.deepEqual(resolveConfig(root, { buildCommand: ['go', 'build', '-o', '${binary}', '${package}'] }).config.buildCommand, ['go', 'build', '-o', '${binary}', '${package}']);
+    assert.deepEqual(resolveConfig(root, { buildCommand: ['go', 'build', '-o', '${binary}', '${package}'] }).config.buildCommand, [
+      'go',
+      'build',
+      '-o',
+      '${binary}',
+      '${package}',
+    ]);
   });
 
   it('expands ${binary} and ${package} without a shell, even in names with metacharacters', () => {
@@ -79,8 +95,14 @@ describe('folders named ..something are inside the module', () => {
   afterEach(() => fs.rmSync(mod, { recursive: true, force: true }));
 
   it('a service in ..data runs there; one in ../data is still refused', () => {
-    const { services, issues } = resolveServices(mod, {}, [{ name: 'api', folder: '..data' }, { name: 'out', folder: '../data' }]);
-    assert.deepEqual(services.map((s) => [s.name, s.root]), [['api', path.join(mod, '..data')]]);
+    const { services, issues } = resolveServices(mod, {}, [
+      { name: 'api', folder: '..data' },
+      { name: 'out', folder: '../data' },
+    ]);
+    assert.deepEqual(
+      services.map((s) => [s.name, s.root]),
+      [['api', path.join(mod, '..data')]],
+    );
     assert.equal(issues.length, 1);
     assert.match(issues[0].message, /service "out": "folder" must be a folder inside the module/);
   });
@@ -94,7 +116,7 @@ describe('folders named ..something are inside the module', () => {
     assert.equal(f.matches(path.join(mod, '..data', 'x.go')), true);
   });
 
-  it(".air.toml's root = \"..data\" is used, not replaced by the module root", () => {
+  it('.air.toml\'s root = "..data" is used, not replaced by the module root', () => {
     fs.writeFileSync(path.join(mod, '.air.toml'), 'root = "..data"\n');
     const air = readAirToml(mod)!;
     assert.equal(air.root, path.join(mod, '..data'));
@@ -140,7 +162,7 @@ describe('change filter', () => {
 });
 
 describe('defaults agree between the engine and the VS Code settings', () => {
-  it('include and exclude defaults in package.json are the engine\'s', () => {
+  it("include and exclude defaults in package.json are the engine's", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8'));
     const props = pkg.contributes.configuration.properties;
     assert.deepEqual(props['gopherReload.exclude'].default, DEFAULT_EXCLUDE);
@@ -159,7 +181,9 @@ describe('defaults agree between the engine and the VS Code settings', () => {
 
 describe('proxyAllowedHosts', () => {
   it('keeps host names as the browser sends them (lower case, each once), subdomain entries and bracketed IPv6', () => {
-    const { config, issues } = resolveConfig(root, { proxyAllowedHosts: ['My-Box.example.com', '.app.github.dev', '[fd00::1]', '10.0.0.5', 'my-box.example.com'] });
+    const { config, issues } = resolveConfig(root, {
+      proxyAllowedHosts: ['My-Box.example.com', '.app.github.dev', '[fd00::1]', '10.0.0.5', 'my-box.example.com'],
+    });
     assert.deepEqual(issues, []);
     assert.deepEqual(config.proxyAllowedHosts, ['my-box.example.com', '.app.github.dev', '[fd00::1]', '10.0.0.5']);
   });
@@ -168,7 +192,10 @@ describe('proxyAllowedHosts', () => {
     const raw = ['ok.example', 42, 'http://x.example', 'x.example:8080', 'x.example/path', '*', '', 'two words', '.'];
     const { config, issues } = resolveConfig(root, { proxyAllowedHosts: raw });
     assert.deepEqual(config.proxyAllowedHosts, ['ok.example']);
-    assert.deepEqual(issues.map((i) => i.setting), [1, 2, 3, 4, 5, 6, 7, 8].map((i) => `proxyAllowedHosts[${i}]`));
+    assert.deepEqual(
+      issues.map((i) => i.setting),
+      [1, 2, 3, 4, 5, 6, 7, 8].map((i) => `proxyAllowedHosts[${i}]`),
+    );
     assert.match(issues[0].message, /expected a host name \(a string\), got 42/);
     assert.match(issues[1].message, /"http:\/\/x\.example" is not a host name: .*without scheme, port or path/);
     assert.match(issues[4].message, /"\*" is not supported: list each host, or .*leading dot/);

@@ -1,24 +1,40 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { helpLines } from '../../src/cli/options';
 import { repoRoot } from './helpers';
 
 /**
- * The README's settings and commands tables are generated from package.json, and this test fails
- * when they drift apart. `UPDATE_README=1 npm run test:unit` rewrites them.
+ * The README's settings and commands tables are generated from package.json, its CLI table from
+ * the CLI's option list (itself generated from the settings schema), and this test fails when
+ * they drift apart. `UPDATE_README=1 npm run test:unit` rewrites them.
  */
 const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8'));
 
 function settingsTable(): string {
-  const rows = Object.entries(pkg.contributes.configuration.properties as Record<string, { markdownDescription: string; default: unknown; enum?: string[] }>).map(
-    ([key, p]) => `| \`${key}\` | ${p.markdownDescription.replace(/\|/g, '\\|').replace(/`#([\w.]+)#`/g, '`$1`')} | \`${JSON.stringify(p.default)}\` |`,
-  );
+  const rows = Object.entries(
+    pkg.contributes.configuration.properties as Record<string, { markdownDescription: string; default: unknown; enum?: string[] }>,
+  ).map(([key, p]) => `| \`${key}\` | ${p.markdownDescription.replace(/\|/g, '\\|').replace(/`#([\w.]+)#`/g, '`$1`')} | \`${JSON.stringify(p.default)}\` |`);
   return ['| setting | what it does | default |', '|---|---|---|', ...rows].join('\n');
 }
 
 function commandsTable(): string {
-  const rows = (pkg.contributes.commands as { command: string; title: string; category: string }[]).map((c) => `| ${c.category}: ${c.title} | \`${c.command}\` |`);
+  const rows = (pkg.contributes.commands as { command: string; title: string; category: string }[]).map(
+    (c) => `| ${c.category}: ${c.title} | \`${c.command}\` |`,
+  );
   return ['| command | id |', '|---|---|', ...rows].join('\n');
+}
+
+/** Globs in code spans (`**` would turn bold), `<` escaped (`<output-dir>` would read as HTML). */
+function cliTable(): string {
+  const rows = helpLines().map(
+    ({ flag, help }) =>
+      `| \`${flag}\` | ${help
+        .replace(/\|/g, '\\|')
+        .replace(/</g, '&lt;')
+        .replace(/([^\s()]*\*[^\s()]*)/g, '`$1`')} |`,
+  );
+  return ['| option | what it does |', '|---|---|', ...rows].join('\n');
 }
 
 function section(readme: string, name: string): string | undefined {
@@ -28,7 +44,11 @@ function section(readme: string, name: string): string | undefined {
 
 describe('README stays true to package.json', () => {
   const file = path.join(repoRoot(), 'README.md');
-  for (const [name, make] of [['settings', settingsTable], ['commands', commandsTable]] as const) {
+  for (const [name, make] of [
+    ['settings', settingsTable],
+    ['commands', commandsTable],
+    ['cli', cliTable],
+  ] as const) {
     it(`the ${name} table matches the manifest`, () => {
       let readme = fs.readFileSync(file, 'utf8');
       const want = make();

@@ -75,7 +75,6 @@ function load(dir: string, moduleRoot: string): { air: AirImport; rootInModule: 
   return { air, rootInModule };
 }
 
-
 /** Go durations as air accepts them for kill_delay: "500ms", "1s", "1m30s", or a number. */
 export function durationMs(v: unknown): number | undefined {
   if (typeof v === 'number') return v; // air treats a small integer as milliseconds
@@ -106,9 +105,11 @@ export function convertAir(doc: Record<string, unknown>, root = '.'): AirImport 
     if (['color', 'log', 'screen'].includes(k)) ignored.push(`[${k}]: display only; Gopher Reload prints its own status lines`);
     else if (k === 'misc') {
       // clean_on_exit = false is what we do: the output folder is kept between runs.
-      if (section.clean_on_exit === true) ignored.push('[misc] clean_on_exit: the output folder is kept between runs (it holds a .gitignore, so git never sees it)');
+      if (section.clean_on_exit === true)
+        ignored.push('[misc] clean_on_exit: the output folder is kept between runs (it holds a .gitignore, so git never sees it)');
     } else if (k === 'proxy') convertProxy(section, settings, unsupported);
-    else if (k === 'testdata_dir') ignored.push(`testdata_dir: Go sources in testdata/ are excluded as the go command does; other files there (templates) still count`);
+    else if (k === 'testdata_dir')
+      ignored.push(`testdata_dir: Go sources in testdata/ are excluded as the go command does; other files there (templates) still count`);
     else if (k === 'watch_dir' || k === 'env') unsupported.push(`${k}: not supported yet`);
     else if (!['root', 'tmp_dir', 'build'].includes(k)) unsupported.push(`${k}: unknown to Gopher Reload`);
   }
@@ -161,7 +162,8 @@ export function convertAir(doc: Record<string, unknown>, root = '.'): AirImport 
   const delay = take('delay');
   // air's own default (1000 ms) is in most copied templates; it is air's latency, not a choice.
   if (typeof delay === 'number' && delay !== AIR_DEFAULT_DELAY) settings.quietWindowMs = delay;
-  else if (delay === AIR_DEFAULT_DELAY) ignored.push(`build.delay = ${AIR_DEFAULT_DELAY}: air's default wait is not copied; Gopher Reload builds after 30 ms of quiet`);
+  else if (delay === AIR_DEFAULT_DELAY)
+    ignored.push(`build.delay = ${AIR_DEFAULT_DELAY}: air's default wait is not copied; Gopher Reload builds after 30 ms of quiet`);
   const kd = durationMs(take('kill_delay'));
   if (kd !== undefined) settings.killDelayMs = kd;
   const si = take('send_interrupt');
@@ -178,8 +180,9 @@ export function convertAir(doc: Record<string, unknown>, root = '.'): AirImport 
   if (post.length) settings.postStop = post;
   // Keys set to what Gopher Reload does anyway change nothing and are not listed.
   if (typeof take('log') === 'string') ignored.push('build.log: build errors are shown, not written to a log file');
-  if (take('exclude_unchanged') === false) ignored.push('build.exclude_unchanged = false: a save that leaves a file\'s content unchanged never rebuilds');
-  if (take('follow_symlink') === false) ignored.push('build.follow_symlink = false: symlinked folders are followed (except links back into the project or to a folder above it)');
+  if (take('exclude_unchanged') === false) ignored.push("build.exclude_unchanged = false: a save that leaves a file's content unchanged never rebuilds");
+  if (take('follow_symlink') === false)
+    ignored.push('build.follow_symlink = false: symlinked folders are followed (except links back into the project or to a folder above it)');
   if (take('rerun_delay') !== undefined && b.rerun === true) ignored.push('build.rerun_delay: rerun is not supported (see build.rerun)');
   if (take('poll') === true) {
     const ms = take('poll_interval');

@@ -167,7 +167,13 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
   if (raw.proxyPort !== undefined && raw.proxyPort !== null && raw.proxyPort !== 0 && raw.proxyPort !== '') {
     const p = typeof raw.proxyPort === 'string' ? Number(raw.proxyPort) : raw.proxyPort;
     if (typeof p === 'number' && Number.isInteger(p) && p > 0 && p < 65536 && p !== port) proxyPort = p;
-    else bad('proxyPort', p === port ? `the proxy cannot use the app's own port ${port}; set gopherReload.port to another port or leave it empty (the app gets a free one); the proxy is off` : `expected a port number from 1 to 65535, got ${JSON.stringify(raw.proxyPort)}; the proxy is off`);
+    else
+      bad(
+        'proxyPort',
+        p === port
+          ? `the proxy cannot use the app's own port ${port}; set gopherReload.port to another port or leave it empty (the app gets a free one); the proxy is off`
+          : `expected a port number from 1 to 65535, got ${JSON.stringify(raw.proxyPort)}; the proxy is off`,
+      );
   }
   const proxyPortEnv = str('proxyPortEnv', settingRow('proxyPortEnv').default as string);
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(proxyPortEnv)) bad('proxyPortEnv', `"${proxyPortEnv}" is not an environment variable name`);
@@ -263,7 +269,10 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
 function allowedHosts(v: unknown, bad: (setting: string, message: string) => void): string[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) {
-    bad('proxyAllowedHosts', `expected a list of host names like ["my-box.example.com", ".app.github.dev"], got ${JSON.stringify(v)}; only loopback hosts are allowed`);
+    bad(
+      'proxyAllowedHosts',
+      `expected a list of host names like ["my-box.example.com", ".app.github.dev"], got ${JSON.stringify(v)}; only loopback hosts are allowed`,
+    );
     return [];
   }
   const out: string[] = [];
@@ -271,10 +280,15 @@ function allowedHosts(v: unknown, bad: (setting: string, message: string) => voi
     const key = `proxyAllowedHosts[${i}]`;
     if (typeof h !== 'string') return bad(key, `expected a host name (a string), got ${JSON.stringify(h)}; it is ignored`);
     const host = h.trim().toLowerCase();
-    if (host === '*') return bad(key, `"*" is not supported: list each host, or give a domain with a leading dot for its subdomains (".app.github.dev"); it is ignored`);
+    if (host === '*')
+      return bad(key, `"*" is not supported: list each host, or give a domain with a leading dot for its subdomains (".app.github.dev"); it is ignored`);
     // A bracketed IPv6 address holds colons; anything else with a colon carries a port or a scheme.
     const hostPart = /^\.?\[[0-9a-f:.]+\]$/.test(host) || /^\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*$/.test(host);
-    if (!hostPart || host === '.') return bad(key, `"${h}" is not a host name: give it as the browser's address bar shows it, without scheme, port or path (for example "my-box.example.com"); it is ignored`);
+    if (!hostPart || host === '.')
+      return bad(
+        key,
+        `"${h}" is not a host name: give it as the browser's address bar shows it, without scheme, port or path (for example "my-box.example.com"); it is ignored`,
+      );
     if (!out.includes(host)) out.push(host);
   });
   return out;
@@ -289,7 +303,10 @@ function checkedOutputDir(root: string, wanted: string, bad: (setting: string, m
   const fallback = path.resolve(root, DEFAULTS.outputDir);
   if (dir === fallback) return dir;
   if (within(root, dir)) {
-    bad('outputDir', `"${wanted}" is the module root or a folder above it; the build output needs a folder of its own (for example ".gopher-reload" or "tmp"); using "${DEFAULTS.outputDir}"`);
+    bad(
+      'outputDir',
+      `"${wanted}" is the module root or a folder above it; the build output needs a folder of its own (for example ".gopher-reload" or "tmp"); using "${DEFAULTS.outputDir}"`,
+    );
     return fallback;
   }
   let goFiles: string[] = [];
@@ -299,7 +316,10 @@ function checkedOutputDir(root: string, wanted: string, bad: (setting: string, m
     // Not there yet: the engine creates it.
   }
   if (goFiles.length) {
-    bad('outputDir', `"${wanted}" holds Go sources (${goFiles.slice(0, 3).join(', ')}); the build output needs a folder of its own (for example ".gopher-reload" or "tmp"); using "${DEFAULTS.outputDir}"`);
+    bad(
+      'outputDir',
+      `"${wanted}" holds Go sources (${goFiles.slice(0, 3).join(', ')}); the build output needs a folder of its own (for example ".gopher-reload" or "tmp"); using "${DEFAULTS.outputDir}"`,
+    );
     return fallback;
   }
   return dir;

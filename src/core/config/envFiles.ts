@@ -22,7 +22,9 @@ export function loadEnvFiles(root: string, files: string[], reportMissing: boole
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' || reportMissing) {
-        warnings.push(`env file ${abs} could not be read (${code ?? (e as Error).message}); its variables are not set. Create it or remove it from gopherReload.envFiles.`);
+        warnings.push(
+          `env file ${abs} could not be read (${code ?? (e as Error).message}); its variables are not set. Create it or remove it from gopherReload.envFiles.`,
+        );
       }
       continue;
     }
