@@ -39,8 +39,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli/**/*.ts', 'src/extension/**/*.ts'],
-    ignores: ['src/extension/statusView.ts', 'src/extension/summaryView.ts'],
+    // The VS Code adapter may import vscode, but sees the engine only through core/index.ts.
+    files: ['src/extension/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [CORE_INSIDE] }] },
   },
   {
@@ -48,6 +48,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [VSCODE], patterns: [CORE_INSIDE] }] },
   },
   {
+    // The pure views (after the adapter block: the later block wins for these two files).
     files: ['src/extension/statusView.ts', 'src/extension/summaryView.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [VSCODE], patterns: [CORE_INSIDE] }] },
   },
