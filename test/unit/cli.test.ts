@@ -41,6 +41,8 @@ describe('CLI: command line', function () {
     [['.', '-addr=:9999'], /^✗ "-addr=:9999" reads as -a "ddr=:9999"; to pass a flag to the server write -a -addr=:9999/],
     [['a', 'b'], /^✗ one module folder expected/],
     [['--poll', 'fast'], /^✗ --poll "fast": expected a whole number$/],
+    [['--quiet-ms', 'fast'], /^✗ --quiet-ms "fast": expected a whole number$/],
+    [['--env', 'NOEQUALS'], /^✗ --env NOEQUALS: expected KEY=value$/],
     [['--folder', '../elsewhere', path.join(repoRoot(), 'test', 'fixtures', 'nethttp')], /^✗ --folder \.\.\/elsewhere: .* is outside the module/],
     [['--'], /^✗ nothing after "--"/],
   ];

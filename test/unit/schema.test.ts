@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -25,6 +26,23 @@ describe('settings schema', () => {
     const fix = 'package.json is generated from src/core/config/schema.ts: run `node scripts/gen-settings.mjs` (npm run gen:settings)';
     assert.deepEqual(Object.keys(have), Object.keys(want), `${fix}; the keys differ`);
     for (const key of Object.keys(want)) assert.deepEqual(have[key], want[key], `${fix}; ${key} differs`);
+  });
+
+  it('scripts/gen-settings.mjs writes package.json unchanged when it agrees with the schema, and repairs a drifted copy', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gr-gen-'));
+    try {
+      const out = path.join(dir, 'package.json');
+      execFileSync(process.execPath, [path.join(repoRoot(), 'scripts', 'gen-settings.mjs'), '--out', out]);
+      const pkgText = fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8');
+      assert.equal(fs.readFileSync(out, 'utf8'), pkgText, 'the script is idempotent on the committed package.json');
+      const gen = JSON.parse(fs.readFileSync(out, 'utf8'));
+      assert.deepEqual(gen.contributes.configuration.properties, packageJsonProperties());
+      // Everything outside contributes.configuration is kept as it was.
+      const strip = (p: { contributes: { configuration: unknown } }) => ({ ...p, contributes: { ...p.contributes, configuration: null } });
+      assert.deepEqual(strip(gen), strip(JSON.parse(pkgText)));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('every engine setting is read by resolveConfig: a value of the wrong type is named and falls back', () => {
