@@ -28,7 +28,7 @@ describe('settings schema', () => {
     for (const key of Object.keys(want)) assert.deepEqual(have[key], want[key], `${fix}; ${key} differs`);
   });
 
-  it('scripts/gen-settings.mjs writes package.json unchanged when it agrees with the schema, and repairs a drifted copy', () => {
+  it('scripts/gen-settings.mjs writes exactly the committed package.json, and nothing outside contributes.configuration changes', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gr-gen-'));
     try {
       const out = path.join(dir, 'package.json');

@@ -264,7 +264,7 @@ export const SETTINGS = [
     cli: { flag: 'signal', arg: 'SIG', help: 'stop signal (default SIGINT)' },
     description: "Signal sent to the server's process group to stop it (SIGINT is what Ctrl-C sends).",
     json: {
-      enum: ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGKILL'],
+      enum: STOP_SIGNALS,
       enumDescriptions: [
         'Ctrl-C: what Go servers with graceful shutdown usually wait for',
         'Polite termination',
