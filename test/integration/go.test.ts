@@ -112,6 +112,17 @@ describe('Gopher Reload in VS Code: a Go workspace', function () {
     assert.equal(await get(port), undefined);
   });
 
+  it('Start Server with hot reload off builds and serves what is on disk, and hot reload stays off; Stop Server stops it', async () => {
+    assert.equal(mod().hotReload, false);
+    await vscode.commands.executeCommand('gopherReload.start');
+    await waitFor('v5 running', async () => mod().state.kind === 'running' && (await get(port)) === 'nethttp v5');
+    assert.equal(mod().hotReload, false, 'Start Server does not turn hot reload on');
+    assert.match(mod().tooltip, /Hot reload is off/);
+    await vscode.commands.executeCommand('gopherReload.stop');
+    await waitFor('stopped', () => mod().state.kind === 'stopped');
+    assert.equal(await get(port), undefined);
+  });
+
   it('turning hot reload back on builds the save made while it was off and serves it', async () => {
     await vscode.commands.executeCommand('gopherReload.toggle');
     await waitFor('v5 running', async () => mod().state.kind === 'running' && (await get(port)) === 'nethttp v5');
