@@ -3,7 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { body, copyFixture, edit, harness, repoRoot, waitState, waitUntil } from './helpers';
 
-/** The reload loop on real Go projects: real `go build`, real servers, real HTTP. */
+/**
+ * The reload loop on real Go projects: real `go build`, real servers, real HTTP (integration).
+ * The same cases in exact milliseconds, without Go, are in changeQueue.test.ts and engineLoop.test.ts.
+ */
 describe('engine: save to serving', function () {
   it('serves the Gin app, then the new code after a save, with timings', async () => {
     const h = await harness('gin-api');
@@ -53,7 +56,11 @@ describe('engine: save to serving', function () {
     const dir = copyFixture('nethttp');
     const stateDir = fs.mkdtempSync(path.join(dir, '.wrap-'));
     const wrap = path.join(repoRoot(), 'test', 'fixtures', 'tools', 'buildwrap.sh');
-    const h = await harness('nethttp', { buildCommand: [wrap, stateDir, 'go', 'build', '-o', '${binary}', '.'], env: { BUILDWRAP_SLEEP: '0.3' }, exclude: ['**/.wrap-*/**'] }, dir);
+    const h = await harness(
+      'nethttp',
+      { buildCommand: [wrap, stateDir, 'go', 'build', '-o', '${binary}', '.'], env: { BUILDWRAP_SLEEP: '0.3' }, exclude: ['**/.wrap-*/**'] },
+      dir,
+    );
     h.engine.start();
     await waitState(h, 'running');
     const from = h.states.length;
@@ -100,7 +107,11 @@ describe('engine: save to serving', function () {
     const stateDir = fs.mkdtempSync(path.join(dir, '.wrap-'));
     const wrap = path.join(repoRoot(), 'test', 'fixtures', 'tools', 'buildwrap.sh');
     // The wrapper sleeps 1 s before building, so saves 150-300 ms apart land mid-build.
-    const h = await harness('nethttp', { buildCommand: [wrap, stateDir, 'go', 'build', '-o', '${binary}', '.'], env: { BUILDWRAP_SLEEP: '1' }, exclude: ['**/.wrap-*/**'] }, dir);
+    const h = await harness(
+      'nethttp',
+      { buildCommand: [wrap, stateDir, 'go', 'build', '-o', '${binary}', '.'], env: { BUILDWRAP_SLEEP: '1' }, exclude: ['**/.wrap-*/**'] },
+      dir,
+    );
     h.engine.start();
     await waitState(h, 'running');
     const main = path.join(dir, 'main.go');
@@ -118,7 +129,11 @@ describe('engine: save to serving', function () {
     assert.ok(builds < 6, `builds were cancelled rather than queued (${builds})`);
     const served = h.states.slice(from).filter((s) => s.kind === 'running').length;
     assert.equal(served, 1, 'only the last code was ever served');
-    assert.equal(fs.existsSync(path.join(stateDir, 'overlaps.log')), false, fs.existsSync(path.join(stateDir, 'overlaps.log')) ? fs.readFileSync(path.join(stateDir, 'overlaps.log'), 'utf8') : '');
+    assert.equal(
+      fs.existsSync(path.join(stateDir, 'overlaps.log')),
+      false,
+      fs.existsSync(path.join(stateDir, 'overlaps.log')) ? fs.readFileSync(path.join(stateDir, 'overlaps.log'), 'utf8') : '',
+    );
   });
 });
 
