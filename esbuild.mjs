@@ -52,7 +52,10 @@ if (production) {
   // The packaged README: the marketplace and VS Code's extension page cannot show images that are
   // relative paths in a repository we do not publish, so they are replaced by their alt text.
   mkdirSync('dist', { recursive: true });
-  const readme = readFileSync('README.md', 'utf8').replace(/^!\[([^\]]*)\]\([^)]*\)$/gm, '*($1: see the screenshots in the project repository.)*');
+  const readme = readFileSync('README.md', 'utf8')
+    .replace(/^!\[([^\]]*)\]\([^)]*\)$/gm, '*($1: see the screenshots in the project repository.)*')
+    // Links to files of the repository (docs/ARCHITECTURE.md) cannot resolve either: name the file.
+    .replace(/\[([^\]]+)\]\((?!https?:|#|mailto:|vscode:)([^)\s]+)\)/g, '$1 (`$2` in the project repository)');
   writeFileSync('dist/README.md', readme);
 }
 
