@@ -105,4 +105,15 @@ describe('resolveTarget: one precedence for settings, .air.toml, services and fl
     assert.equal(r.targets[0].service, undefined);
     assert.equal(r.issues.length, 1);
   });
+
+  it('a folder named ..data inside the module is inside: as a service folder and as .air.toml root', () => {
+    const dir = moduleWith('root = "..data"\n');
+    fs.mkdirSync(path.join(dir, '..data'));
+    const svc = resolveTarget({ moduleRoot: dir, settings: {}, services: [{ name: 'data', folder: '..data' }, { name: 'out', folder: '../x' }] });
+    assert.deepEqual(svc.targets.map((t) => [t.service, t.root]), [['data', path.join(dir, '..data')]]);
+    assert.equal(svc.issues.length, 1, 'only ../x is outside');
+    const air = resolveTarget({ moduleRoot: dir, settings: {} });
+    assert.equal(air.targets[0].root, path.join(dir, '..data'));
+    assert.deepEqual(air.air!.unsupported, []);
+  });
 });
