@@ -114,11 +114,6 @@ function socketInodesOf(pid: number): Set<string> {
   return inodes;
 }
 
-/** TCP ports these processes listen on (an empty list where they cannot be listed). */
-export function listeningPortsOf(pids: number[]): number[] {
-  return ownListeners(pids) ?? [];
-}
-
 /**
  * TCP ports these processes hold a listening socket on, ascending; undefined when this system
  * gives no way to tell (neither /proc, lsof nor netstat). Linux reads /proc/<pid>/fd against
