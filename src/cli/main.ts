@@ -6,8 +6,7 @@ import { intFlag, mergeGlobs, parseCli, UsageError } from './args';
 import { cliWords, settingWords } from './words';
 import { helpText, rawFromFlags } from './options';
 import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, ReloadEngine, resolveConfig, watchTree } from '../core';
-import { resolveTarget } from '../core/config/target';
-import { within } from '../core/util/paths';
+import { resolveTarget, within } from '../core';
 import type { EngineState, Logger, RawSettings } from '../core';
 
 const HELP = helpText();

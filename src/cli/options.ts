@@ -1,6 +1,5 @@
 import type { RawSettings } from '../core';
-// eslint-disable-next-line no-restricted-imports -- until core/index.ts exports the schema (see the S1 report)
-import { SETTINGS, type CliFlag, type SettingRow } from '../core/config/schema';
+import { SETTINGS, type CliFlag, type SettingRow } from '../core';
 import { UsageError } from './errors';
 
 /**

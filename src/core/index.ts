@@ -14,3 +14,7 @@ export { type RuntimePanic } from './insights/panics';
 export { type Logger } from './util/log';
 export { OutputThrottle } from './util/outputThrottle';
 export { watchTree } from './watch/watcher';
+export { ENGINE_KEYS, RESTART_KEYS, SETTINGS, type CliFlag, type SettingRow } from './config/schema';
+export { resolveTarget, type ResolvedTarget, type TargetResolution, type TargetSources } from './config/target';
+export { type EngineOutput, type OutputLevel } from './engine/state';
+export { isInside, within } from './util/paths';

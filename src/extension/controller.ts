@@ -7,7 +7,7 @@ import { taskBuildStep } from './taskBuild';
 import { OutputTerminal } from './terminal';
 import { ReloadEngine, readAirToml, resolveConfig } from '../core';
 import type { BuildProblem, EngineConfig, EngineState, Logger } from '../core';
-import { resolveTarget, type TargetResolution } from '../core/config/target';
+import { resolveTarget, type TargetResolution } from '../core';
 
 /** How long typing must pause before the unsaved text is pre-built (a keystroke cancels it anyway). */
 const TYPING_PAUSE_MS = 300;

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import type { RawSettings } from '../core';
-// eslint-disable-next-line no-restricted-imports -- until core/index.ts exports the schema (see the S1 report)
-import { ENGINE_KEYS, RESTART_KEYS } from '../core/config/schema';
+import { ENGINE_KEYS, RESTART_KEYS } from '../core';
 
 export const SECTION = 'gopherReload';
 

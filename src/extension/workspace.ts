@@ -5,7 +5,7 @@ import { registerCommands } from './commands';
 import { SECTION } from './settings';
 import { summaryView } from './summaryView';
 import { RoutesView, treeLabels } from './routesView';
-import { resolveTarget } from '../core/config/target';
+import { resolveTarget } from '../core';
 import type { GopherReloadApi } from './api';
 
 /**

@@ -3,7 +3,7 @@
 // Edit test/fixtures/gin-api/handlers/message.go and save: the server reloads.
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort, isFree } from '../support.mjs';
+import { freePort, isFree } from '../support/index.mjs';
 import * as path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

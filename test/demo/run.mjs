@@ -5,7 +5,7 @@
 // `npm run demo:cli` runs the same project with the gopher-reload CLI instead.
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort, isFree } from '../support.mjs';
+import { freePort, isFree } from '../support/index.mjs';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

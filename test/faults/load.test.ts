@@ -28,7 +28,7 @@ describe('faults: load', function () {
       for (const p of h.engine.serverPids()) allPids.add(p);
       fs.writeFileSync(msgFile, `reload ${i}`);
       const from = h.states.length;
-      h.engine.restart();
+      h.engine.start('restart');
       await waitState(h, 'running', 30_000, from);
       if ((await body(h.port)) !== `reload ${i}`) stale++;
     }

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { ensureCodeServer, CHROMIUM, REPO_ROOT } from './install.mjs';
-import { freePort } from '../support.mjs';
+import { freePort } from '../support/index.mjs';
 
 const HOST = '127.0.0.1';
 
@@ -56,7 +56,7 @@ export function hostGoEnv() {
   return goEnvCache;
 }
 
-// One freePort for every test script (test/support.mjs); re-exported for callers of this module.
+// One freePort for every test script (test/support/index.mjs); re-exported for callers of this module.
 export { freePort };
 
 // Every server still running, so a crash/Ctrl-C of the harness does not leave orphans:

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureCodeServer } from '../host/install.mjs';
 import { runExtensionTests } from '../host/runTests.mjs';
-import { freePort, processesUnder } from '../support.mjs';
+import { freePort, processesUnder } from '../support/index.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const suite = path.join(root, 'out', 'test', 'integration', 'index.js');

@@ -16,7 +16,7 @@ import { ensureCodeServer } from '../host/install.mjs';
 import { spawn } from 'node:child_process';
 import { launchBrowser } from '../host/codeServer.mjs';
 import { openWorkbench, STATUSBAR } from '../host/screenshot.mjs';
-import { freePort, getBody as get, processesUnder } from '../support.mjs';
+import { freePort, getBody as get, processesUnder } from '../support/index.mjs';
 import { checkPlan } from '../support/checks.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ensureCodeServer } from '../host/install.mjs';
 import { openWorkbench, STATUSBAR } from '../host/screenshot.mjs';
-import { freePort, getBody as get } from '../support.mjs';
+import { freePort, getBody as get } from '../support/index.mjs';
 import { checkPlan } from '../support/checks.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

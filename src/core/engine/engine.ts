@@ -173,10 +173,6 @@ export class ReloadEngine {
     this.loop.ensure();
   }
 
-  /** Rebuilds and restarts even if nothing changed. */
-  restart(reason = 'restart'): void {
-    this.start(reason);
-  }
 
   /**
    * A file was created, changed or deleted. Irrelevant paths and content-identical rewrites are
@@ -280,7 +276,7 @@ export class ReloadEngine {
     const extra = this.filter.extraRoots;
     this.filter = new ChangeFilter(config.root, config.include, config.exclude);
     this.filter.extraRoots = extra;
-    if (restart && this.active) this.restart('configuration changed');
+    if (restart && this.active) this.start('configuration changed');
   }
 
   async dispose(): Promise<void> {

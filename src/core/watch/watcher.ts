@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { ChangeFilter } from './filter';
+import { within } from '../util/paths';
 
 export interface WatchOptions {
   /** Poll instead of native events (WSL2 and Docker bind mounts deliver no inotify events). */
@@ -51,11 +52,6 @@ export function redundantLink(p: string, realRoot: string): boolean {
   } catch {
     return false; // a dangling link or one removed meanwhile: nothing to follow
   }
-}
-
-function within(p: string, dir: string): boolean {
-  const rel = path.relative(dir, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 /**

@@ -59,28 +59,3 @@ export function processesUnder(dir) {
   return out;
 }
 
-/**
- * Named checks for script-style suites: `await check(title, fn)` prints ✔/✗ and counts, and a
- * failure stops the sequence (later checks depend on earlier ones); `summary(label, total)` prints
- * the "label: N passed, N failed, N skipped" line the test runner adds up.
- */
-export function checks() {
-  const r = { passed: 0, failed: 0 };
-  return {
-    async check(title, fn) {
-      try {
-        await fn();
-        r.passed++;
-        console.log(`  ✔ ${title}`);
-      } catch (e) {
-        r.failed++;
-        console.log(`  ✗ ${title}\n    ${String(e?.stack ?? e).split('\n').slice(0, 6).join('\n    ')}`);
-        throw e;
-      }
-    },
-    summary(label, total) {
-      console.log(`${label}: ${r.passed} passed, ${r.failed} failed, ${total - r.passed - r.failed} skipped`);
-      return r.failed ? 1 : 0;
-    },
-  };
-}
