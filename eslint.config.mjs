@@ -3,9 +3,15 @@
 import tseslint from 'typescript-eslint';
 import { importX, createNodeResolver } from 'eslint-plugin-import-x';
 
-const VSCODE = { name: 'vscode', message: 'src/core, src/cli, src/reaper and the pure views never import vscode: the engine runs in plain Node (the CLI, the tests).' };
+const VSCODE = {
+  name: 'vscode',
+  message: 'src/core, src/cli, src/reaper and the pure views never import vscode: the engine runs in plain Node (the CLI, the tests).',
+};
 // The adapters see the engine only through core/index.ts, so its surface is one file to read.
-const CORE_INSIDE = { group: ['**/core/*/**', '**/core/*/*'], message: 'Adapters import only core/index.ts (import from "../core"); export what you need there.' };
+const CORE_INSIDE = {
+  group: ['**/core/*/**', '**/core/*/*'],
+  message: 'Adapters import only core/index.ts (import from "../core"); export what you need there.',
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'test/**', '*.mjs', '*.js'] },

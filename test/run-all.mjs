@@ -23,7 +23,10 @@ function step(title, cmd, args) {
 function mocha(title, config) {
   console.log(`\n▶ ${title}`);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, 'node_modules/mocha/bin/mocha.js'), '--config', config], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [path.join(root, 'node_modules/mocha/bin/mocha.js'), '--config', config], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (b) => {
       out += b;

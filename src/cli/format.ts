@@ -16,19 +16,37 @@ export function formatState(s: EngineState): string {
     case 'running': {
       const t = s.timings;
       const url = s.port ? ` on http://localhost:${s.port}` : s.noPort ? ' (no port)' : '';
-      const parts = [t.buildMs !== undefined && `build ${t.buildMs} ms`, `restart ${(t.stopMs ?? 0) + (t.startToReadyMs ?? 0)} ms`, `save→ready ${t.saveToReadyMs} ms`].filter(Boolean);
+      const parts = [
+        t.buildMs !== undefined && `build ${t.buildMs} ms`,
+        `restart ${(t.stopMs ?? 0) + (t.startToReadyMs ?? 0)} ms`,
+        `save→ready ${t.saveToReadyMs} ms`,
+      ].filter(Boolean);
       return paint.green(`● running${url} (pid ${s.pid}) — ${parts.join(', ')}`);
     }
     case 'unready':
       return paint.yellow(`! ${s.message}`);
     case 'build-failed': {
-      const head = paint.red(`✗ build failed: ${s.problems.length} problem${s.problems.length === 1 ? '' : 's'}${s.serving ? ' (the previous server keeps serving)' : ''}`);
+      const head = paint.red(
+        `✗ build failed: ${s.problems.length} problem${s.problems.length === 1 ? '' : 's'}${s.serving ? ' (the previous server keeps serving)' : ''}`,
+      );
       const lines = s.problems.map((p) => `  ${p.file}:${p.line}${p.column ? `:${p.column}` : ''}: ${p.message.replace(/\n/g, '\n    ')}`);
       return [head, ...lines].join('\n');
     }
     case 'crashed':
-      return paint.red(`✗ crashed: ${s.signal ?? `exit ${s.exitCode}`}${s.crashCount > 1 ? ` (${s.crashCount} times)` : ''}${s.retryInMs ? `, restarting in ${s.retryInMs} ms` : ', save to retry'}`) +
-        (s.lastOutput.length ? '\n' + paint.dim(s.lastOutput.slice(-5).map((l) => `  | ${l}`).join('\n')) : '');
+      return (
+        paint.red(
+          `✗ crashed: ${s.signal ?? `exit ${s.exitCode}`}${s.crashCount > 1 ? ` (${s.crashCount} times)` : ''}${s.retryInMs ? `, restarting in ${s.retryInMs} ms` : ', save to retry'}`,
+        ) +
+        (s.lastOutput.length
+          ? '\n' +
+            paint.dim(
+              s.lastOutput
+                .slice(-5)
+                .map((l) => `  | ${l}`)
+                .join('\n'),
+            )
+          : '')
+      );
     case 'error':
       return paint.red(`✗ ${s.message}\n  ${s.hint}`);
   }

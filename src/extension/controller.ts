@@ -61,7 +61,9 @@ export class FolderController implements vscode.Disposable {
     this.root = target.moduleRoot;
     const settings = readSettings(vscode.Uri.file(target.moduleRoot));
     this.hotReload = memento.get<boolean>(this.mementoKey) ?? settings.startOnOpen;
-    this.terminal = new OutputTerminal(!target.service && name === folder.name && vscode.workspace.workspaceFolders?.length === 1 ? 'Gopher Reload' : `Gopher Reload: ${name}`);
+    this.terminal = new OutputTerminal(
+      !target.service && name === folder.name && vscode.workspace.workspaceFolders?.length === 1 ? 'Gopher Reload' : `Gopher Reload: ${name}`,
+    );
     this.diagnostics = vscode.languages.createDiagnosticCollection(`gopherReload:${name}`);
     this.item = vscode.window.createStatusBarItem(`gopherReload.status.${id}`, vscode.StatusBarAlignment.Left, 50);
     this.item.name = 'Gopher Reload';
@@ -88,7 +90,12 @@ export class FolderController implements vscode.Disposable {
     // Changes made outside the editor (branch switch, generators, another tool) come from here.
     // The module root, not this.root: a service's folder or .air.toml root can move with settings.
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(target.moduleRoot), '**/*'));
-    this.subs.push(watcher, watcher.onDidChange((u) => this.changed(u)), watcher.onDidCreate((u) => this.changed(u)), watcher.onDidDelete((u) => this.changed(u)));
+    this.subs.push(
+      watcher,
+      watcher.onDidChange((u) => this.changed(u)),
+      watcher.onDidCreate((u) => this.changed(u)),
+      watcher.onDidDelete((u) => this.changed(u)),
+    );
     this.render();
     if (this.hotReload && vscode.workspace.isTrusted) this.start('start');
   }
@@ -122,7 +129,9 @@ export class FolderController implements vscode.Disposable {
 
   start(reason = 'start'): void {
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('Gopher Reload builds and runs nothing in an untrusted workspace.', 'Manage Workspace Trust').then((a) => a && vscode.commands.executeCommand('workbench.trust.manage'));
+      void vscode.window
+        .showWarningMessage('Gopher Reload builds and runs nothing in an untrusted workspace.', 'Manage Workspace Trust')
+        .then((a) => a && vscode.commands.executeCommand('workbench.trust.manage'));
       return;
     }
     this.log.info(`[${this.name}] ${reason}: effective configuration ${describe(this.engine.configuration)}`);
@@ -161,7 +170,9 @@ export class FolderController implements vscode.Disposable {
     // Not d.isDirty here: VS Code marks the document dirty only after this event. The timer
     // looks at dirtiness once typing pauses (undone back to the saved text: nothing to build).
     this.typingTimer = setTimeout(() => {
-      const unsaved = vscode.workspace.textDocuments.filter((x) => x.isDirty && x.uri.scheme === 'file' && x.uri.fsPath.endsWith('.go') && x.uri.fsPath.startsWith(this.target.moduleRoot + path.sep));
+      const unsaved = vscode.workspace.textDocuments.filter(
+        (x) => x.isDirty && x.uri.scheme === 'file' && x.uri.fsPath.endsWith('.go') && x.uri.fsPath.startsWith(this.target.moduleRoot + path.sep),
+      );
       const started = unsaved.length > 0 && this.engine.speculate(new Map(unsaved.map((x) => [x.uri.fsPath, x.getText()])));
       this.log.trace(`[${this.name}] ${started ? `pre-building ${unsaved.length} unsaved file(s)` : 'no pre-build (not applicable now)'}`);
     }, TYPING_PAUSE_MS);
@@ -191,7 +202,12 @@ export class FolderController implements vscode.Disposable {
     this.configIssues = [...serviceIssues, ...(found ? this.airNotes(r) : []), ...issues.map((i) => `${SECTION}.${i.setting}: ${i.message}`)];
     for (const i of this.configIssues) this.log.warn(`[${this.name}] ${i}`);
     if (issues.length) {
-      void vscode.window.showWarningMessage(`Gopher Reload: ${this.configIssues[0]}${issues.length > 1 ? ` (and ${issues.length - 1} more, see the log)` : ''}`, 'Open Settings').then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', SECTION));
+      void vscode.window
+        .showWarningMessage(
+          `Gopher Reload: ${this.configIssues[0]}${issues.length > 1 ? ` (and ${issues.length - 1} more, see the log)` : ''}`,
+          'Open Settings',
+        )
+        .then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', SECTION));
     }
     return config;
   }
@@ -204,7 +220,9 @@ export class FolderController implements vscode.Disposable {
     if (r.airError) return [`${r.airError.message} (fix it, or set any gopherReload setting to stop using .air.toml); using the defaults`];
     const air = r.air;
     if (!air) return [];
-    this.log.info(`[${this.name}] no gopherReload settings: using .air.toml (${JSON.stringify(air.settings)}); "Gopher Reload: Convert .air.toml to Settings" makes them settings`);
+    this.log.info(
+      `[${this.name}] no gopherReload settings: using .air.toml (${JSON.stringify(air.settings)}); "Gopher Reload: Convert .air.toml to Settings" makes them settings`,
+    );
     for (const u of air.unsupported) this.log.warn(`[${this.name}] .air.toml ${u}`);
     for (const i of air.ignored) this.log.info(`[${this.name}] .air.toml ${i} (ignored)`);
     if (air.pollIntervalMs !== undefined) this.log.info(`[${this.name}] .air.toml build.poll = true: VS Code's own file events are used (the CLI polls)`);
@@ -273,10 +291,28 @@ export class FolderController implements vscode.Disposable {
   }
 
   private render(): void {
-    const v = statusView({ id: this.id, name: this.name, trusted: vscode.workspace.isTrusted, hotReload: this.hotReload, state: this.engine.state, configIssues: this.configIssues });
+    const v = statusView({
+      id: this.id,
+      name: this.name,
+      trusted: vscode.workspace.isTrusted,
+      hotReload: this.hotReload,
+      state: this.engine.state,
+      configIssues: this.configIssues,
+    });
     this.item.text = v.text;
     const md = new vscode.MarkdownString(v.tooltip, true);
-    md.isTrusted = { enabledCommands: ['gopherReload.restart', 'gopherReload.stop', 'gopherReload.start', 'gopherReload.showLogs', 'gopherReload.showTerminal', 'gopherReload.openInBrowser', 'gopherReload.toggle', 'workbench.trust.manage'] };
+    md.isTrusted = {
+      enabledCommands: [
+        'gopherReload.restart',
+        'gopherReload.stop',
+        'gopherReload.start',
+        'gopherReload.showLogs',
+        'gopherReload.showTerminal',
+        'gopherReload.openInBrowser',
+        'gopherReload.toggle',
+        'workbench.trust.manage',
+      ],
+    };
     this.item.tooltip = md;
     this.item.backgroundColor = v.background ? new vscode.ThemeColor(`statusBarItem.${v.background}Background`) : undefined;
     this.onChanged();

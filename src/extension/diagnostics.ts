@@ -42,14 +42,20 @@ export function panicDiagnostics(panics: RuntimePanic[], showTraceCommand: vscod
     if (!p.site) continue; // nothing in the workspace to point at; the terminal has the trace
     const line = Math.max(0, p.site.line - 1);
     const where = p.kind === 'gin-recovery' ? 'recovered by Gin' : p.kind === 'http-handler' ? 'recovered by net/http' : 'the server crashed';
-    const d = new vscode.Diagnostic(new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER), `panic: ${p.message} (${where})`, vscode.DiagnosticSeverity.Error);
+    const d = new vscode.Diagnostic(
+      new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER),
+      `panic: ${p.message} (${where})`,
+      vscode.DiagnosticSeverity.Error,
+    );
     d.source = 'panic';
     d.code = { value: 'full trace', target: showTraceCommand };
     d.relatedInformation = p.frames
       // The runtime's own frames (panic.go, asm_*.s) say nothing about the user's code.
       .filter((f) => path.isAbsolute(f.file) && !/[\\/]src[\\/]runtime[\\/]/.test(f.file))
       .slice(0, 12)
-      .map((f) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(f.file), new vscode.Position(Math.max(0, f.line - 1), 0)), f.func));
+      .map(
+        (f) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(f.file), new vscode.Position(Math.max(0, f.line - 1), 0)), f.func),
+      );
     const list = byFile.get(p.site.file) ?? [];
     list.push(d);
     byFile.set(p.site.file, list);

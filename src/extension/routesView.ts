@@ -49,7 +49,9 @@ export class RoutesView implements vscode.TreeDataProvider<Node>, vscode.Disposa
     // The package path is noise next to the function: `handlers.GetUser`, not `example.com/x/handlers.GetUser`.
     item.description = route.handler.slice(route.handler.lastIndexOf('/') + 1);
     const openable = isOpenable(route) && c.engine.port !== undefined;
-    item.tooltip = new vscode.MarkdownString(`**${route.method}** \`${route.path}\`\n\nHandler: \`${route.handler}\` (${route.handlers} handlers with middleware)${openable ? '\n\nClick to open it in the browser.' : isOpenable(route) ? '' : '\n\nA route with parameters or another method cannot be opened as is.'}`);
+    item.tooltip = new vscode.MarkdownString(
+      `**${route.method}** \`${route.path}\`\n\nHandler: \`${route.handler}\` (${route.handlers} handlers with middleware)${openable ? '\n\nClick to open it in the browser.' : isOpenable(route) ? '' : '\n\nA route with parameters or another method cannot be opened as is.'}`,
+    );
     item.iconPath = new vscode.ThemeIcon(openable ? 'globe' : 'symbol-method');
     item.contextValue = openable ? 'route.openable' : 'route';
     if (openable) item.command = { command: 'gopherReload.openRoute', title: 'Open in Browser', arguments: [c.id, route.path] };

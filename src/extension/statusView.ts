@@ -64,29 +64,49 @@ export function statusView(i: StatusInput): StatusView {
         tooltip: `${head}\n\nBuilding after ${esc(s.trigger)}.${s.serving ? ' The current server keeps serving until the new one is ready.' : ''}${foot([LINKS.output, LINKS.stop, LINKS.logs])}`,
       };
     case 'starting':
-      return { text: '$(loading~spin) Gopher Reload: starting…', tooltip: `${head}\n\nStarting pid ${s.pid}, waiting until it is ready.${foot([LINKS.output, LINKS.stop, LINKS.logs])}` };
+      return {
+        text: '$(loading~spin) Gopher Reload: starting…',
+        tooltip: `${head}\n\nStarting pid ${s.pid}, waiting until it is ready.${foot([LINKS.output, LINKS.stop, LINKS.logs])}`,
+      };
     case 'running': {
       const t = s.timings;
       const reloaded = t.saveToReadyMs !== undefined && t.trigger !== 'start' ? `, reloaded in ${t.saveToReadyMs} ms` : '';
       const rows = [
         ['Trigger', esc(t.trigger)],
-        ['Build', t.prebuilt ? `none: pre-built while you typed${t.buildMs ? ` (finished ${t.buildMs} ms after the save)` : ''}` : t.buildMs !== undefined ? `${t.buildMs} ms` : '—'],
+        [
+          'Build',
+          t.prebuilt
+            ? `none: pre-built while you typed${t.buildMs ? ` (finished ${t.buildMs} ms after the save)` : ''}`
+            : t.buildMs !== undefined
+              ? `${t.buildMs} ms`
+              : '—',
+        ],
         ['Restart (stop + ready)', `${(t.stopMs ?? 0) + (t.startToReadyMs ?? 0)} ms`],
         ['Save → ready', t.saveToReadyMs !== undefined ? `${t.saveToReadyMs} ms` : '—'],
       ];
       const table = '\n\n| | |\n|---|---|\n' + rows.map((r) => `| ${r[0]} | ${r[1]} |`).join('\n');
       // A worker or queue consumer listens on no TCP port: that is how it runs, not a fault.
-      const noPort = s.noPort && !s.appPort ? ' It listens on no TCP port (a worker, a queue consumer or a unix-socket server); if it should serve HTTP, check its address or set gopherReload.port.' : '';
+      const noPort =
+        s.noPort && !s.appPort
+          ? ' It listens on no TCP port (a worker, a queue consumer or a unix-socket server); if it should serve HTTP, check its address or set gopherReload.port.'
+          : '';
       return {
         text: `$(pass-filled) ${s.port ? `:${s.port}` : s.noPort ? 'running (no port)' : 'running'}${reloaded}`,
         tooltip: `${head}\n\nRunning${s.port ? ` on http://localhost:${s.port}` : ''} (pid ${s.pid}${s.appPort ? `; through the proxy, the app itself listens on :${s.appPort}` : ''}).${noPort} Hot reload is ${i.hotReload ? 'on' : 'off'}; click to turn it ${i.hotReload ? 'off' : 'on'}.${table}${foot([LINKS.restart, LINKS.stop, ...(s.port ? [LINKS.browser] : []), LINKS.output, LINKS.logs])}`,
       };
     }
     case 'unready':
-      return { text: '$(warning) Gopher Reload: not ready', tooltip: `${head}\n\n${esc(s.message)}${code(s.lastOutput)}${foot([LINKS.restart, LINKS.stop, LINKS.output, LINKS.logs])}`, background: 'warning' };
+      return {
+        text: '$(warning) Gopher Reload: not ready',
+        tooltip: `${head}\n\n${esc(s.message)}${code(s.lastOutput)}${foot([LINKS.restart, LINKS.stop, LINKS.output, LINKS.logs])}`,
+        background: 'warning',
+      };
     case 'build-failed': {
       const n = s.problems.length;
-      const list = s.problems.slice(0, 5).map((p) => `- \`${p.file.split(/[\\/]/).pop()}:${p.line}\` ${esc(p.message.split('\n')[0])}`).join('\n');
+      const list = s.problems
+        .slice(0, 5)
+        .map((p) => `- \`${p.file.split(/[\\/]/).pop()}:${p.line}\` ${esc(p.message.split('\n')[0])}`)
+        .join('\n');
       return {
         text: `$(error) Build failed (${n})`,
         tooltip: `${head}\n\nThe build failed with ${plural(n, 'problem')} (see the Problems panel). ${s.serving ? 'The previous server keeps serving.' : 'No server is running.'}\n\n${list}${n === 0 ? code(s.output.split('\n').filter(Boolean)) : ''}${foot([LINKS.output, LINKS.restart, LINKS.logs])}`,
@@ -98,7 +118,11 @@ export function statusView(i: StatusInput): StatusView {
       // A crash loop (the server dies right after each start) reads differently from one crash.
       const looping = s.crashCount > 1;
       const times = looping ? ` (${s.crashCount} times)` : '';
-      const next = s.retryInMs ? `Restarting in ${s.retryInMs < 1000 ? `${s.retryInMs} ms` : `${s.retryInMs / 1000} s`}.` : looping ? 'It kept exiting right after start, so it is not restarted again until you save a file or restart.' : 'Save a file or restart to try again.';
+      const next = s.retryInMs
+        ? `Restarting in ${s.retryInMs < 1000 ? `${s.retryInMs} ms` : `${s.retryInMs / 1000} s`}.`
+        : looping
+          ? 'It kept exiting right after start, so it is not restarted again until you save a file or restart.'
+          : 'Save a file or restart to try again.';
       return {
         text: `$(flame) ${looping ? 'crashing' : 'crashed'}: ${why}${times}`,
         tooltip: `${head}\n\nThe server exited with ${why}${times}. ${next}${code(s.lastOutput)}${foot([LINKS.restart, LINKS.output, LINKS.logs])}`,

@@ -43,7 +43,15 @@ export function summaryView(entries: SummaryEntry[], trusted: boolean): { text: 
   for (const e of entries) counts.set(bucket(e), (counts.get(bucket(e)) ?? 0) + 1);
   const parts = ORDER.filter((b) => counts.get(b)).map((b) => `${counts.get(b)} ${b}`);
   const bad = (counts.get('failed') ?? 0) + (counts.get('crashed') ?? 0);
-  const icon = !trusted ? '$(workspace-untrusted)' : counts.get('building') ? '$(loading~spin)' : bad ? '$(error)' : counts.get('running') ? '$(pass-filled)' : '$(circle-slash)';
+  const icon = !trusted
+    ? '$(workspace-untrusted)'
+    : counts.get('building')
+      ? '$(loading~spin)'
+      : bad
+        ? '$(error)'
+        : counts.get('running')
+          ? '$(pass-filled)'
+          : '$(circle-slash)';
   const rows = entries.map((e) => {
     const clean = e.text.replace(/\$\([\w~-]+\)\s*/g, '').replace(/^Gopher Reload: /, '');
     return `| ${esc(e.name)} | ${esc(clean)} | ${link('$(debug-restart)', 'gopherReload.restart', e.id)} ${link('$(debug-stop)', 'gopherReload.stop', e.id)} ${link('$(terminal)', 'gopherReload.showTerminal', e.id)} |`;
@@ -53,7 +61,9 @@ export function summaryView(entries: SummaryEntry[], trusted: boolean): { text: 
     trusted ? '' : 'This workspace is not trusted, so nothing is built or run.',
     '| server | state | |\n|---|---|---|\n' + rows.join('\n'),
     '[$(debug-restart) Restart All](command:gopherReload.restartAll) · [$(debug-stop) Stop All](command:gopherReload.stopAll) · [$(list-selection) Servers…](command:gopherReload.servers) · [$(output) Show Logs](command:gopherReload.showLogs)',
-  ].filter(Boolean).join('\n\n');
+  ]
+    .filter(Boolean)
+    .join('\n\n');
   return {
     text: `${icon} ${trusted ? parts.join(', ') : 'Gopher Reload: untrusted'}`,
     tooltip,

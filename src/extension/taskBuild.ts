@@ -20,8 +20,9 @@ export function taskBuildStep(label: string, folder: vscode.WorkspaceFolder): Bu
     });
     const done = (async (): Promise<CommandResult> => {
       const tasks = await vscode.tasks.fetchTasks();
-      const task = tasks.find((t) => t.name === label && (t.scope === folder || t.scope === vscode.TaskScope.Workspace || t.scope === undefined))
-        ?? tasks.find((t) => t.name === label);
+      const task =
+        tasks.find((t) => t.name === label && (t.scope === folder || t.scope === vscode.TaskScope.Workspace || t.scope === undefined)) ??
+        tasks.find((t) => t.name === label);
       if (!task) {
         const msg = `gopherReload.buildTask: no task labelled "${label}" in tasks.json (found: ${tasks.map((t) => t.name).join(', ') || 'none'}).`;
         onOutput(msg + '\n');

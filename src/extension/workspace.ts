@@ -64,11 +64,23 @@ export class Workspace implements vscode.Disposable {
     for (const [root, folder] of roots) {
       const moduleName = root === folder.uri.fsPath ? folder.name : `${folder.name}/${path.basename(root)}`;
       // Only which servers there are: each controller resolves its own settings (resolveTarget too).
-      const found = resolveTarget({ moduleRoot: root, settings: {}, services: vscode.workspace.getConfiguration(SECTION, vscode.Uri.file(root)).get('services'), useAir: false });
+      const found = resolveTarget({
+        moduleRoot: root,
+        settings: {},
+        services: vscode.workspace.getConfiguration(SECTION, vscode.Uri.file(root)).get('services'),
+        useAir: false,
+      });
       for (const i of found.issues) this.log.warn(`[${moduleName}] ${SECTION}.${i.setting}: ${i.message}`);
       for (const { service } of found.targets) {
         if (!service) targets.set(root, { id: root, name: moduleName, moduleRoot: root, folder });
-        else targets.set(`${root}#${service}`, { id: `${root}#${service}`, name: roots.size > 1 ? `${moduleName}: ${service}` : service, moduleRoot: root, folder, service });
+        else
+          targets.set(`${root}#${service}`, {
+            id: `${root}#${service}`,
+            name: roots.size > 1 ? `${moduleName}: ${service}` : service,
+            moduleRoot: root,
+            folder,
+            service,
+          });
       }
     }
     for (const [id, c] of this.controllers) {
@@ -79,12 +91,17 @@ export class Workspace implements vscode.Disposable {
     }
     for (const [id, t] of targets) {
       if (this.controllers.has(id)) continue;
-      this.log.info(`${t.service ? `Service "${t.service}" of Go module` : 'Go module'} found: ${t.moduleRoot}${vscode.workspace.isTrusted ? '' : ' (workspace not trusted: nothing will run)'}`);
-      this.controllers.set(id, new FolderController(t, this.context.workspaceState, this.log, (what) => {
-        // Routes change with insights; whether one opens depends on the port, known a moment later.
-        if (what !== 'insights') this.updateContext();
-        this.routes.refresh();
-      }));
+      this.log.info(
+        `${t.service ? `Service "${t.service}" of Go module` : 'Go module'} found: ${t.moduleRoot}${vscode.workspace.isTrusted ? '' : ' (workspace not trusted: nothing will run)'}`,
+      );
+      this.controllers.set(
+        id,
+        new FolderController(t, this.context.workspaceState, this.log, (what) => {
+          // Routes change with insights; whether one opens depends on the port, known a moment later.
+          if (what !== 'insights') this.updateContext();
+          this.routes.refresh();
+        }),
+      );
     }
     this.updateContext();
     this.routes.refresh();
@@ -116,9 +133,23 @@ export class Workspace implements vscode.Disposable {
     const all = [...this.controllers.values()];
     const set = (k: string, v: boolean) => void vscode.commands.executeCommand('setContext', `gopherReload.${k}`, v);
     set('hasProject', all.length > 0);
-    set('serverRunning', all.some((c) => ['running', 'starting', 'unready'].includes(c.state.kind) || (c.state.kind === 'building' && c.state.serving) || (c.state.kind === 'build-failed' && c.state.serving)));
-    set('serverListening', all.some((c) => c.engine.port !== undefined && c.state.kind === 'running'));
-    set('hotReload', all.some((c) => c.isHotReload));
+    set(
+      'serverRunning',
+      all.some(
+        (c) =>
+          ['running', 'starting', 'unready'].includes(c.state.kind) ||
+          (c.state.kind === 'building' && c.state.serving) ||
+          (c.state.kind === 'build-failed' && c.state.serving),
+      ),
+    );
+    set(
+      'serverListening',
+      all.some((c) => c.engine.port !== undefined && c.state.kind === 'running'),
+    );
+    set(
+      'hotReload',
+      all.some((c) => c.isHotReload),
+    );
     set('severalServers', all.length > 1);
     this.renderSummary(all);
   }
@@ -129,10 +160,23 @@ export class Workspace implements vscode.Disposable {
       this.summary.hide();
       return;
     }
-    const v = summaryView(all.map((c) => ({ id: c.id, name: c.name, hotReload: c.isHotReload, state: c.state, text: c.statusText })), vscode.workspace.isTrusted);
+    const v = summaryView(
+      all.map((c) => ({ id: c.id, name: c.name, hotReload: c.isHotReload, state: c.state, text: c.statusText })),
+      vscode.workspace.isTrusted,
+    );
     this.summary.text = v.text;
     const md = new vscode.MarkdownString(v.tooltip, true);
-    md.isTrusted = { enabledCommands: ['gopherReload.restart', 'gopherReload.stop', 'gopherReload.showTerminal', 'gopherReload.restartAll', 'gopherReload.stopAll', 'gopherReload.servers', 'gopherReload.showLogs'] };
+    md.isTrusted = {
+      enabledCommands: [
+        'gopherReload.restart',
+        'gopherReload.stop',
+        'gopherReload.showTerminal',
+        'gopherReload.restartAll',
+        'gopherReload.stopAll',
+        'gopherReload.servers',
+        'gopherReload.showLogs',
+      ],
+    };
     this.summary.tooltip = md;
     this.summary.backgroundColor = v.background ? new vscode.ThemeColor(`statusBarItem.${v.background}Background`) : undefined;
     this.summary.show();

@@ -32,7 +32,7 @@ process.stdin.on('data', (chunk: string) => {
     const [head, marker] = line.split(' ');
     const pid = Number(head.slice(1));
     if (!Number.isInteger(pid) || pid <= 0) continue;
-    if (line[0] === '+') trees.set(pid, { marker: marker || undefined, start: linux() ? readStat(pid)?.start ?? 0 : 0 });
+    if (line[0] === '+') trees.set(pid, { marker: marker || undefined, start: linux() ? (readStat(pid)?.start ?? 0) : 0 });
     else if (line[0] === '-') trees.delete(pid);
   }
 });
@@ -55,7 +55,7 @@ function members(): number[] {
   const procs: ProcStat[] = scanProcesses();
   const ours = new Set(groups());
   const found = new Set(procs.filter((p) => ours.has(p.pgid)).map((p) => p.pid));
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of procs) if (found.has(p.ppid) && !found.has(p.pid)) grew = found.add(p.pid) !== undefined;
   }

@@ -13,7 +13,11 @@ import { runExtensionTests } from '../host/runTests.mjs';
  */
 function bigWorkspace(dir, count, port) {
   fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'gin-api'), dir, { recursive: true });
-  const buckets = [['vendor/example.com/lib', 0.4, 'go'], ['web/node_modules/pkg', 0.4, 'js'], ['web/static', 0.2, 'html']];
+  const buckets = [
+    ['vendor/example.com/lib', 0.4, 'go'],
+    ['web/node_modules/pkg', 0.4, 'js'],
+    ['web/static', 0.2, 'html'],
+  ];
   for (const [sub, share, ext] of buckets) {
     const n = Math.round(count * share);
     for (let i = 0; i < n; i++) {
@@ -23,7 +27,10 @@ function bigWorkspace(dir, count, port) {
     }
   }
   fs.mkdirSync(path.join(dir, '.vscode'), { recursive: true });
-  fs.writeFileSync(path.join(dir, '.vscode', 'settings.json'), JSON.stringify({ 'gopherReload.startOnOpen': true, 'gopherReload.env': { PORT: String(port) }, 'gopherReload.buildFlags': ['-mod=mod'] }));
+  fs.writeFileSync(
+    path.join(dir, '.vscode', 'settings.json'),
+    JSON.stringify({ 'gopherReload.startOnOpen': true, 'gopherReload.env': { PORT: String(port) }, 'gopherReload.buildFlags': ['-mod=mod'] }),
+  );
 }
 
 export async function extensionCosts({ n, idleMs, generatedFiles }) {
@@ -38,7 +45,13 @@ export async function extensionCosts({ n, idleMs, generatedFiles }) {
       extensionTestsPath: path.join(ROOT, 'out', 'test', 'integration', 'index.js'),
       workspace: ws,
       timeoutMs: 600_000,
-      env: { GOPHER_RELOAD_SCENARIO: 'bench', GOPHER_RELOAD_PORT: String(port), GOPHER_RELOAD_BENCH_N: String(n), GOPHER_RELOAD_BENCH_IDLE_MS: String(idleMs), GOPHER_RELOAD_BENCH_OUT: out },
+      env: {
+        GOPHER_RELOAD_SCENARIO: 'bench',
+        GOPHER_RELOAD_PORT: String(port),
+        GOPHER_RELOAD_BENCH_N: String(n),
+        GOPHER_RELOAD_BENCH_IDLE_MS: String(idleMs),
+        GOPHER_RELOAD_BENCH_OUT: out,
+      },
     });
     if (!r.ok) console.log(`  the extension bench reported failures: ${JSON.stringify(r.failures)}`);
     const res = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : undefined;

@@ -63,9 +63,13 @@ export function startTool(cmd, args, { cwd, env, log }) {
 /** Stops a tool: SIGINT to its group, then SIGKILL to whatever is left, then any leftover under `dir`. */
 export async function stopTool(child, dir) {
   if (!child) return;
-  try { process.kill(-child.pid, 'SIGINT'); } catch {}
+  try {
+    process.kill(-child.pid, 'SIGINT');
+  } catch {}
   for (let i = 0; i < 60 && isAlive(child.pid); i++) await sleep(50);
-  try { process.kill(-child.pid, 'SIGKILL'); } catch {}
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {}
   killUnder(dir);
 }
 

@@ -13,7 +13,9 @@ export function markdown(r) {
   const airMed = (s['air-default'] ?? s['air-delay0'])?.median;
   const airName = s['air-default'] ? 'air (defaults)' : 'air (delay 0)';
   const lines = [];
-  lines.push(`Measured ${r.date.slice(0, 10)} on ${r.machine.cpus} cores (${r.machine.cpu}), ${r.machine.memGiB} GiB, ${r.machine.os}; ${r.versions.go}, Node ${r.versions.node}, air ${r.versions.air}. The Gin fixture (\`test/fixtures/gin-api\`), ${r.n} edits per tool, each a one-line change to a handler string; time from the file write to the first HTTP response with the new string (polled every 3 ms).${r.smoke ? ' **Smoke run (tiny N): not representative.**' : ''}`);
+  lines.push(
+    `Measured ${r.date.slice(0, 10)} on ${r.machine.cpus} cores (${r.machine.cpu}), ${r.machine.memGiB} GiB, ${r.machine.os}; ${r.versions.go}, Node ${r.versions.node}, air ${r.versions.air}. The Gin fixture (\`test/fixtures/gin-api\`), ${r.n} edits per tool, each a one-line change to a handler string; time from the file write to the first HTTP response with the new string (polled every 3 ms).${r.smoke ? ' **Smoke run (tiny N): not representative.**' : ''}`,
+  );
   lines.push('');
   lines.push('**Save → serving**');
   lines.push('');
@@ -34,7 +36,8 @@ export function markdown(r) {
   lines.push('| tool | burst | files | builds started | to final code served |');
   lines.push('|---|---|---|---|---|');
   for (const [kind, byTool] of Object.entries(r.bursts)) {
-    for (const v of Object.values(byTool)) lines.push(`| ${v.label} | ${kind === 'saveAll' ? 'Save All' : 'branch switch'} | ${v.files} | ${v.buildsStarted} | ${ms(v.toFinalCodeMs)} |`);
+    for (const v of Object.values(byTool))
+      lines.push(`| ${v.label} | ${kind === 'saveAll' ? 'Save All' : 'branch switch'} | ${v.files} | ${v.buildsStarted} | ${ms(v.toFinalCodeMs)} |`);
   }
   if (r.extension) {
     const e = r.extension;
@@ -47,7 +50,9 @@ export function markdown(r) {
     if (e.saveEventToBuildStartMs) lines.push(`| save event → build start (median) | ${e.saveEventToBuildStartMs.median} ms |`);
     if (e.buildMs) lines.push(`| of save → serving: the go build (median) | ${e.buildMs.median} ms |`);
     if (e.restartMs) lines.push(`| of save → serving: stop + start + ready (median) | ${e.restartMs.median} ms |`);
-    lines.push(`| extension host idle ${e.idleHotReloadOn.seconds} s, hot reload on: CPU / mean RSS / peak RSS | ${e.idleHotReloadOn.cpuPercent} % / ${e.idleHotReloadOn.meanRssMiB} MiB / ${e.idleHotReloadOn.peakRssMiB} MiB |`);
+    lines.push(
+      `| extension host idle ${e.idleHotReloadOn.seconds} s, hot reload on: CPU / mean RSS / peak RSS | ${e.idleHotReloadOn.cpuPercent} % / ${e.idleHotReloadOn.meanRssMiB} MiB / ${e.idleHotReloadOn.peakRssMiB} MiB |`,
+    );
     lines.push(`| same, hot reload off | ${e.idleHotReloadOff.cpuPercent} % / ${e.idleHotReloadOff.meanRssMiB} MiB / ${e.idleHotReloadOff.peakRssMiB} MiB |`);
   }
   return lines.join('\n');
@@ -57,7 +62,11 @@ export function markdown(r) {
 export function chartSvg(r) {
   const rows = Object.values(r.saveToServing).filter((v) => v.median !== undefined);
   const max = Math.max(...rows.map((v) => v.p90 ?? v.median)) * 1.1;
-  const W = 880, left = 330, barH = 30, gap = 14, top = 60;
+  const W = 880,
+    left = 330,
+    barH = 30,
+    gap = 14,
+    top = 60;
   const H = top + rows.length * (barH + gap) + 40;
   const x = (v) => left + ((W - left - 60) * v) / max;
   const colour = (label) => (label.startsWith('Gopher') ? '#00ADD8' : label.startsWith('floor') ? '#8a8a8a' : '#d9822b');

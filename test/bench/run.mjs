@@ -37,7 +37,10 @@ const log = (m) => console.log(m);
 function editorRows(r) {
   if (r.extension?.saveToServing) r.saveToServing['ours-editor'] = { label: 'Gopher Reload (VS Code, save in editor)', ...r.extension.saveToServing };
   if (r.extension?.saveToServingPrebuilt) {
-    r.saveToServing['ours-editor-prebuilt'] = { label: `Gopher Reload (VS Code, pre-built: ${r.extension.prebuiltUsed}/${r.extension.saveToServingPrebuilt.n})`, ...r.extension.saveToServingPrebuilt };
+    r.saveToServing['ours-editor-prebuilt'] = {
+      label: `Gopher Reload (VS Code, pre-built: ${r.extension.prebuiltUsed}/${r.extension.saveToServingPrebuilt.n})`,
+      ...r.extension.saveToServingPrebuilt,
+    };
   }
 }
 
@@ -115,7 +118,10 @@ for (const tool of tools.filter((t) => t.name !== 'floor')) {
 }
 
 for (const tool of tools.filter((t) => t.name === 'ours' || t.name === 'air-delay0')) {
-  for (const [kind, count] of [['saveAll', BURST.saveAll], ['branchSwitch', BURST.branch]]) {
+  for (const [kind, count] of [
+    ['saveAll', BURST.saveAll],
+    ['branchSwitch', BURST.branch],
+  ]) {
     log(`\n▶ ${tool.label}: ${kind} touching ${count} files`);
     const r = await withTool(tool, async (dir, port) => {
       const before = tool.builds();

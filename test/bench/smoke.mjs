@@ -23,14 +23,23 @@ for (const t of ['ours', 'floor', 'air-delay0']) {
   const s = res.saveToServing?.[t];
   check(`save → serving measured for ${t} (${s?.n}/${res.n} edits served)`, s?.n === res.n && s?.failed === 0);
 }
-check('downtime measured for ours and air', ['ours', 'air-delay0'].every((t) => res.downtime?.[t]?.sent > 0));
-check('bursts measured (one build or more each)', ['saveAll', 'branchSwitch'].every((k) => res.bursts?.[k]?.ours?.buildsStarted >= 1));
+check(
+  'downtime measured for ours and air',
+  ['ours', 'air-delay0'].every((t) => res.downtime?.[t]?.sent > 0),
+);
+check(
+  'bursts measured (one build or more each)',
+  ['saveAll', 'branchSwitch'].every((k) => res.bursts?.[k]?.ours?.buildsStarted >= 1),
+);
 check('the extension measured in VS Code Server', res.extension?.saveToServing?.n === res.n && res.extension?.idleHotReloadOn?.cpuPercent !== undefined);
 check('a Markdown table was written', fs.existsSync(path.join(out, 'latest.md')));
 fs.rmSync(out, { recursive: true, force: true });
 // The proxy's drain with an open event stream (sse.mjs), one reload each way.
 const sseOut = fs.mkdtempSync(path.join(os.tmpdir(), 'gopher-reload-bench-sse-'));
-const sse = spawnSync(process.execPath, [path.join(here, 'sse.mjs'), '--n', '1', '--out', sseOut], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
+const sse = spawnSync(process.execPath, [path.join(here, 'sse.mjs'), '--n', '1', '--out', sseOut], {
+  stdio: ['ignore', 'inherit', 'inherit'],
+  timeout: 300_000,
+});
 const sseRes = fs.existsSync(path.join(sseOut, 'sse.json')) ? JSON.parse(fs.readFileSync(path.join(sseOut, 'sse.json'), 'utf8')) : {};
 check('save → serving measured with and without an open event stream', sse.status === 0 && sseRes.without?.n === 1 && sseRes.withOpenStream?.n === 1);
 fs.rmSync(sseOut, { recursive: true, force: true });

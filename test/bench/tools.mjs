@@ -18,7 +18,13 @@ export function ensureAir(log = console.log) {
   return AIR;
 }
 
-const countLines = (log, re) => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter((l) => re.test(l)).length : 0);
+const countLines = (log, re) =>
+  fs.existsSync(log)
+    ? fs
+        .readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((l) => re.test(l)).length
+    : 0;
 
 /** A long-running tool (ours, air): started once, then edits are made and timed. */
 function watcherTool(name, label, cmd, args, buildLine) {
@@ -44,11 +50,23 @@ function watcherTool(name, label, cmd, args, buildLine) {
 }
 
 export const ours = () =>
-  watcherTool('ours', 'Gopher Reload (CLI)', () => process.execPath, (dir) => [path.join(ROOT, 'dist', 'cli.js'), dir, '--kill-delay-ms', '1000'], /⟳ building/);
+  watcherTool(
+    'ours',
+    'Gopher Reload (CLI)',
+    () => process.execPath,
+    (dir) => [path.join(ROOT, 'dist', 'cli.js'), dir, '--kill-delay-ms', '1000'],
+    /⟳ building/,
+  );
 
 /** Ours with the request-holding proxy on the port the requests go to; the app gets a free port in PORT. */
 export const oursProxy = () =>
-  watcherTool('ours-proxy', 'Gopher Reload (CLI, --proxy-port)', () => process.execPath, (dir, port) => [path.join(ROOT, 'dist', 'cli.js'), dir, '--kill-delay-ms', '1000', '--proxy-port', String(port)], /⟳ building/);
+  watcherTool(
+    'ours-proxy',
+    'Gopher Reload (CLI, --proxy-port)',
+    () => process.execPath,
+    (dir, port) => [path.join(ROOT, 'dist', 'cli.js'), dir, '--kill-delay-ms', '1000', '--proxy-port', String(port)],
+    /⟳ building/,
+  );
 
 /**
  * air with its own defaults written out (as `air init` would), plus variants. A zero in the TOML
@@ -57,7 +75,13 @@ export const oursProxy = () =>
  */
 function airTool(name, label, extra) {
   const flags = extra.delay === 0 ? ['--build.delay=0'] : [];
-  const t = watcherTool(name, label, () => AIR, (dir) => ['-c', path.join(dir, '.air.toml'), ...flags], /building\.\.\./);
+  const t = watcherTool(
+    name,
+    label,
+    () => AIR,
+    (dir) => ['-c', path.join(dir, '.air.toml'), ...flags],
+    /building\.\.\./,
+  );
   const start = t.start;
   t.start = async function (dir, port) {
     fs.writeFileSync(path.join(dir, '.air.toml'), airToml(extra));
@@ -73,7 +97,8 @@ function airToml({ cmd = 'go build -o ./tmp/main .' } = {}) {
 
 export const airDefault = () => airTool('air-default', `air ${AIR_VERSION} (defaults: delay 1000 ms)`, {});
 export const airNoDelay = () => airTool('air-delay0', `air ${AIR_VERSION} (delay 0)`, { delay: 0 });
-export const airOurFlags = () => airTool('air-sw', `air ${AIR_VERSION} (delay 0, -ldflags="-s -w")`, { delay: 0, cmd: 'go build -ldflags="-s -w" -o ./tmp/main .' });
+export const airOurFlags = () =>
+  airTool('air-sw', `air ${AIR_VERSION} (delay 0, -ldflags="-s -w")`, { delay: 0, cmd: 'go build -ldflags="-s -w" -o ./tmp/main .' });
 
 /** The floor: what a developer gets by hand. Build (old server still up), stop it, start, first 200. */
 export const floor = () => ({
@@ -93,7 +118,9 @@ export const floor = () => ({
   async run(dir, port) {
     if (this.server) {
       const old = this.server;
-      try { process.kill(-old.pid, 'SIGINT'); } catch {}
+      try {
+        process.kill(-old.pid, 'SIGINT');
+      } catch {}
       while (isAlive(old.pid)) await sleep(1);
     }
     this.server = spawn(this.bin, [], { cwd: dir, env: { ...process.env, PORT: String(port) }, detached: true, stdio: 'ignore' });

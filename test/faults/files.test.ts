@@ -82,10 +82,20 @@ describe('faults: files and folders', function () {
     assert.equal(started, 3, 'three pre-builds ran');
     assert.equal(fs.readFileSync(keep, 'utf8'), 'my deploy overlay');
     const left = fs.readdirSync(path.join(dir, 'deploy'));
-    assert.ok(left.some((n) => n.startsWith('.gopher-reload-overlay-')), `scratch folder of its own: ${left.join(', ')}`);
+    assert.ok(
+      left.some((n) => n.startsWith('.gopher-reload-overlay-')),
+      `scratch folder of its own: ${left.join(', ')}`,
+    );
     await h.dispose();
     assert.equal(fs.readFileSync(keep, 'utf8'), 'my deploy overlay');
-    record({ group: 'Bad input', test: 'A user file in <outputDir>/overlay during pre-builds (outputDir "deploy")', figure: `deploy/overlay/keep.txt intact after ${started} pre-builds; the engine wrote only into ${left.filter((n) => n.startsWith('.gopher-reload-overlay-')).map(() => '.gopher-reload-overlay-<pid>-<random>').join(', ')}` });
+    record({
+      group: 'Bad input',
+      test: 'A user file in <outputDir>/overlay during pre-builds (outputDir "deploy")',
+      figure: `deploy/overlay/keep.txt intact after ${started} pre-builds; the engine wrote only into ${left
+        .filter((n) => n.startsWith('.gopher-reload-overlay-'))
+        .map(() => '.gopher-reload-overlay-<pid>-<random>')
+        .join(', ')}`,
+    });
   });
 
   it('The pre-build scratch folder: only ours is removed, and a stale one only when marked and its process is gone', async () => {
@@ -97,19 +107,29 @@ describe('faults: files and folders', function () {
     const ours = fs.readdirSync(config.outputDir).filter((n) => n.startsWith('.gopher-reload-overlay-'));
     assert.equal(ours.length, 1);
     await spec.dispose();
-    assert.deepEqual(fs.readdirSync(config.outputDir).filter((n) => n.startsWith('.gopher-reload-overlay-')), []);
+    assert.deepEqual(
+      fs.readdirSync(config.outputDir).filter((n) => n.startsWith('.gopher-reload-overlay-')),
+      [],
+    );
     // A dead pid's folder with the marker goes; without the marker (not ours) it stays; a live pid's stays.
     const deadPid = 2 ** 22 + 1; // above Linux's pid_max
     const mk = (name: string, marker: boolean) => {
       fs.mkdirSync(path.join(config.outputDir, name));
       fs.writeFileSync(path.join(config.outputDir, name, 'file'), 'x');
-      if (marker) fs.writeFileSync(path.join(config.outputDir, name, '.gopher-reload-scratch'), 'Gopher Reload scratch folder: deleted when its process ends.\n');
+      if (marker)
+        fs.writeFileSync(path.join(config.outputDir, name, '.gopher-reload-scratch'), 'Gopher Reload scratch folder: deleted when its process ends.\n');
     };
     mk(`.gopher-reload-overlay-${deadPid}-aaaa`, true);
     mk(`.gopher-reload-overlay-${deadPid}-bbbb`, false);
     mk(`.gopher-reload-overlay-${process.pid}-cccc`, true);
     sweepStale(config.outputDir);
-    assert.deepEqual(fs.readdirSync(config.outputDir).filter((n) => n.startsWith('.gopher-reload-overlay-')).sort(), [`.gopher-reload-overlay-${deadPid}-bbbb`, `.gopher-reload-overlay-${process.pid}-cccc`].sort());
+    assert.deepEqual(
+      fs
+        .readdirSync(config.outputDir)
+        .filter((n) => n.startsWith('.gopher-reload-overlay-'))
+        .sort(),
+      [`.gopher-reload-overlay-${deadPid}-bbbb`, `.gopher-reload-overlay-${process.pid}-cccc`].sort(),
+    );
   });
 
   for (const c of [
@@ -139,7 +159,10 @@ describe('faults: files and folders', function () {
     await waitState(h, 'running');
     await h.dispose();
     const out = path.join(dir, '.gopher-reload');
-    assert.ok(fs.readdirSync(out).some((n) => fs.statSync(path.join(out, n)).size > 1 << 20), 'the binary is there');
+    assert.ok(
+      fs.readdirSync(out).some((n) => fs.statSync(path.join(out, n)).size > 1 << 20),
+      'the binary is there',
+    );
     const status = git('status', '--porcelain', '--untracked-files=all');
     assert.doesNotMatch(status, /\.gopher-reload/);
     assert.match(status, /main\.go/);
@@ -151,6 +174,10 @@ describe('faults: files and folders', function () {
     fs.writeFileSync(path.join(dir, '.gopher-reload', '.gitignore'), 'mine\n');
     ensureOutputDir({ root: dir, outputDir: path.join(dir, '.gopher-reload') });
     assert.equal(fs.readFileSync(path.join(dir, '.gopher-reload', '.gitignore'), 'utf8'), 'mine\n');
-    record({ group: 'Bad input', test: 'git add -A after a run (binaries in the output folder)', figure: `git status lists ${status.trim().split('\n').length} files, none under .gopher-reload/ (${fs.readdirSync(path.join(dir, '.gopher-reload')).length} entries there)` });
+    record({
+      group: 'Bad input',
+      test: 'git add -A after a run (binaries in the output folder)',
+      figure: `git status lists ${status.trim().split('\n').length} files, none under .gopher-reload/ (${fs.readdirSync(path.join(dir, '.gopher-reload')).length} entries there)`,
+    });
   });
 });

@@ -11,7 +11,12 @@ describe('faults: bad input', function () {
   const settingCases: { test: string; raw: Record<string, unknown>; setting: string; mentions: RegExp }[] = [
     { test: 'An unknown setting value (stopSignal "SIGSTOP")', raw: { stopSignal: 'SIGSTOP' }, setting: 'stopSignal', mentions: /SIGINT, SIGTERM/ },
     { test: 'An invalid glob in exclude ("foo/[bar")', raw: { exclude: ['foo/[bar'] }, setting: 'exclude', mentions: /invalid glob "foo\/\[bar"/ },
-    { test: 'A health URL that is not a URL ("localhost:8080/health")', raw: { healthUrl: 'localhost:8080/health' }, setting: 'healthUrl', mentions: /not an http:\/\/ or https:\/\/ URL \(example/ },
+    {
+      test: 'A health URL that is not a URL ("localhost:8080/health")',
+      raw: { healthUrl: 'localhost:8080/health' },
+      setting: 'healthUrl',
+      mentions: /not an http:\/\/ or https:\/\/ URL \(example/,
+    },
   ];
   for (const c of settingCases) {
     it(c.test, () => {
@@ -29,7 +34,11 @@ describe('faults: bad input', function () {
     const r = loadEnvFiles(dir, ['missing.env', 'bad.env'], true);
     assert.equal(r.warnings.length, 2);
     assert.equal(r.env.GOOD, '1');
-    record({ group: 'Bad input', test: 'An env file that is missing, and one that is malformed', figure: r.warnings.map((w) => w.replace(dir + path.sep, '')).join(' / ') });
+    record({
+      group: 'Bad input',
+      test: 'An env file that is missing, and one that is malformed',
+      figure: r.warnings.map((w) => w.replace(dir + path.sep, '')).join(' / '),
+    });
   });
 
   it('A build command that does not exist', async () => {
@@ -43,7 +52,10 @@ describe('faults: bad input', function () {
     const h = await harness('nethttp', { package: './cmd/nope' });
     h.engine.start();
     const s = await waitState(h, 'build-failed');
-    assert.ok(s.problems.some((p) => /cmd\/nope/.test(p.message)), JSON.stringify(s.problems));
+    assert.ok(
+      s.problems.some((p) => /cmd\/nope/.test(p.message)),
+      JSON.stringify(s.problems),
+    );
     record({ group: 'Bad input', test: 'A package path that does not exist (./cmd/nope)', figure: `build failed with: ${s.problems[0].message}` });
   });
 
@@ -52,7 +64,11 @@ describe('faults: bad input', function () {
     h.engine.start();
     await waitState(h, 'running');
     assert.equal(await body(h.port), 'nethttp v1');
-    record({ group: 'Bad input', test: 'A binary path with spaces and non-ASCII characters', figure: 'built and served from "out dir/ünïcødé 名前/my server"' });
+    record({
+      group: 'Bad input',
+      test: 'A binary path with spaces and non-ASCII characters',
+      figure: 'built and served from "out dir/ünïcødé 名前/my server"',
+    });
   });
 
   it('A go.mod with a syntax error', async () => {
@@ -70,10 +86,18 @@ describe('faults: bad input', function () {
     const { spawnSync } = await import('node:child_process');
     const dir = copyFixture('nethttp');
     fs.copyFileSync(path.join(repoRoot(), 'test', 'fixtures', 'air', 'broken.air.toml'), path.join(dir, '.air.toml'));
-    const r = spawnSync(process.execPath, [path.join(repoRoot(), 'dist', 'cli.js'), dir], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 30_000 });
+    const r = spawnSync(process.execPath, [path.join(repoRoot(), 'dist', 'cli.js'), dir], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 30_000,
+    });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /\.air\.toml line 5/);
-    record({ group: 'Bad input', test: 'A `.air.toml` with a syntax error', figure: `CLI exits 2 with "${r.stderr.trim().replace(/^✗ /, '').split('\n')[0]}"; the extension shows the same in the status bar tooltip and uses its defaults` });
+    record({
+      group: 'Bad input',
+      test: 'A `.air.toml` with a syntax error',
+      figure: `CLI exits 2 with "${r.stderr.trim().replace(/^✗ /, '').split('\n')[0]}"; the extension shows the same in the status bar tooltip and uses its defaults`,
+    });
   });
 
   it('A port already held by a process that is not ours', async () => {
@@ -86,7 +110,11 @@ describe('faults: bad input', function () {
       h.engine.start();
       const s = await waitState(h, 'error');
       assert.equal(blocker.listening, true);
-      record({ group: 'Bad input', test: 'A port already held by a process that is not ours', figure: `${s.message.replace(String(port), '<port>').replace(String(process.pid), '<pid>')} (the other process kept running)` });
+      record({
+        group: 'Bad input',
+        test: 'A port already held by a process that is not ours',
+        figure: `${s.message.replace(String(port), '<port>').replace(String(process.pid), '<pid>')} (the other process kept running)`,
+      });
     } finally {
       blocker.close();
     }
@@ -114,7 +142,11 @@ describe('faults: security', function () {
     h.engine.fileChanged(path.join(dir, '$(touch PWNED5).go'));
     const failed = await waitState(h, 'build-failed', 60_000, from);
     const pwned = fs.readdirSync(dir).filter((f) => f.startsWith('PWNED'));
-    record({ group: 'Security', test: 'File names with $(...), ;, backticks, quotes, newlines and && saved and rebuilt', figure: `${names.length} such templates rebuilt and served; a .go file so named reported by Go ("${failed.problems[0]?.message.replace(/^.*: /, '')}"); ${pwned.length} commands injected` });
+    record({
+      group: 'Security',
+      test: 'File names with $(...), ;, backticks, quotes, newlines and && saved and rebuilt',
+      figure: `${names.length} such templates rebuilt and served; a .go file so named reported by Go ("${failed.problems[0]?.message.replace(/^.*: /, '')}"); ${pwned.length} commands injected`,
+    });
     assert.deepEqual(pwned, []);
     assert.equal(await body(h.port), 'nethttp v1');
   });
@@ -126,7 +158,11 @@ describe('faults: security', function () {
     await waitState(h, 'running');
     await waitUntil('served', async () => (await body(h.port)) === 'nethttp v1');
     const pwned = fs.readdirSync(dir).filter((f) => f.startsWith('PWNED'));
-    record({ group: 'Security', test: 'Args and binary path settings containing $(...) and ;', figure: `passed as literal argv; ${pwned.length} commands injected` });
+    record({
+      group: 'Security',
+      test: 'Args and binary path settings containing $(...) and ;',
+      figure: `passed as literal argv; ${pwned.length} commands injected`,
+    });
     assert.deepEqual(pwned, []);
   });
 });

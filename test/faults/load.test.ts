@@ -36,7 +36,11 @@ describe('faults: load', function () {
     await h.engine.stop();
     const left = processesUnder(dir);
     const inUse = (h.output().match(/address already in use/g) ?? []).length;
-    record({ group: 'Load and faults', test: `${RELOADS} consecutive reloads of a server that ignores SIGINT and has a child holding the port`, figure: `${RELOADS} reloads, ${allPids.size} processes started, ${left.length} left, ${inUse} "address already in use", ${RELOADS - stale}/${RELOADS} served the newest code` });
+    record({
+      group: 'Load and faults',
+      test: `${RELOADS} consecutive reloads of a server that ignores SIGINT and has a child holding the port`,
+      figure: `${RELOADS} reloads, ${allPids.size} processes started, ${left.length} left, ${inUse} "address already in use", ${RELOADS - stale}/${RELOADS} served the newest code`,
+    });
     assert.deepEqual(left, []);
     assert.equal(inUse, 0);
     assert.equal(stale, 0);
@@ -49,7 +53,11 @@ describe('faults: load', function () {
     const dir = copyFixture('stubborn');
     const stateDir = fs.mkdtempSync(path.join(dir, '.wrap-'));
     const wrap = path.join(repoRoot(), 'test', 'fixtures', 'tools', 'buildwrap.sh');
-    const h = await harness('stubborn', { buildCommand: [wrap, stateDir, 'go', 'build', '-o', '${binary}', '.'], exclude: ['**/.wrap-*/**'], killDelayMs: 300 }, dir);
+    const h = await harness(
+      'stubborn',
+      { buildCommand: [wrap, stateDir, 'go', 'build', '-o', '${binary}', '.'], exclude: ['**/.wrap-*/**'], killDelayMs: 300 },
+      dir,
+    );
     let phase: 'idle' | 'build' | 'restart' = 'idle';
     h.engine.onState((st) => (phase = st.kind === 'building' ? 'build' : 'idle'));
     h.engine.onOutput((o) => {
@@ -68,10 +76,16 @@ describe('faults: load', function () {
     }
     await waitUntil('the last save served', async () => h.engine.state.kind === 'running' && (await body(h.port)) === `save ${ITERATIONS}`, 120_000);
     await h.engine.idle();
-    const overlaps = fs.existsSync(path.join(stateDir, 'overlaps.log')) ? fs.readFileSync(path.join(stateDir, 'overlaps.log'), 'utf8').trim().split('\n').length : 0;
+    const overlaps = fs.existsSync(path.join(stateDir, 'overlaps.log'))
+      ? fs.readFileSync(path.join(stateDir, 'overlaps.log'), 'utf8').trim().split('\n').length
+      : 0;
     const builds = fs.readFileSync(path.join(stateDir, 'builds.log'), 'utf8').trim().split('\n').length;
     const served = h.states.filter((st) => st.kind === 'running').length;
-    record({ group: 'Load and faults', test: `${ITERATIONS} saves at random intervals, landing in builds, in restarts and in between`, figure: `${landed.build} saves during a build, ${landed.restart} during a restart, ${landed.idle} while idle; ${builds} builds started, ${served} servers started; the last save served at the end; ${overlaps} overlapping builds` });
+    record({
+      group: 'Load and faults',
+      test: `${ITERATIONS} saves at random intervals, landing in builds, in restarts and in between`,
+      figure: `${landed.build} saves during a build, ${landed.restart} during a restart, ${landed.idle} while idle; ${builds} builds started, ${served} servers started; the last save served at the end; ${overlaps} overlapping builds`,
+    });
     assert.equal(await body(h.port), `save ${ITERATIONS}`);
     assert.equal(overlaps, 0);
     assert.ok(landed.restart > 0 && landed.build > 0, JSON.stringify(landed));
@@ -97,7 +111,11 @@ describe('faults: load', function () {
       await waitUntil('v2', async () => (await body(h.port)) === 'nethttp v2');
       await new Promise((r) => setTimeout(r, 1500));
       const builds = h.states.slice(from).filter((s) => s.kind === 'building').length;
-      record({ group: 'Load and faults', test: 'Branch switch: 1,000 files written within a second', figure: `${builds} build(s) for 1,000 events over ${spread} ms` });
+      record({
+        group: 'Load and faults',
+        test: 'Branch switch: 1,000 files written within a second',
+        figure: `${builds} build(s) for 1,000 events over ${spread} ms`,
+      });
       assert.ok(builds <= 2, `${builds} builds`);
     } finally {
       await w.close();
@@ -141,7 +159,11 @@ describe('faults: load', function () {
     }
     const growth = Math.round((peak - rss0) / 2 ** 20);
     const kept = Math.round((retained() - kept0) / 2 ** 20);
-    record({ group: 'Load and faults', test: `A server that writes ${MB} MB of logs`, figure: `${Math.round(received / 2 ** 20)} MB read in ${((Date.now() - t0) / 1000).toFixed(1)} s while serving; ${kept} MB retained afterwards (peak RSS +${growth} MB before garbage collection); ${(displayed / 2 ** 20).toFixed(1)} MB displayed, at most ${Math.round(largestWrite / 1024)} KB per 16 ms frame` });
+    record({
+      group: 'Load and faults',
+      test: `A server that writes ${MB} MB of logs`,
+      figure: `${Math.round(received / 2 ** 20)} MB read in ${((Date.now() - t0) / 1000).toFixed(1)} s while serving; ${kept} MB retained afterwards (peak RSS +${growth} MB before garbage collection); ${(displayed / 2 ** 20).toFixed(1)} MB displayed, at most ${Math.round(largestWrite / 1024)} KB per 16 ms frame`,
+    });
     assert.ok(kept < 50, `${kept} MB retained after ${MB} MB of logs`);
     assert.ok(largestWrite <= 70 * 1024);
   });

@@ -51,11 +51,19 @@ describe('faults: the last save always wins (model test)', function () {
           await new Promise((r) => setTimeout(r, 150));
           await h.engine.idle();
           assert.equal(await body(h.port), want, `step ${i} still served once idle`);
-          if (step.breaksFirst) assert.ok(h.states.slice(from).some((s) => s.kind === 'build-failed' || s.kind === 'building'), `step ${i} built`);
+          if (step.breaksFirst)
+            assert.ok(
+              h.states.slice(from).some((s) => s.kind === 'build-failed' || s.kind === 'building'),
+              `step ${i} built`,
+            );
           total++;
         }
       } catch (e) {
-        (e as Error).message = `seed ${seed} (replay: GOPHER_RELOAD_MODEL_SEEDS=${seed} GOPHER_RELOAD_MODEL_STEPS=${STEPS}):\n  ${log.join('\n  ')}\n${(e as Error).message}\nlast states: ${h.states.slice(-6).map((s) => s.kind).join(' → ')}`;
+        (e as Error).message =
+          `seed ${seed} (replay: GOPHER_RELOAD_MODEL_SEEDS=${seed} GOPHER_RELOAD_MODEL_STEPS=${STEPS}):\n  ${log.join('\n  ')}\n${(e as Error).message}\nlast states: ${h.states
+            .slice(-6)
+            .map((s) => s.kind)
+            .join(' → ')}`;
         throw e;
       } finally {
         await watcher.close();

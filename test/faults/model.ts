@@ -175,7 +175,19 @@ export class Model {
   }
 
   next(): Step {
-    const kinds = ['edit-main', 'edit-pkg', 'rename-over', 'restore', 'move-in', 'delete-recreate', 'switch-pkg', 'import-missing', 'gomod', 'embed', 'burst'] as const;
+    const kinds = [
+      'edit-main',
+      'edit-pkg',
+      'rename-over',
+      'restore',
+      'move-in',
+      'delete-recreate',
+      'switch-pkg',
+      'import-missing',
+      'gomod',
+      'embed',
+      'burst',
+    ] as const;
     return this.step(this.pick(kinds), true);
   }
 
@@ -303,7 +315,9 @@ export class Model {
       }
       case 'burst': {
         const n = 2 + Math.floor(this.rand() * 3);
-        const steps = Array.from({ length: n }, () => this.step(this.pick(['edit-main', 'edit-pkg', 'rename-over', 'move-in', 'embed', 'gomod', 'restore']), false));
+        const steps = Array.from({ length: n }, () =>
+          this.step(this.pick(['edit-main', 'edit-pkg', 'rename-over', 'move-in', 'embed', 'gomod', 'restore']), false),
+        );
         return {
           what: `burst: ${steps.map((x) => x.what).join('; ')}`,
           run: async () => {

@@ -43,7 +43,11 @@ describe('faults: ports', function () {
     const nextMs = Date.now() - t1;
     assert.equal((await waitState(h, 'running', 10_000, from)).port, moved);
     assert.ok(!h.states.some((s) => s.kind === 'unready' || s.kind === 'error'), h.states.map((s) => s.kind).join(' → '));
-    record({ group: 'Load and faults', test: 'A server that changes its port (:A → :B in code)', figure: `new code served on :B ${servedMs} ms after the save, status names :B; the next save served in ${nextMs} ms` });
+    record({
+      group: 'Load and faults',
+      test: 'A server that changes its port (:A → :B in code)',
+      figure: `new code served on :B ${servedMs} ms after the save, status names :B; the next save served in ${nextMs} ms`,
+    });
   });
 
   it('a worker that never listens: running (no port), and a save is served at once', async () => {
@@ -66,7 +70,11 @@ describe('faults: ports', function () {
     const st = await waitState(h, 'running', 10_000, from);
     assert.equal(st.noPort, true);
     assert.ok(!h.states.some((s) => s.kind === 'unready' || s.kind === 'error'), h.states.map((s) => s.kind).join(' → '));
-    record({ group: 'Load and faults', test: 'A worker that never listens on TCP', figure: `"running (no port)" ${startMs} ms after start; a save ran the new code ${servedMs} ms later` });
+    record({
+      group: 'Load and faults',
+      test: 'A worker that never listens on TCP',
+      figure: `"running (no port)" ${startMs} ms after start; a save ran the new code ${servedMs} ms later`,
+    });
   });
 
   it('a save during a readiness wait is built at once, not after startupTimeoutMs', async () => {
@@ -80,7 +88,11 @@ describe('faults: ports', function () {
     const servedMs = Date.now() - t0;
     assert.ok(servedMs < 10_000, `served after ${servedMs} ms`);
     assert.ok(!h.states.some((s) => s.kind === 'unready'), h.states.map((s) => s.kind).join(' → '));
-    record({ group: 'Load and faults', test: 'A save while the server is still not ready (startupTimeoutMs 30 s)', figure: `the save was built at once and served ${servedMs} ms later` });
+    record({
+      group: 'Load and faults',
+      test: 'A save while the server is still not ready (startupTimeoutMs 30 s)',
+      figure: `the save was built at once and served ${servedMs} ms later`,
+    });
   });
 
   it('a worker that starts listening late: the state moves from "no port" to its port', async () => {
@@ -109,7 +121,14 @@ describe('faults: ports', function () {
     await waitState(h, 'build-failed', 60_000, from);
     await waitUntil('the old worker listens', async () => (await body(h.port)) === 'worker v1', 15_000);
     await waitUntil('its port is known', () => h.engine.port === h.port, 2000);
-    assert.equal(h.engine.state.kind, 'build-failed', h.states.slice(from).map((s) => s.kind).join(' → '));
+    assert.equal(
+      h.engine.state.kind,
+      'build-failed',
+      h.states
+        .slice(from)
+        .map((s) => s.kind)
+        .join(' → '),
+    );
   });
 
   it('a log line naming another local process port: that process is never taken for the server, nor named', async () => {
@@ -128,7 +147,11 @@ describe('faults: ports', function () {
       const said = h.output() + JSON.stringify(h.states);
       assert.ok(!said.includes(`kill ${process.pid}`) && !said.includes(`Port ${other.port}`), 'the other process is never named');
       assert.ok(!h.states.some((s) => s.kind === 'unready' || s.kind === 'error'));
-      record({ group: 'Bad input', test: 'A log line naming another local service (http://localhost:<its port>/)', figure: `status named the app's own port; next save served in ${nextMs} ms; the other process never named` });
+      record({
+        group: 'Bad input',
+        test: 'A log line naming another local service (http://localhost:<its port>/)',
+        figure: `status named the app's own port; next save served in ${nextMs} ms; the other process never named`,
+      });
     } finally {
       await other.close();
     }
@@ -151,7 +174,11 @@ describe('faults: ports', function () {
       assert.equal((await waitState(h, 'running', 10_000, from)).port, h.port);
       assert.ok(!h.states.some((s) => s.kind === 'error' || s.kind === 'unready'), h.states.map((s) => s.kind).join(' → '));
       assert.ok(!h.output().includes(`kill ${process.pid}`));
-      record({ group: 'Bad input', test: 'A startup banner naming the front-end port, which another process then opens', figure: `backend stayed on its own port; the next save served in ${nextMs} ms; nothing asked to kill the front-end` });
+      record({
+        group: 'Bad input',
+        test: 'A startup banner naming the front-end port, which another process then opens',
+        figure: `backend stayed on its own port; the next save served in ${nextMs} ms; nothing asked to kill the front-end`,
+      });
     } finally {
       await front.close();
     }
@@ -163,7 +190,11 @@ describe('faults: ports', function () {
     const st = await waitState(h, 'running');
     assert.equal(st.port, h.port);
     assert.equal(await body(h.port), 'liar v1');
-    record({ group: 'Bad input', test: 'A log line claiming a port the app does not listen on', figure: `ready on its real port in ${st.timings.startToReadyMs} ms` });
+    record({
+      group: 'Bad input',
+      test: 'A log line claiming a port the app does not listen on',
+      figure: `ready on its real port in ${st.timings.startToReadyMs} ms`,
+    });
   });
 
   it('several listeners and no log line: the HTTP port, not the lower metrics port', async () => {
@@ -176,7 +207,11 @@ describe('faults: ports', function () {
     save(h, 'liar v1', 'liar v2');
     assert.equal((await waitState(h, 'running', 60_000, from)).port, app);
     assert.equal(await body(app), 'liar v2');
-    record({ group: 'Load and faults', test: 'Several listeners (a metrics port below the HTTP port)', figure: `the HTTP port chosen, ready in ${st.timings.startToReadyMs} ms` });
+    record({
+      group: 'Load and faults',
+      test: 'Several listeners (a metrics port below the HTTP port)',
+      figure: `the HTTP port chosen, ready in ${st.timings.startToReadyMs} ms`,
+    });
   });
 
   it('a server whose port is taken: an error naming the holder (never "crashed"), and a save recovers once it is free', async () => {
@@ -207,7 +242,11 @@ describe('faults: ports', function () {
       } finally {
         await zero.close();
       }
-      record({ group: 'Load and faults', test: 'The server cannot bind its port (taken by another process)', figure: `"${err.message.replace(String(process.pid), '<pid>')}"; no restart loop; after it was freed the next save served in ${Date.now() - t0} ms` });
+      record({
+        group: 'Load and faults',
+        test: 'The server cannot bind its port (taken by another process)',
+        figure: `"${err.message.replace(String(process.pid), '<pid>')}"; no restart loop; after it was freed the next save served in ${Date.now() - t0} ms`,
+      });
     } finally {
       if (!released) await holder.close();
     }
@@ -244,9 +283,17 @@ func main() {
     const h = await harness('', { env: { METRICS_PORT: String(metrics) } }, dir);
     const t0 = Date.now();
     h.engine.start();
-    await waitUntil('running on the PORT port', () => h.states.find((x): x is Extract<EngineState, { kind: 'running' }> => x.kind === 'running' && x.port === h.port), 60_000);
+    await waitUntil(
+      'running on the PORT port',
+      () => h.states.find((x): x is Extract<EngineState, { kind: 'running' }> => x.kind === 'running' && x.port === h.port),
+      60_000,
+    );
     assert.equal(await body(h.port), 'app');
     assert.equal(h.engine.port, h.port);
-    record({ group: 'Bad input', test: 'A metrics port that opens 1.5 s before the port the server was given in PORT', figure: `the status named the PORT port ${Date.now() - t0} ms after start (build included), and the metrics port was not kept` });
+    record({
+      group: 'Bad input',
+      test: 'A metrics port that opens 1.5 s before the port the server was given in PORT',
+      figure: `the status named the PORT port ${Date.now() - t0} ms after start (build included), and the metrics port was not kept`,
+    });
   });
 });

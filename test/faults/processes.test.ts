@@ -16,14 +16,18 @@ import { record } from './record';
 
 /** A variable only this test's processes carry (sleep's command line does not name the test folder). */
 const tagged = (tag: string): number[] =>
-  fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid).map(Number).filter((pid) => {
-    try {
-      if (/\) [ZX] /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))) return false;
-      return fs.readFileSync(`/proc/${pid}/environ`).includes(`GR_TEST_TAG=${tag}\0`);
-    } catch {
-      return false;
-    }
-  });
+  fs
+    .readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid)
+    .map(Number)
+    .filter((pid) => {
+      try {
+        if (/\) [ZX] /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))) return false;
+        return fs.readFileSync(`/proc/${pid}/environ`).includes(`GR_TEST_TAG=${tag}\0`);
+      } catch {
+        return false;
+      }
+    });
 const newTag = () => randomBytes(6).toString('hex');
 /** Pids printed by the daemon fixture's daemons ("daemon <pid> serving"). */
 const daemons = (out: string) => [...out.matchAll(/^daemon (\d+) serving$/gm)].map((m) => Number(m[1]));
@@ -70,7 +74,10 @@ describe('faults: processes that escape', function () {
     const tree2 = tagged(tag);
     assert.ok(tree2.includes(d2) && tree2.length === 2, `${tree2}`);
     from = h.states.length;
-    process.kill(tree2.find((p) => p !== d2)!, 'SIGKILL');
+    process.kill(
+      tree2.find((p) => p !== d2)!,
+      'SIGKILL',
+    );
     await waitState(h, 'crashed', 10_000, from);
     const afterCrash = tree2.filter(isAlive);
     assert.deepEqual(afterCrash, [], 'the crashed server left no daemon');
@@ -106,7 +113,11 @@ describe('faults: processes that escape', function () {
     assert.deepEqual(new Set(answers), new Set(['daemon v2']));
     assert.deepEqual(old.filter(isAlive), []);
     assert.ok(s.timings.stopMs! >= 300, `waited the kill delay, then killed (${s.timings.stopMs} ms)`);
-    record({ group: 'Load and faults', test: 'A daemon in its own session that ignores SIGINT and SIGTERM', figure: `killed after the kill delay (stop took ${s.timings.stopMs} ms, delay 300 ms); after a save ${answers.length} of ${answers.length} answers were the new code` });
+    record({
+      group: 'Load and faults',
+      test: 'A daemon in its own session that ignores SIGINT and SIGTERM',
+      figure: `killed after the kill delay (stop took ${s.timings.stopMs} ms, delay 300 ms); after a save ${answers.length} of ${answers.length} answers were the new code`,
+    });
   });
 
   for (const how of ['SIGINT', 'SIGKILL'] as const) {
@@ -122,7 +133,9 @@ describe('faults: processes that escape', function () {
       cli.stderr!.on('data', (b) => (out += b));
       const exited = new Promise((r) => cli.once('exit', r));
       await waitUntil('running', () => out.includes('● running') && daemons(out).length > 0, 90_000);
-      const tree = processesUnder(dir).map((p) => p.pid).filter((p) => p !== cli.pid);
+      const tree = processesUnder(dir)
+        .map((p) => p.pid)
+        .filter((p) => p !== cli.pid);
       const d = daemons(out)[0];
       assert.ok(tree.includes(d) && tree.length === 2, `server and daemon are up: ${JSON.stringify(processesUnder(dir))}`);
       const t0 = Date.now();
@@ -144,13 +157,21 @@ describe('faults: processes that escape', function () {
     const tag = newTag();
     const h = await harness('orphan', { env: { GR_TEST_TAG: tag } });
     h.engine.start();
-    await waitUntil('the last crash (no more restarts)', () => h.states.find((s): s is Extract<EngineState, { kind: 'crashed' }> => s.kind === 'crashed' && s.retryInMs === undefined), 30_000);
+    await waitUntil(
+      'the last crash (no more restarts)',
+      () => h.states.find((s): s is Extract<EngineState, { kind: 'crashed' }> => s.kind === 'crashed' && s.retryInMs === undefined),
+      30_000,
+    );
     const runs = [...h.output().matchAll(/^orphan \d+ started sleeps (\d+) (\d+)$/gm)];
     const sleeps = runs.flatMap((m) => [Number(m[1]), Number(m[2])]);
     assert.equal(runs.length, 4, 'the first start and 3 crash restarts');
     const left = [...sleeps.filter(isAlive), ...tagged(tag)];
     assert.deepEqual(left, [], `no sleep left of ${sleeps.length}`);
-    record({ group: 'Load and faults', test: 'A crashing server that starts children in their own process group', figure: `${runs.length} crashes (3 restarts) left ${left.length} of ${sleeps.length} sleep processes` });
+    record({
+      group: 'Load and faults',
+      test: 'A crashing server that starts children in their own process group',
+      figure: `${runs.length} crashes (3 restarts) left ${left.length} of ${sleeps.length} sleep processes`,
+    });
   });
 
   it('a pre-build step that starts a background process: the build does not wait for it, and dispose stops it', async () => {
@@ -183,10 +204,14 @@ describe('faults: processes that escape', function () {
     const dir = copyFixture('nethttp');
     const tag = newTag();
     const port = await freePort();
-    const cli: ChildProcess = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'cli.js'), dir, '--pre-build', 'sleep 1000 &', '-e', `GR_TEST_TAG=${tag}`], {
-      env: { ...process.env, PORT: String(port), NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const cli: ChildProcess = spawn(
+      process.execPath,
+      [path.join(repoRoot(), 'dist', 'cli.js'), dir, '--pre-build', 'sleep 1000 &', '-e', `GR_TEST_TAG=${tag}`],
+      {
+        env: { ...process.env, PORT: String(port), NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     cli.stdout!.on('data', (b) => (out += b));
     cli.stderr!.on('data', (b) => (out += b));
@@ -202,6 +227,10 @@ describe('faults: processes that escape', function () {
     const left = tagged(tag);
     for (const p of left) process.kill(p, 'SIGKILL');
     assert.ok(gone, `left: ${left}`);
-    record({ group: 'Load and faults', test: 'The CLI killed (SIGKILL) while a pre-build step\'s background process runs', figure: `the reaper stopped it ${ms} ms later; processes left: ${left.length}` });
+    record({
+      group: 'Load and faults',
+      test: "The CLI killed (SIGKILL) while a pre-build step's background process runs",
+      figure: `the reaper stopped it ${ms} ms later; processes left: ${left.length}`,
+    });
   });
 });

@@ -59,13 +59,19 @@ describe('faults: the request-holding proxy', function () {
     await Promise.all(clients);
     const seconds = Math.round((performance.now() - t0) / 100) / 10;
     await h.dispose();
-    record({ group: 'Load and faults', test: `${RELOADS} reloads through the request-holding proxy (gopherReload.proxyPort) under a steady stream of requests from 4 clients`, figure: `${sent.toLocaleString("en-US")} requests in ${seconds} s, ${failed} failed; ${versions.size} server versions answered` });
+    record({
+      group: 'Load and faults',
+      test: `${RELOADS} reloads through the request-holding proxy (gopherReload.proxyPort) under a steady stream of requests from 4 clients`,
+      figure: `${sent.toLocaleString('en-US')} requests in ${seconds} s, ${failed} failed; ${versions.size} server versions answered`,
+    });
     assert.equal(failed, 0, `${failed} of ${sent} requests failed`);
     assert.ok(versions.size >= RELOADS / 2, `requests reached ${versions.size} versions`);
   });
 
   it('the proxy and its live-reload endpoints listen on loopback only, and allow no other origin', async function () {
-    const lan = Object.values(os.networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    const lan = Object.values(os.networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
     const proxyPort = await freePort();
     const h = await harness('nethttp', { proxyPort });
     h.engine.start();
@@ -77,14 +83,21 @@ describe('faults: the request-holding proxy', function () {
         })
       : 'no non-loopback address on this machine';
     const cors = await new Promise<string | undefined>((resolve) => {
-      const req = http.get({ host: '127.0.0.1', port: proxyPort, path: '/__gopher_reload/events', headers: { origin: 'http://evil.example' }, agent: false }, (res) => {
-        resolve(String(res.headers['access-control-allow-origin'] ?? 'none'));
-        req.destroy();
-      });
+      const req = http.get(
+        { host: '127.0.0.1', port: proxyPort, path: '/__gopher_reload/events', headers: { origin: 'http://evil.example' }, agent: false },
+        (res) => {
+          resolve(String(res.headers['access-control-allow-origin'] ?? 'none'));
+          req.destroy();
+        },
+      );
       req.on('error', () => resolve(undefined));
     });
     await h.dispose();
-    record({ group: 'Security', test: 'The proxy and live-reload endpoints bind to loopback, same-origin only', figure: `from ${lan ?? 'the LAN'}: ${fromLan}; Access-Control-Allow-Origin for another origin: ${cors}` });
+    record({
+      group: 'Security',
+      test: 'The proxy and live-reload endpoints bind to loopback, same-origin only',
+      figure: `from ${lan ?? 'the LAN'}: ${fromLan}; Access-Control-Allow-Origin for another origin: ${cors}`,
+    });
     if (lan) assert.equal(fromLan, 'ECONNREFUSED');
     assert.equal(cors, 'none');
   });

@@ -70,7 +70,13 @@ describe('faults: an app that ignores $PORT behind the proxy', function () {
     edit(main, 'addr := os.Getenv("IGNORESPORT_ADDR")', 'addr := ":" + os.Getenv("PORT")');
     h.engine.fileChanged(main);
     await waitUntil('served through the proxy', async () => (await request(proxyPort, '*/*')).body === 'ignoresport v1', 90_000);
-    assert.ok(seen.slice(from).some((e) => e.s.kind === 'running'), seen.slice(from).map((e) => e.s.kind).join(' → '));
+    assert.ok(
+      seen.slice(from).some((e) => e.s.kind === 'running'),
+      seen
+        .slice(from)
+        .map((e) => e.s.kind)
+        .join(' → '),
+    );
     await h.dispose();
     assert.deepEqual(processesUnder(h.dir), []);
     record({

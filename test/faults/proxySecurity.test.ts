@@ -54,7 +54,7 @@ function parse(text: string, error?: string): Raw {
   let body = text.slice(end + 4);
   if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
     let out = '';
-    for (let at = 0; ; ) {
+    for (let at = 0; ;) {
       const nl = body.indexOf('\r\n', at);
       const n = parseInt(body.slice(at, nl), 16);
       if (!(n > 0)) break;
@@ -108,7 +108,11 @@ describe('faults: the proxy as a server (limits, timeouts, hosts, a failed build
     await waitState(h, 'running', 90_000, 0);
     const r = await raw(proxyPort, '/api/big-header?kb=20', { Host: 'localhost' });
     await h.dispose();
-    record({ group: 'Security', test: 'A 20 KB response header (Set-Cookie) from the app passes the proxy', figure: `status ${r.status}, Set-Cookie ${(r.headers['set-cookie'] ?? '').length} bytes` });
+    record({
+      group: 'Security',
+      test: 'A 20 KB response header (Set-Cookie) from the app passes the proxy',
+      figure: `status ${r.status}, Set-Cookie ${(r.headers['set-cookie'] ?? '').length} bytes`,
+    });
     assert.equal(r.status, 200, r.body);
     assert.equal(r.headers['set-cookie'].length, 'big='.length + 20 * 1024);
   });
@@ -267,7 +271,10 @@ describe('faults: the proxy as a server (limits, timeouts, hosts, a failed build
       test: "The proxy's error page: a strict Content-Security-Policy, and file names escaped (a project folder named app<script>alert(1))",
       figure: `CSP: ${nav.headers['content-security-policy']}; folder shown as ${nav.body.includes(esc) ? 'app&lt;script&gt;alert(1)' : 'NOT ESCAPED'}; <script> tags: ${(nav.body.match(/<script[^>]*>/g) ?? []).join(' ')}`,
     });
-    assert.match(nav.headers['content-security-policy'] ?? '', /^default-src 'none'; style-src 'sha256-[^']+'; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/);
+    assert.match(
+      nav.headers['content-security-policy'] ?? '',
+      /^default-src 'none'; style-src 'sha256-[^']+'; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'$/,
+    );
     assert.ok(nav.body.includes(esc), nav.body);
     assert.ok(nav.body.includes('app%3Cscript%3Ealert(1)/main.go'), 'the vscode:// link is encoded');
     assert.deepEqual(nav.body.match(/<script[^>]*>/g), ['<script src="/__gopher_reload/live.js">']);
@@ -282,7 +289,11 @@ describe('faults: the proxy as a server (limits, timeouts, hosts, a failed build
     const failed = await waitState(h, 'build-failed', 90_000, 0);
     const api = await raw(proxyPort, '/api/version', { Host: `127.0.0.1:${proxyPort}`, Accept: 'application/json', 'Sec-Fetch-Mode': 'cors' });
     await h.dispose();
-    record({ group: 'Load and faults', test: 'A failed build behind the proxy with no server running: an API call', figure: `${api.status} ${api.headers['x-gopher-reload']}: ${JSON.stringify(api.body.split('\n')[1] ?? '')}` });
+    record({
+      group: 'Load and faults',
+      test: 'A failed build behind the proxy with no server running: an API call',
+      figure: `${api.status} ${api.headers['x-gopher-reload']}: ${JSON.stringify(api.body.split('\n')[1] ?? '')}`,
+    });
     assert.equal(failed.serving, false);
     assert.equal(api.status, 502);
     assert.match(api.headers['content-type'] ?? '', /^text\/plain/);
@@ -313,7 +324,11 @@ describe('faults: the proxy as a server (limits, timeouts, hosts, a failed build
     record({
       group: 'Security',
       test: 'DNS rebinding: the proxy pages and endpoints for Host evil.example, loopback hosts, and a host allowed in gopherReload.proxyAllowedHosts',
-      figure: `evil.example: ${Object.entries(refused).map(([p, r]) => `${p} ${r.status}`).join(', ')}, app request forwarded ${app.status}; allowed: ${Object.entries(allowed).map(([host, st]) => `${host.replace(String(proxyPort), 'PORT')} ${st === 200 ? 'ok' : st}`).join(', ')}`,
+      figure: `evil.example: ${Object.entries(refused)
+        .map(([p, r]) => `${p} ${r.status}`)
+        .join(', ')}, app request forwarded ${app.status}; allowed: ${Object.entries(allowed)
+        .map(([host, st]) => `${host.replace(String(proxyPort), 'PORT')} ${st === 200 ? 'ok' : st}`)
+        .join(', ')}`,
     });
     assert.equal(app.status, 200);
     assert.match(app.body, /"host":"evil\.example:\d+"/);

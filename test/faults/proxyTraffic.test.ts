@@ -103,10 +103,14 @@ async function saveToServing(h: Harness, proxyPort: number, text: string): Promi
   fs.writeFileSync(main, fs.readFileSync(main, 'utf8').replace(/^const message = "[^"]*"/m, `const message = ${JSON.stringify(text)}`));
   const t0 = performance.now();
   h.engine.fileChanged(main);
-  await waitUntil(`${text} served`, async () => {
-    const r = await send(proxyPort, { path: '/' }).catch(() => undefined);
-    return r?.status === 200 && r.text === text;
-  }, 60_000);
+  await waitUntil(
+    `${text} served`,
+    async () => {
+      const r = await send(proxyPort, { path: '/' }).catch(() => undefined);
+      return r?.status === 200 && r.text === text;
+    },
+    60_000,
+  );
   return performance.now() - t0;
 }
 
@@ -168,7 +172,12 @@ describe('faults: traffic through the proxy (a request never runs twice, a strea
     assert.equal(counter(s.counters, 'post'), 1, 'the POST handler ran once');
 
     // 2. A POST with a body: the message says the whole body went.
-    const withBody = send(proxy.port, { method: 'POST', path: '/count?name=postbody&ms=3000', body: 'x'.repeat(1000), headers: { 'Content-Type': 'text/plain' } });
+    const withBody = send(proxy.port, {
+      method: 'POST',
+      path: '/count?name=postbody&ms=3000',
+      body: 'x'.repeat(1000),
+      headers: { 'Content-Type': 'text/plain' },
+    });
     await waitUntil('the POST-with-body handler running', () => counter(s.counters, 'postbody') === 1, 10_000);
     await s.kill(server);
     server = await s.start(port);
@@ -276,7 +285,10 @@ describe('faults: traffic through the proxy (a request never runs twice, a strea
       test: 'Save → serving through the proxy with an event stream (SSE) open, against without, same run',
       figure: `median ${Math.round(open)} ms with the stream open, ${Math.round(base)} ms without (${N} reloads each); the old stream closed after ${closedAfter}/${N} reloads, a new one reached the new server ${reconnected}/${N} times`,
     });
-    assert.ok(open < 1.5 * base + 300, `with an open stream ${Math.round(open)} ms against ${Math.round(base)} ms without: ${withStream.map(Math.round)} vs ${without.map(Math.round)}`);
+    assert.ok(
+      open < 1.5 * base + 300,
+      `with an open stream ${Math.round(open)} ms against ${Math.round(base)} ms without: ${withStream.map(Math.round)} vs ${without.map(Math.round)}`,
+    );
     assert.equal(closedAfter, N, 'the old server’s stream ends with it, so EventSource reconnects');
     assert.equal(reconnected, N);
   });
@@ -314,7 +326,10 @@ describe('faults: traffic through the proxy (a request never runs twice, a strea
       test: 'Save → serving through the proxy with a long-poll GET open, against without, same run',
       figure: `median ${Math.round(open)} ms with the poll open, ${Math.round(base)} ms without (${N} reloads each); every poll cut by the reload was answered by the new server (${answers.filter((a) => a.startsWith('200')).length}/${N})`,
     });
-    assert.ok(open < 1.5 * base + 300, `with an open poll ${Math.round(open)} ms against ${Math.round(base)} ms without: ${withPoll.map(Math.round)} vs ${without.map(Math.round)}`);
+    assert.ok(
+      open < 1.5 * base + 300,
+      `with an open poll ${Math.round(open)} ms against ${Math.round(base)} ms without: ${withPoll.map(Math.round)} vs ${without.map(Math.round)}`,
+    );
   });
 
   it('drain waits for answers expected to end (a POST, a young GET), not for an event stream or a body streaming past the bound', async function () {

@@ -29,14 +29,22 @@ describe('faults: recovery', function () {
     from = h.states.length;
     save(h, 'after kill');
     await waitUntil('saved code served', async () => (await body(h.port)) === 'after kill');
-    record({ group: 'Load and faults', test: 'The server killed from outside (SIGKILL)', figure: `reported as "crashed: SIGKILL", serving again after ${back} ms (backoff restart); next save served` });
+    record({
+      group: 'Load and faults',
+      test: 'The server killed from outside (SIGKILL)',
+      figure: `reported as "crashed: SIGKILL", serving again after ${back} ms (backoff restart); next save served`,
+    });
   });
 
   it('the build tool killed mid-build: reported, old server untouched, the next save works', async function () {
     if (process.platform !== 'linux') this.skip();
     const dir = copyFixture('nethttp');
     const stateDir = fs.mkdtempSync(path.join(dir, '.wrap-'));
-    const h = await harness('nethttp', { buildCommand: [wrap, stateDir, 'go', 'build', '-o', '${binary}', '.'], exclude: ['**/.wrap-*/**'], env: { BUILDWRAP_SLEEP: '1' } }, dir);
+    const h = await harness(
+      'nethttp',
+      { buildCommand: [wrap, stateDir, 'go', 'build', '-o', '${binary}', '.'], exclude: ['**/.wrap-*/**'], env: { BUILDWRAP_SLEEP: '1' } },
+      dir,
+    );
     h.engine.start();
     await waitState(h, 'running');
     const from = h.states.length;
@@ -50,7 +58,11 @@ describe('faults: recovery', function () {
     assert.equal(await body(h.port), 'nethttp v1', 'the old server keeps serving');
     save(h, 'recovered');
     await waitUntil('recovered', async () => (await body(h.port)) === 'recovered', 60_000);
-    record({ group: 'Load and faults', test: 'The build killed from outside mid-build', figure: `"${err.message}"; old server kept serving; next save served` });
+    record({
+      group: 'Load and faults',
+      test: 'The build killed from outside mid-build',
+      figure: `"${err.message}"; old server kept serving; next save served`,
+    });
   });
 
   it('the output folder deleted while running: the next save recreates it', async () => {
@@ -61,7 +73,11 @@ describe('faults: recovery', function () {
     save(h, 'recreated');
     await waitUntil('served', async () => (await body(h.port)) === 'recreated', 60_000);
     assert.ok(fs.existsSync(path.join(h.dir, '.gopher-reload')));
-    record({ group: 'Load and faults', test: 'The output folder deleted while the server runs', figure: 'next save rebuilt into a recreated folder and served' });
+    record({
+      group: 'Load and faults',
+      test: 'The output folder deleted while the server runs',
+      figure: 'next save rebuilt into a recreated folder and served',
+    });
   });
 
   it('a build that hangs: stopped at the timeout, reported, and the next save works', async () => {
@@ -72,8 +88,16 @@ describe('faults: recovery', function () {
     const err = await waitState(h, 'error', 10_000);
     const after = Date.now() - t0;
     assert.match(err.message, /did not finish within 1 s/);
-    assert.deepEqual(processesUnder(dir).filter((p) => p.cmd.includes('sleep')), []);
-    assert.ok(!listProcesses().some((p) => p.pid > 0 && fs.existsSync(`/proc/${p.pid}/cmdline`) && fs.readFileSync(`/proc/${p.pid}/cmdline`, 'utf8') === 'sleep\u000030\u0000'), 'the hung build is killed');
+    assert.deepEqual(
+      processesUnder(dir).filter((p) => p.cmd.includes('sleep')),
+      [],
+    );
+    assert.ok(
+      !listProcesses().some(
+        (p) => p.pid > 0 && fs.existsSync(`/proc/${p.pid}/cmdline`) && fs.readFileSync(`/proc/${p.pid}/cmdline`, 'utf8') === 'sleep\u000030\u0000',
+      ),
+      'the hung build is killed',
+    );
     h.engine.reconfigure(resolveConfig(dir, { env: { PORT: String(h.port) } }).config, false);
     save(h, 'after hang');
     await waitUntil('served', async () => (await body(h.port)) === 'after hang', 60_000);
@@ -84,7 +108,11 @@ describe('faults: recovery', function () {
     // Mid-build: a slow build in progress when the engine is disposed (the extension deactivates).
     const dir = copyFixture('nethttp');
     const stateDir = fs.mkdtempSync(path.join(dir, '.wrap-'));
-    const h = await harness('nethttp', { buildCommand: [wrap, stateDir, 'go', 'build', '-o', '${binary}', '.'], exclude: ['**/.wrap-*/**'], env: { BUILDWRAP_SLEEP: '3' } }, dir);
+    const h = await harness(
+      'nethttp',
+      { buildCommand: [wrap, stateDir, 'go', 'build', '-o', '${binary}', '.'], exclude: ['**/.wrap-*/**'], env: { BUILDWRAP_SLEEP: '3' } },
+      dir,
+    );
     h.engine.start();
     await waitState(h, 'building', 10_000, 0);
     await new Promise((r) => setTimeout(r, 500));
@@ -105,7 +133,11 @@ describe('faults: recovery', function () {
     await h2.dispose();
     await new Promise((r) => setTimeout(r, 200));
     const midRestart = processesUnder(h2.dir).length;
-    record({ group: 'Load and faults', test: 'Engine stopped (extension deactivated) mid-build and mid-restart', figure: `${midBuild} processes left after mid-build, ${midRestart} after mid-restart` });
+    record({
+      group: 'Load and faults',
+      test: 'Engine stopped (extension deactivated) mid-build and mid-restart',
+      figure: `${midBuild} processes left after mid-build, ${midRestart} after mid-restart`,
+    });
     assert.equal(midBuild, 0);
     assert.equal(midRestart, 0);
   });

@@ -51,7 +51,12 @@ describe('faults: stale code', function () {
       fs.mkdirSync(path.join(dir, 'pnew'));
       fs.writeFileSync(path.join(dir, 'pnew', 'pnew.go'), pkgGo('pnew', 'n1'));
       await served(h, expected(s2));
-      record({ group: 'Load and faults', test: 'main calls a package it only just imports, before the function (or the package) exists', figure: 'build failed, old server kept serving; an unchanged re-save retried; adding the function, then creating a new package folder, were each served' });
+      record({
+        group: 'Load and faults',
+        test: 'main calls a package it only just imports, before the function (or the package) exists',
+        figure:
+          'build failed, old server kept serving; an unchanged re-save retried; adding the function, then creating a new package folder, were each served',
+      });
     } finally {
       await close();
     }
@@ -73,7 +78,11 @@ describe('faults: stale code', function () {
         await h.engine.idle();
         assert.equal(await body(h.port), expected(s));
       }
-      record({ group: 'Load and faults', test: 'An edit to a newly imported package 100, 300, 500 and 700 ms after the importing save', figure: `${delays.length} of ${delays.length} served` });
+      record({
+        group: 'Load and faults',
+        test: 'An edit to a newly imported package 100, 300, 500 and 700 ms after the importing save',
+        figure: `${delays.length} of ${delays.length} served`,
+      });
     } finally {
       await close();
     }
@@ -142,11 +151,22 @@ describe('faults: stale code', function () {
       const main = path.join(dir, 'main.go');
       fs.mkdirSync(path.join(dir, 'conf'));
       fs.writeFileSync(path.join(dir, 'conf', 'a.json'), '"a1"');
-      fs.writeFileSync(main, fs.readFileSync(main, 'utf8').replace('var embedded string', 'var embedded string\n\n//go:embed conf\nvar conf embed.FS').replace('_ "embed"', '"embed"').replace('strings.TrimSpace(embedded))', 'strings.TrimSpace(embedded)+func() string { b, _ := conf.ReadFile("conf/a.json"); return string(b) }())'));
+      fs.writeFileSync(
+        main,
+        fs
+          .readFileSync(main, 'utf8')
+          .replace('var embedded string', 'var embedded string\n\n//go:embed conf\nvar conf embed.FS')
+          .replace('_ "embed"', '"embed"')
+          .replace('strings.TrimSpace(embedded))', 'strings.TrimSpace(embedded)+func() string { b, _ := conf.ReadFile("conf/a.json"); return string(b) }())'),
+      );
       await served(h, 'm0|pa:a0|e1"a1"');
       fs.writeFileSync(path.join(dir, 'conf', 'a.json'), '"a2"');
       await served(h, 'm0|pa:a0|e1"a2"');
-      record({ group: 'Load and faults', test: 'Files compiled in with //go:embed (.txt, a folder of .json)', figure: 'each edit rebuilt and served; files nothing embeds built nothing' });
+      record({
+        group: 'Load and faults',
+        test: 'Files compiled in with //go:embed (.txt, a folder of .json)',
+        figure: 'each edit rebuilt and served; files nothing embeds built nothing',
+      });
     } finally {
       await close();
     }
@@ -170,7 +190,11 @@ describe('faults: stale environment', function () {
       await waitUntil('one', async () => (await body(h.port)) === 'one', 90_000);
       fs.writeFileSync(path.join(dir, '.env'), 'GREETING=two\n');
       await waitUntil('two', async () => (await body(h.port)) === 'two', 30_000);
-      record({ group: 'Load and faults', test: 'An edit of the .env file the server runs with', figure: 'the server restarted with the new value and served it' });
+      record({
+        group: 'Load and faults',
+        test: 'An edit of the .env file the server runs with',
+        figure: 'the server restarted with the new value and served it',
+      });
     } finally {
       await w.close();
       await h.dispose();
@@ -203,7 +227,11 @@ describe('faults: stale code (found by attacking the engine)', function () {
       await served(h, expected(s));
       fs.writeFileSync(path.join(dir, 'pb', 'pb.go'), pkgGo('pb', 'b0')); // back to what it was at start
       await served(h, expected({ ...s, pkgs: { pa: 'a0', pb: 'b0' } }));
-      record({ group: 'Load and faults', test: 'A package edited before main imports it, then reverted to its content at start (git checkout)', figure: 'the revert rebuilt and was served' });
+      record({
+        group: 'Load and faults',
+        test: 'A package edited before main imports it, then reverted to its content at start (git checkout)',
+        figure: 'the revert rebuilt and was served',
+      });
     } finally {
       await w.close();
       await h.dispose();
@@ -221,7 +249,10 @@ describe('faults: stale code (found by attacking the engine)', function () {
     const w = await watched(h, dir);
     try {
       // main also prints gen.V.
-      const withGen = (s: ReturnType<typeof initialState>) => mainGo(s).replace('"example.com/model/pa"', '"example.com/model/gen"\n\t"example.com/model/pa"').replace('strings.TrimSpace(embedded))', 'strings.TrimSpace(embedded)+"|"+gen.V)');
+      const withGen = (s: ReturnType<typeof initialState>) =>
+        mainGo(s)
+          .replace('"example.com/model/pa"', '"example.com/model/gen"\n\t"example.com/model/pa"')
+          .replace('strings.TrimSpace(embedded))', 'strings.TrimSpace(embedded)+"|"+gen.V)');
       fs.writeFileSync(path.join(dir, 'main.go'), withGen(initialState()));
       h.engine.start();
       await served(h, `${expected(initialState())}|in0`, 90_000);
@@ -243,7 +274,11 @@ describe('faults: stale code (found by attacking the engine)', function () {
       const builds = h.states.filter((x) => x.kind === 'building').length;
       await new Promise((r) => setTimeout(r, 1500));
       assert.equal(h.states.filter((x) => x.kind === 'building').length, builds, 'no build loop on the generated file');
-      record({ group: 'Load and faults', test: 'A save while a pre-build step runs (a step that fails on the old content; a generator that already read it)', figure: 'both ran again and served the saved content; the generated file caused no build loop' });
+      record({
+        group: 'Load and faults',
+        test: 'A save while a pre-build step runs (a step that fails on the old content; a generator that already read it)',
+        figure: 'both ran again and served the saved content; the generated file caused no build loop',
+      });
     } finally {
       await w.close();
       await h.dispose();
@@ -265,7 +300,11 @@ describe('faults: stale code (found by attacking the engine)', function () {
       await waitUntil('the watch moved to lib2', () => h.engine.localModuleDirs.join() === path.join(top, 'lib2'));
       edit(path.join(top, 'lib2', 'lib.go'), 'wlib v2', 'wlib v3');
       await served(h, 'wapp: wlib v3');
-      record({ group: 'Load and faults', test: 'An edit of a go.work in the folder above the module', figure: 'rebuilt with the module it now names, whose edits then rebuilt too' });
+      record({
+        group: 'Load and faults',
+        test: 'An edit of a go.work in the folder above the module',
+        figure: 'rebuilt with the module it now names, whose edits then rebuilt too',
+      });
     } finally {
       await w.close();
       await h.dispose();

@@ -42,8 +42,20 @@ export function defaultSettings({ trust = false } = {}) {
 // Go settings the isolated HOME/XDG dirs would otherwise hide: the build and module caches
 // (a cold GOCACHE recompiles every dependency, a fresh GOMODCACHE downloads them) and what
 // `go env -w` put in ~/.config/go/env (here GOTOOLCHAIN=local and GOFLAGS=-buildvcs=false).
-const GO_VARS = ['GOCACHE', 'GOMODCACHE', 'GOPATH', 'GOENV', 'GOFLAGS', 'GOTOOLCHAIN', 'GOPROXY', 'GOSUMDB',
-  'GOPRIVATE', 'GONOPROXY', 'GONOSUMDB', 'GOINSECURE'];
+const GO_VARS = [
+  'GOCACHE',
+  'GOMODCACHE',
+  'GOPATH',
+  'GOENV',
+  'GOFLAGS',
+  'GOTOOLCHAIN',
+  'GOPROXY',
+  'GOSUMDB',
+  'GOPRIVATE',
+  'GONOPROXY',
+  'GONOSUMDB',
+  'GOINSECURE',
+];
 let goEnvCache;
 /** The effective values of GO_VARS for the harness's own user ({} when `go` is not on PATH). */
 export function hostGoEnv() {
@@ -66,7 +78,11 @@ const liveStops = new Map(); // pid -> graceful stop(), used on Ctrl-C so deacti
 let handlersInstalled = false;
 function killAllNow() {
   for (const pid of live) {
-    try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
   live.clear();
 }
@@ -95,7 +111,11 @@ function groupAlive(pgid) {
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     let stat;
-    try { stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8'); } catch { continue; }
+    try {
+      stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
     // Fields after the ")" that ends the command name: state ppid pgrp ...
     const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     if (Number(pgrp) === pgid && state !== 'Z') return true;
@@ -130,16 +150,14 @@ export async function startCodeServer({ runDir, env = {}, trust = false, setting
     tmp: path.join(runDir, 'tmp'),
   };
   for (const dir of [...Object.values(d), path.join(d.udd, 'User')]) fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(d.udd, 'User', 'settings.json'),
-    JSON.stringify({ ...defaultSettings({ trust }), ...settings }, null, 2) + '\n');
+  fs.writeFileSync(path.join(d.udd, 'User', 'settings.json'), JSON.stringify({ ...defaultSettings({ trust }), ...settings }, null, 2) + '\n');
   const configFile = path.join(runDir, 'config.yaml');
   fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
   const logFile = path.join(runDir, 'code-server.log');
 
   // Drop VS Code variables of an enclosing VS Code (e.g. when run from its terminal): they would
   // make the server think it is nested in another instance.
-  const baseEnv = Object.fromEntries(Object.entries(process.env)
-    .filter(([k]) => !k.startsWith('VSCODE_') && k !== 'ELECTRON_RUN_AS_NODE'));
+  const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VSCODE_') && k !== 'ELECTRON_RUN_AS_NODE'));
   const tmp = d.tmp;
   const childEnv = {
     ...baseEnv,
@@ -165,11 +183,16 @@ export async function startCodeServer({ runDir, env = {}, trust = false, setting
     const port = await freePort();
     const args = [
       entry,
-      '--config', configFile,
-      '--auth', 'none',
-      '--bind-addr', `${HOST}:${port}`,
-      '--user-data-dir', d.udd,
-      '--extensions-dir', d.exts,
+      '--config',
+      configFile,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `${HOST}:${port}`,
+      '--user-data-dir',
+      d.udd,
+      '--extensions-dir',
+      d.exts,
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-getting-started-override',
@@ -188,7 +211,10 @@ export async function startCodeServer({ runDir, env = {}, trust = false, setting
         out.write(chunk);
         if (buf !== null) {
           buf += chunk.toString();
-          if (buf.includes('HTTP server listening')) { buf = null; resolve(); }
+          if (buf.includes('HTTP server listening')) {
+            buf = null;
+            resolve();
+          }
         }
       };
       child.stdout.on('data', onData);
@@ -200,22 +226,31 @@ export async function startCodeServer({ runDir, env = {}, trust = false, setting
     child.once('close', () => out.end()); // 'close' comes after the last output, unlike 'exit'
 
     let stopped = null;
-    const stop = ({ graceMs = 5000 } = {}) => (stopped ??= (async () => {
-      // 1. SIGTERM to the main process only: the server shuts the extension host down gracefully,
-      //    so extensions' deactivate() runs. Killing the group first would skip that. The main
-      //    process exits (~1 s) *before* the extension host has finished deactivating (~1.5 s),
-      //    so wait for the whole group to drain, not just for the main process.
-      const deadline = Date.now() + graceMs;
-      if (groupAlive(child.pid)) {
-        try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ }
-        while (Date.now() < deadline && groupAlive(child.pid)) await sleep(100);
-      }
-      // 2. Whatever is left of the group (a watcher, a hung extension host): SIGKILL.
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* group already empty */ }
-      for (let i = 0; i < 40 && groupAlive(child.pid); i++) await sleep(50);
-      live.delete(child.pid);
-      liveStops.delete(child.pid);
-    })());
+    const stop = ({ graceMs = 5000 } = {}) =>
+      (stopped ??= (async () => {
+        // 1. SIGTERM to the main process only: the server shuts the extension host down gracefully,
+        //    so extensions' deactivate() runs. Killing the group first would skip that. The main
+        //    process exits (~1 s) *before* the extension host has finished deactivating (~1.5 s),
+        //    so wait for the whole group to drain, not just for the main process.
+        const deadline = Date.now() + graceMs;
+        if (groupAlive(child.pid)) {
+          try {
+            process.kill(child.pid, 'SIGTERM');
+          } catch {
+            /* gone */
+          }
+          while (Date.now() < deadline && groupAlive(child.pid)) await sleep(100);
+        }
+        // 2. Whatever is left of the group (a watcher, a hung extension host): SIGKILL.
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* group already empty */
+        }
+        for (let i = 0; i < 40 && groupAlive(child.pid); i++) await sleep(50);
+        live.delete(child.pid);
+        liveStops.delete(child.pid);
+      })());
 
     try {
       await ready;
@@ -262,26 +297,28 @@ export async function launchBrowser({ headless = true, args = [] } = {}) {
   // Chromium writes ~/.config/chromium/Crash Reports even with a temporary profile: give it its own
   // HOME, removed when the browser goes away.
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'gopher-chromium-'));
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless,
-    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') },
-    args: [
-      '--no-sandbox', // running as root in a container
-      '--disable-gpu',
-      '--disable-dev-shm-usage', // small /dev/shm in containers
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-default-apps',
-      '--disable-sync',
-      '--no-first-run',
-      '--password-store=basic',
-      ...args,
-    ],
-  }).catch((e) => {
-    fs.rmSync(home, { recursive: true, force: true });
-    throw e;
-  });
+  const browser = await chromium
+    .launch({
+      executablePath: CHROMIUM,
+      headless,
+      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') },
+      args: [
+        '--no-sandbox', // running as root in a container
+        '--disable-gpu',
+        '--disable-dev-shm-usage', // small /dev/shm in containers
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-default-apps',
+        '--disable-sync',
+        '--no-first-run',
+        '--password-store=basic',
+        ...args,
+      ],
+    })
+    .catch((e) => {
+      fs.rmSync(home, { recursive: true, force: true });
+      throw e;
+    });
   browser.on('disconnected', () => fs.rmSync(home, { recursive: true, force: true }));
   return browser;
 }

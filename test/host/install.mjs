@@ -59,13 +59,20 @@ export async function ensureCodeServer({ log = (m) => console.log(`[host-install
   ensureAptPackages(log);
   if (cached) return { entry: p.entry, chromium: p.chromium, prefix: p.prefix }; // only the browser was missing
   await installCodeServer(p, log);
-  fs.writeFileSync(p.marker, JSON.stringify({
-    version: CODE_SERVER_VERSION,
-    nodeAbi: process.versions.modules,
-    node: process.version,
-    completedAt: new Date().toISOString(),
-    seconds: Math.round((Date.now() - t0) / 1000),
-  }, null, 2) + '\n');
+  fs.writeFileSync(
+    p.marker,
+    JSON.stringify(
+      {
+        version: CODE_SERVER_VERSION,
+        nodeAbi: process.versions.modules,
+        node: process.version,
+        completedAt: new Date().toISOString(),
+        seconds: Math.round((Date.now() - t0) / 1000),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${p.prefix}`);
   return { entry: p.entry, chromium: p.chromium, prefix: p.prefix };
 }
@@ -83,7 +90,10 @@ function ensureAptPackages(log) {
     throw new Error(`missing system packages: ${missing.join(', ')}. Install them as root:\n  ${cmd}`);
   }
   log(`apt: installing ${missing.join(', ')} ...`);
-  for (const args of [['update', '-q'], ['install', '-y', '-q', '--no-install-recommends', ...missing]]) {
+  for (const args of [
+    ['update', '-q'],
+    ['install', '-y', '-q', '--no-install-recommends', ...missing],
+  ]) {
     const r = spawnSync('apt-get', args, {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
@@ -155,9 +165,12 @@ async function installCodeServer(p, log) {
   };
   const npm = 'npm';
   // --ignore-scripts: code-server's postinstall would download ripgrep from GitHub; we do its steps by hand.
-  await step(`npm install code-server@${CODE_SERVER_VERSION}`, npm,
-    ['install', '--ignore-scripts', `code-server@${CODE_SERVER_VERSION}`,
-      `@vscode/ripgrep-linux-x64@${RIPGREP_PKG_VERSION}`], p.prefix);
+  await step(
+    `npm install code-server@${CODE_SERVER_VERSION}`,
+    npm,
+    ['install', '--ignore-scripts', `code-server@${CODE_SERVER_VERSION}`, `@vscode/ripgrep-linux-x64@${RIPGREP_PKG_VERSION}`],
+    p.prefix,
+  );
   // argon2's prebuilt download fails offline, then it compiles.
   await step('npm rebuild argon2', npm, ['rebuild', 'argon2'], p.prefix);
   await step('lib/vscode: npm install --omit=dev', npm, ['install', '--omit=dev', '--ignore-scripts'], p.vscode);
@@ -180,14 +193,22 @@ async function installCodeServer(p, log) {
   await step('lib/vscode/extensions: npm install --omit=dev', npm, ['install', '--omit=dev'], path.join(p.vscode, 'extensions'));
 
   // Sanity check: the native modules the server loads at start must load with this Node.
-  const check = spawnSync(process.execPath, ['-e', `
+  const check = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `
     for (const m of ['@vscode/spdlog', 'node-pty', 'native-watchdog', 'kerberos', '@vscode/deviceid']) require(m);
-  `], { cwd: p.vscode, encoding: 'utf8', env: { ...process.env, NODE_PATH: path.join(p.vscode, 'node_modules') } });
+  `,
+    ],
+    { cwd: p.vscode, encoding: 'utf8', env: { ...process.env, NODE_PATH: path.join(p.vscode, 'node_modules') } },
+  );
   if (check.status !== 0) throw new Error(`native module check failed:\n${check.stderr}`);
   // A throwaway HOME: even `--version` writes a default ~/.config/code-server/config.yaml.
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-version-'));
   const ver = spawnSync(process.execPath, [p.entry, '--version'], {
-    encoding: 'utf8', timeout: 30_000,
+    encoding: 'utf8',
+    timeout: 30_000,
     env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_DATA_HOME: path.join(home, '.local/share') },
   });
   fs.rmSync(home, { recursive: true, force: true });

@@ -31,7 +31,11 @@ const bounded = (p, ms) => Promise.race([Promise.resolve(p).catch(() => {}), sle
 /** Files below `dir` whose path matches `re` (small trees only). */
 function findFiles(dir, re, acc = []) {
   let entries = [];
-  try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return acc; }
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return acc;
+  }
   for (const e of entries) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) findFiles(p, re, acc);
@@ -87,7 +91,11 @@ export async function runExtensionTests({
   printOutput = true,
   log = (m) => console.log(`[host] ${m}`),
 }) {
-  for (const [name, p] of [['extensionDevelopmentPath', extensionDevelopmentPath], ['extensionTestsPath', extensionTestsPath], ['workspace', workspace]]) {
+  for (const [name, p] of [
+    ['extensionDevelopmentPath', extensionDevelopmentPath],
+    ['extensionTestsPath', extensionTestsPath],
+    ['workspace', workspace],
+  ]) {
     if (!p || !fs.existsSync(p)) throw new Error(`${name} does not exist: ${p}`);
   }
   extensionDevelopmentPath = path.resolve(extensionDevelopmentPath);
@@ -100,7 +108,9 @@ export async function runExtensionTests({
 
   const t0 = Date.now();
   const timings = {};
-  const mark = (k) => { timings[k] = Date.now() - t0; };
+  const mark = (k) => {
+    timings[k] = Date.now() - t0;
+  };
   const consolePending = [];
   let consoleLines = [];
   let counts = null;
@@ -122,8 +132,13 @@ export async function runExtensionTests({
     // The workbench calls window.codeAutomationExit(code, logs) when the suite's run() settles.
     // It must exist before the workbench loads, hence exposeFunction before goto.
     let onExit;
-    const exited = new Promise((resolve) => { onExit = resolve; });
-    await page.exposeFunction('codeAutomationExit', (code) => { mark('suiteDone'); onExit(code); });
+    const exited = new Promise((resolve) => {
+      onExit = resolve;
+    });
+    await page.exposeFunction('codeAutomationExit', (code) => {
+      mark('suiteDone');
+      onExit(code);
+    });
     const url = workbenchUrl({ port: server.port, folder: workspace, extensionDevelopmentPath, extensionTestsPath });
     const timedOut = new Promise((_, reject) => {
       timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms (no codeAutomationExit); run dir kept: ${runDir}`)), timeoutMs);
@@ -132,7 +147,11 @@ export async function runExtensionTests({
     mark('pageLoaded');
     const exitCode = await Promise.race([exited, timedOut]);
 
-    try { counts = JSON.parse(fs.readFileSync(resultsFile, 'utf8')); } catch { /* suite did not write it */ }
+    try {
+      counts = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
+    } catch {
+      /* suite did not write it */
+    }
     result = {
       ok: counts ? counts.failed === 0 && exitCode === 0 : exitCode === 0,
       passed: counts?.passed ?? null,
@@ -150,7 +169,7 @@ export async function runExtensionTests({
     clearTimeout(timer);
     // Always clean up, also after a timeout or an error: the browser, then the server (SIGTERM,
     // then SIGKILL to its whole process group, which also takes anything the extension spawned).
-    consoleLines = await bounded(Promise.all(consolePending), 2000) ?? [];
+    consoleLines = (await bounded(Promise.all(consolePending), 2000)) ?? [];
     if (browser) await bounded(browser.close(), 5000);
     mark('browserClosed');
     // The extension host already ended with the suite (its deactivate() ran then), so only a
@@ -195,7 +214,9 @@ function parseArgs(argv) {
     } else throw new Error(`unknown argument: ${a}`);
   }
   if (!o.extensionDevelopmentPath || !o.extensionTestsPath || !o.workspace) {
-    throw new Error('usage: node test/host/runTests.mjs --extension <dir> --tests <abs compiled index.js> --workspace <dir> [--timeout ms] [--trust] [--keep] [--run-dir dir] [--env K=V]...');
+    throw new Error(
+      'usage: node test/host/runTests.mjs --extension <dir> --tests <abs compiled index.js> --workspace <dir> [--timeout ms] [--trust] [--keep] [--run-dir dir] [--env K=V]...',
+    );
   }
   return o;
 }
@@ -211,10 +232,18 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   runExtensionTests(opts).then(
     (r) => {
       const t = r.timings;
-      console.log(`[host] VS Code Server ${r.ok ? 'PASSED' : 'FAILED'}: ${r.passed ?? '?'} passed, ${r.failed ?? '?'} failed` +
-        ` (exit code ${r.exitCode}${r.resultsFromFile ? '' : ', no results file'}) in ${(r.durationMs / 1000).toFixed(1)} s` +
-        ` [server ${t.serverReady} ms, browser ${t.browserReady} ms, suite done ${t.suiteDone} ms, browser closed ${t.browserClosed} ms, cleaned up ${t.cleanedUp} ms]`);
-      for (const f of r.failures) console.log(`[host]   x ${f.title}\n${String(f.error).split('\n').map((l) => `        ${l}`).join('\n')}`);
+      console.log(
+        `[host] VS Code Server ${r.ok ? 'PASSED' : 'FAILED'}: ${r.passed ?? '?'} passed, ${r.failed ?? '?'} failed` +
+          ` (exit code ${r.exitCode}${r.resultsFromFile ? '' : ', no results file'}) in ${(r.durationMs / 1000).toFixed(1)} s` +
+          ` [server ${t.serverReady} ms, browser ${t.browserReady} ms, suite done ${t.suiteDone} ms, browser closed ${t.browserClosed} ms, cleaned up ${t.cleanedUp} ms]`,
+      );
+      for (const f of r.failures)
+        console.log(
+          `[host]   x ${f.title}\n${String(f.error)
+            .split('\n')
+            .map((l) => `        ${l}`)
+            .join('\n')}`,
+        );
       if (r.runDir) console.log(`[host] run dir kept: ${r.runDir}`);
       process.exit(r.ok ? 0 : 1);
     },

@@ -34,13 +34,14 @@ export async function openWorkbench({
   runDir = runDir ? path.resolve(runDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'gopher-wb-'));
   let server, browser;
   let closed = null;
-  const close = () => (closed ??= (async () => {
-    // Server first, while the page is still connected: SIGTERM shuts the extension host down
-    // gracefully (deactivate() runs), then the process group is killed. Then the browser.
-    if (server) await server.stop();
-    if (browser) await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000).unref())]);
-    if (ownRunDir && !keepRunDir) fs.rmSync(runDir, { recursive: true, force: true });
-  })());
+  const close = () =>
+    (closed ??= (async () => {
+      // Server first, while the page is still connected: SIGTERM shuts the extension host down
+      // gracefully (deactivate() runs), then the process group is killed. Then the browser.
+      if (server) await server.stop();
+      if (browser) await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000).unref())]);
+      if (ownRunDir && !keepRunDir) fs.rmSync(runDir, { recursive: true, force: true });
+    })());
   // In parallel; allSettled so that if one fails, the other is still known and cleaned up.
   const [s, b] = await Promise.allSettled([startCodeServer({ runDir, env, trust }), launchBrowser()]);
   if (s.status === 'fulfilled') server = s.value;
@@ -72,8 +73,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--wait-text') o.waitText = argv[++i];
     else if (a === '--trust') o.trust = true;
-    else if (a === '--env') { const [k, ...v] = argv[++i].split('='); o.env[k] = v.join('='); }
-    else { console.error(`unknown argument: ${a}`); process.exit(2); }
+    else if (a === '--env') {
+      const [k, ...v] = argv[++i].split('=');
+      o.env[k] = v.join('=');
+    } else {
+      console.error(`unknown argument: ${a}`);
+      process.exit(2);
+    }
   }
   if (!o.extensionDevelopmentPath || !o.folder) {
     console.error('usage: node test/host/screenshot.mjs --extension <dir> --folder <dir> [--out file.png] [--wait-text "status text"] [--env K=V]...');

@@ -28,7 +28,12 @@ describe('Gopher Reload in VS Code: a project with .air.toml', function () {
   it('Convert .air.toml to Settings writes them to the workspace settings', async () => {
     await vscode.commands.executeCommand('gopherReload.convertAirToml');
     const cfg = vscode.workspace.getConfiguration('gopherReload', vscode.Uri.file(folder));
-    await waitFor('settings written', () => cfg.inspect('buildCommand')?.workspaceValue === 'go build -o ./tmp/main .' || vscode.workspace.getConfiguration('gopherReload', vscode.Uri.file(folder)).inspect('buildCommand')?.workspaceValue === 'go build -o ./tmp/main .');
+    await waitFor(
+      'settings written',
+      () =>
+        cfg.inspect('buildCommand')?.workspaceValue === 'go build -o ./tmp/main .' ||
+        vscode.workspace.getConfiguration('gopherReload', vscode.Uri.file(folder)).inspect('buildCommand')?.workspaceValue === 'go build -o ./tmp/main .',
+    );
     assert.equal(vscode.workspace.getConfiguration('gopherReload', vscode.Uri.file(folder)).inspect('binary')?.workspaceValue, './tmp/main');
   });
 });

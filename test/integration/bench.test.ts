@@ -32,7 +32,12 @@ async function idle(ms: number) {
   }
   const cpu = process.cpuUsage(cpu0);
   const wall = performance.now() - t0;
-  return { seconds: Math.round(wall / 100) / 10, cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10, meanRssMiB: Math.round(sumRss / samples / 2 ** 20), peakRssMiB: Math.round(peakRss / 2 ** 20) };
+  return {
+    seconds: Math.round(wall / 100) / 10,
+    cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10,
+    meanRssMiB: Math.round(sumRss / samples / 2 ** 20),
+    peakRssMiB: Math.round(peakRss / 2 ** 20),
+  };
 }
 
 describe('benchmark: the extension in the host', function () {
@@ -52,7 +57,11 @@ describe('benchmark: the extension in the host', function () {
     for (let i = 1; i <= N; i++) {
       const text = `editor edit ${i}`;
       const edit = new vscode.WorkspaceEdit();
-      edit.replace(file, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), `package handlers\n\nconst Message = ${JSON.stringify(text)}\n`);
+      edit.replace(
+        file,
+        new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)),
+        `package handlers\n\nconst Message = ${JSON.stringify(text)}\n`,
+      );
       await vscode.workspace.applyEdit(edit);
       const t0 = performance.now();
       await doc.save();
@@ -75,7 +84,11 @@ describe('benchmark: the extension in the host', function () {
     for (let i = 1; i <= N; i++) {
       const text = `typed edit ${i}`;
       const edit = new vscode.WorkspaceEdit();
-      edit.replace(file, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), `package handlers\n\nconst Message = ${JSON.stringify(text)}\n`);
+      edit.replace(
+        file,
+        new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)),
+        `package handlers\n\nconst Message = ${JSON.stringify(text)}\n`,
+      );
       await vscode.workspace.applyEdit(edit);
       await new Promise((r) => setTimeout(r, 2000)); // the pause: 300 ms, then the pre-build
       const t0 = performance.now();

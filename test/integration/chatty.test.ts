@@ -34,7 +34,11 @@ describe('Gopher Reload in VS Code: a server that logs 200 MB', function () {
     const out = process.env.GOPHER_RELOAD_RELIABILITY_OUT;
     if (out) {
       const all = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : [];
-      const f = { group: 'Load and faults', test: 'A server that writes 200 MB of logs, in the real VS Code extension host', figure: `logged in ${((Date.now() - t0) / 1000).toFixed(1)} s; extension host peak RSS +${growth} MB; longest event-loop stall ${Math.round(maxLag)} ms` };
+      const f = {
+        group: 'Load and faults',
+        test: 'A server that writes 200 MB of logs, in the real VS Code extension host',
+        figure: `logged in ${((Date.now() - t0) / 1000).toFixed(1)} s; extension host peak RSS +${growth} MB; longest event-loop stall ${Math.round(maxLag)} ms`,
+      };
       fs.writeFileSync(out, JSON.stringify([...all.filter((x: { test: string }) => x.test !== f.test), f], null, 2) + '\n');
     }
     assert.ok(growth < 300, `extension host grew by ${growth} MB`);

@@ -28,7 +28,10 @@ for (const scenario of ['go', 'plain']) {
   if (scenario === 'go') {
     fs.cpSync(path.join(root, 'test', 'fixtures', 'nethttp'), ws, { recursive: true });
     fs.mkdirSync(path.join(ws, '.vscode'));
-    fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'gopherReload.env': { PORT: String(port) }, 'gopherReload.killDelayMs': 500 }));
+    fs.writeFileSync(
+      path.join(ws, '.vscode', 'settings.json'),
+      JSON.stringify({ 'gopherReload.env': { PORT: String(port) }, 'gopherReload.killDelayMs': 500 }),
+    );
   } else {
     fs.mkdirSync(ws, { recursive: true });
   }

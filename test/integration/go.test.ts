@@ -93,7 +93,10 @@ describe('Gopher Reload in VS Code: a Go workspace', function () {
     await cfg.update('buildTask', 'build app', vscode.ConfigurationTarget.Workspace);
     await waitFor('restart through the task', () => mod().state.kind === 'running' && (mod().state as { pid: number }).pid !== pid);
     assert.equal(await get(port), 'nethttp v4');
-    assert.ok(vscode.window.terminals.some((t) => t.name.includes('build app')), `task terminal: ${vscode.window.terminals.map((t) => t.name)}`);
+    assert.ok(
+      vscode.window.terminals.some((t) => t.name.includes('build app')),
+      `task terminal: ${vscode.window.terminals.map((t) => t.name)}`,
+    );
     await cfg.update('buildTask', undefined, vscode.ConfigurationTarget.Workspace);
     await cfg.update('binary', undefined, vscode.ConfigurationTarget.Workspace);
     await waitFor('back on the default build', () => mod().state.kind === 'running');
@@ -139,7 +142,10 @@ describe('Gopher Reload in VS Code: a Go workspace', function () {
     // The pre-build writes into its own marked scratch folder (never a user's <outputDir>/overlay).
     const out = path.join(folder, '.gopher-reload');
     const scratch = fs.readdirSync(out).filter((d) => d.startsWith('.gopher-reload-overlay-'));
-    assert.ok(scratch.some((d) => fs.existsSync(path.join(out, d, 'overlay.json'))), `the pre-build started (its overlay file exists): ${scratch.join(', ')}`);
+    assert.ok(
+      scratch.some((d) => fs.existsSync(path.join(out, d, 'overlay.json'))),
+      `the pre-build started (its overlay file exists): ${scratch.join(', ')}`,
+    );
     assert.equal(await get(port), 'nethttp v5', 'nothing is served before the save');
     assert.ok(await doc.save(), 'save');
     await waitFor('v6', async () => (await get(port)) === 'nethttp v6');

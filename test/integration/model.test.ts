@@ -155,7 +155,11 @@ describe(`Gopher Reload in VS Code: the last save always wins (model, seed ${SEE
   const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
   const port = Number(process.env.GOPHER_RELOAD_PORT);
   const log: string[] = [];
-  const model = new Model(folder, SEED, editorIO(folder, SEED, (l) => log.push(l)));
+  const model = new Model(
+    folder,
+    SEED,
+    editorIO(folder, SEED, (l) => log.push(l)),
+  );
   // The generator depends only on the seed and its own state, never on the disk: draw every step
   // now, so each is its own test (mocha prints its name and time) and the full sequence is known.
   const steps: { step: Step; state: ModelState }[] = Array.from({ length: STEPS }, () => {
@@ -187,7 +191,10 @@ describe(`Gopher Reload in VS Code: the last save always wins (model, seed ${SEE
     const sorted = [...served].sort((a, b) => a - b);
     // The step log and the figures (this goes to the browser console, which the harness prints).
     console.log(log.join('\n'));
-    if (sorted.length) console.log(`model seed ${SEED}: served ${sorted.length} of ${STEPS} steps; median ${sorted[Math.floor(sorted.length / 2)]} ms, slowest ${sorted[sorted.length - 1]} ms after the last write; ${prebuilt.size} served from a binary pre-built while typing`);
+    if (sorted.length)
+      console.log(
+        `model seed ${SEED}: served ${sorted.length} of ${STEPS} steps; median ${sorted[Math.floor(sorted.length / 2)]} ms, slowest ${sorted[sorted.length - 1]} ms after the last write; ${prebuilt.size} served from a binary pre-built while typing`,
+      );
   });
 
   it('Toggle Hot Reload serves the generated project as written', async () => {
@@ -215,7 +222,11 @@ describe(`Gopher Reload in VS Code: the last save always wins (model, seed ${SEE
         await sleep(SETTLE_MS);
         await waitFor('running once settled', () => mod().state.kind === 'running', BOUND_MS);
         assert.equal(await get(port), want, `step ${i} still served once settled`);
-        if (step.breaksFirst) assert.ok(kinds.slice(from - 1).some((k) => k === 'build-failed' || k === 'building'), `step ${i} built`);
+        if (step.breaksFirst)
+          assert.ok(
+            kinds.slice(from - 1).some((k) => k === 'build-failed' || k === 'building'),
+            `step ${i} built`,
+          );
         served.push(ms); // counted only once every check of the step passed
       } catch (e) {
         failed = true;

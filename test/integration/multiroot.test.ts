@@ -10,7 +10,10 @@ describe('Gopher Reload in VS Code: a multi-root workspace', function () {
   it('has one engine per folder with a go.mod, each with its own status', async () => {
     assert.equal(vscode.workspace.workspaceFolders?.length, 3);
     const a = await api();
-    const roots = a.modules().map((m) => path.basename(m.root)).sort();
+    const roots = a
+      .modules()
+      .map((m) => path.basename(m.root))
+      .sort();
     assert.deepEqual(roots, ['api', 'svc']);
   });
 

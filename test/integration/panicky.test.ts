@@ -39,7 +39,10 @@ describe('Gopher Reload in VS Code: Gin routes and panics', function () {
     const d = await waitFor('panic diagnostic', () => panics()[0]);
     assert.equal(d.range.start.line, 17, 'boom.go:18, inside pick (the innermost workspace frame)');
     assert.match(d.message, /^panic: runtime error: index out of range \[5\] with length 3 \(recovered by Gin\)$/);
-    assert.ok(d.relatedInformation?.some((r) => r.location.uri.fsPath === boom.fsPath && r.message === 'Boom'), 'the trace frames are linked');
+    assert.ok(
+      d.relatedInformation?.some((r) => r.location.uri.fsPath === boom.fsPath && r.message === 'Boom'),
+      'the trace frames are linked',
+    );
     assert.equal(mod().state.kind, 'running', 'Gin recovered: the server keeps running');
   });
 

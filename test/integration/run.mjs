@@ -61,7 +61,10 @@ function multiRootWorkspace(name, port, port2) {
   const folders = [{ path: 'api' }, { path: 'svc' }, { path: 'docs' }];
   fs.writeFileSync(file, JSON.stringify({ folders, settings: { 'gopherReload.killDelayMs': 500 } }, null, 2));
   // Per-folder settings: each server gets its own port.
-  for (const [f, p] of [['api', port], ['svc', port2]]) {
+  for (const [f, p] of [
+    ['api', port],
+    ['svc', port2],
+  ]) {
     fs.mkdirSync(path.join(dir, f, '.vscode'), { recursive: true });
     fs.writeFileSync(path.join(dir, f, '.vscode', 'settings.json'), JSON.stringify({ 'gopherReload.env': { PORT: String(p) } }));
   }
@@ -76,7 +79,10 @@ async function modelWorkspace(name, port) {
   const { writeProject, initialState } = model.writeProject ? model : model.default;
   writeProject(dir, initialState());
   fs.mkdirSync(path.join(dir, '.vscode'));
-  fs.writeFileSync(path.join(dir, '.vscode', 'settings.json'), JSON.stringify({ 'gopherReload.env': { PORT: String(port) }, 'gopherReload.killDelayMs': 500 }, null, 2));
+  fs.writeFileSync(
+    path.join(dir, '.vscode', 'settings.json'),
+    JSON.stringify({ 'gopherReload.env': { PORT: String(port) }, 'gopherReload.killDelayMs': 500 }, null, 2),
+  );
   return dir;
 }
 
@@ -164,7 +170,18 @@ const scenarios = [
     fixture: 'nethttp',
     trust: false,
     // A build that takes 20 s: the run ends (and VS Code closes) while it is in progress.
-    settings: (port) => ({ 'gopherReload.env': { PORT: String(port), BUILDWRAP_SLEEP: '20' }, 'gopherReload.buildCommand': [path.join(root, 'test', 'fixtures', 'tools', 'buildwrap.sh'), '${root}/.gopher-reload', 'go', 'build', '-o', '${binary}', '.'] }),
+    settings: (port) => ({
+      'gopherReload.env': { PORT: String(port), BUILDWRAP_SLEEP: '20' },
+      'gopherReload.buildCommand': [
+        path.join(root, 'test', 'fixtures', 'tools', 'buildwrap.sh'),
+        '${root}/.gopher-reload',
+        'go',
+        'build',
+        '-o',
+        '${binary}',
+        '.',
+      ],
+    }),
   },
 ];
 
@@ -187,7 +204,13 @@ if (process.platform !== 'linux') {
   for (const s of scenarios.filter((x) => !only || only.includes(x.name))) {
     const port = await freePort();
     const port2 = await freePort();
-    const ws = s.model ? await modelWorkspace(s.name, port) : s.multiRoot ? multiRootWorkspace(s.name, port, port2) : s.nested ? nestedWorkspace(s.name, port) : workspace(s.label ? `${s.name}-broken` : s.name, s.fixture, s.settings?.(port, port2));
+    const ws = s.model
+      ? await modelWorkspace(s.name, port)
+      : s.multiRoot
+        ? multiRootWorkspace(s.name, port, port2)
+        : s.nested
+          ? nestedWorkspace(s.name, port)
+          : workspace(s.label ? `${s.name}-broken` : s.name, s.fixture, s.settings?.(port, port2));
     if (s.airToml) {
       fs.copyFileSync(path.join(root, 'test', 'fixtures', 'air', s.airToml), path.join(ws, '.air.toml'));
       fs.writeFileSync(path.join(ws, '.env'), `PORT=${port}\n`);
@@ -201,7 +224,13 @@ if (process.platform !== 'linux') {
         workspace: ws,
         trust: s.trust,
         timeoutMs: 240_000,
-        env: { GOPHER_RELOAD_SCENARIO: s.name, GOPHER_RELOAD_PORT: String(port), GOPHER_RELOAD_PORT2: String(port2), GOPHER_RELOAD_RELIABILITY_OUT: reliability, ...s.env },
+        env: {
+          GOPHER_RELOAD_SCENARIO: s.name,
+          GOPHER_RELOAD_PORT: String(port),
+          GOPHER_RELOAD_PORT2: String(port2),
+          GOPHER_RELOAD_RELIABILITY_OUT: reliability,
+          ...s.env,
+        },
         printOutput: true,
       });
     } catch (e) {
@@ -216,7 +245,11 @@ if (process.platform !== 'linux') {
     const left = processesUnder(s.multiRoot ? path.dirname(ws) : ws);
     if (s.markers) {
       const ran = s.markers.filter((m) => fs.existsSync(path.join(ws, m)));
-      record({ group: 'Security', test: 'An untrusted workspace whose settings ask to start on open, with a preBuild step, a shell build command and a tasks.json task', figure: `${ran.length} of ${s.markers.length} commands ran (checked by marker files), no server started` });
+      record({
+        group: 'Security',
+        test: 'An untrusted workspace whose settings ask to start on open, with a preBuild step, a shell build command and a tasks.json task',
+        figure: `${ran.length} of ${s.markers.length} commands ran (checked by marker files), no server started`,
+      });
       if (ran.length) {
         totals.failed++;
         console.log(`  ✗ an untrusted workspace ran: ${ran.join(', ')}`);
@@ -227,14 +260,30 @@ if (process.platform !== 'linux') {
     }
     if (s.name === 'model') {
       // The suite prints its measured figures (model.test.ts, after()); no line (a timeout), no row.
-      const m = /model seed (\d+): served (\d+) of (\d+) steps; median (\d+) ms, slowest (\d+) ms after the last write; (\d+) served from a binary pre-built/.exec(r.output ?? '');
-      if (m) record({ group: 'Load and faults', test: 'The last save always wins in a real VS Code: the same seeded model, plain saves typed and saved in the editor (some paused on long enough to pre-build, some with a draft left unsaved in another file)', figure: `${m[2]} of ${m[3]} steps served exactly what the files say (seed ${m[1]}); median ${m[4]} ms, slowest ${m[5]} ms after the last write; ${m[6]} served from a binary pre-built while typing` });
+      const m =
+        /model seed (\d+): served (\d+) of (\d+) steps; median (\d+) ms, slowest (\d+) ms after the last write; (\d+) served from a binary pre-built/.exec(
+          r.output ?? '',
+        );
+      if (m)
+        record({
+          group: 'Load and faults',
+          test: 'The last save always wins in a real VS Code: the same seeded model, plain saves typed and saved in the editor (some paused on long enough to pre-build, some with a draft left unsaved in another file)',
+          figure: `${m[2]} of ${m[3]} steps served exactly what the files say (seed ${m[1]}); median ${m[4]} ms, slowest ${m[5]} ms after the last write; ${m[6]} served from a binary pre-built while typing`,
+        });
     }
-    if (s.name === 'deactivate') record({ group: 'Load and faults', test: 'The VS Code window closed mid-build (real VS Code host)', figure: `${left.length} processes left after the extension host shut down` });
+    if (s.name === 'deactivate')
+      record({
+        group: 'Load and faults',
+        test: 'The VS Code window closed mid-build (real VS Code host)',
+        figure: `${left.length} processes left after the extension host shut down`,
+      });
     if (left.length) {
       totals.failed++;
       console.log(`  ✗ processes left behind after VS Code closed: ${left.map((p) => `${p.pid} ${p.cmd}`).join('; ')}`);
-      for (const p of left) try { process.kill(p.pid, 'SIGKILL'); } catch {}
+      for (const p of left)
+        try {
+          process.kill(p.pid, 'SIGKILL');
+        } catch {}
     } else {
       totals.passed++;
       console.log('  ✓ no process survived the window (deactivate stopped every server)');
@@ -251,7 +300,9 @@ if (process.env.GOPHER_RELOAD_DESKTOP === '1') {
   totals.passed += m ? Number(m[1]) : 0;
   totals.failed += m ? Number(m[2]) : 1;
 } else {
-  console.log('\ndesktop VS Code (@vscode/test-electron): skipped, because it downloads VS Code and this machine cannot; set GOPHER_RELOAD_DESKTOP=1 where it can (or VSCODE_EXECUTABLE to an installed VS Code).');
+  console.log(
+    '\ndesktop VS Code (@vscode/test-electron): skipped, because it downloads VS Code and this machine cannot; set GOPHER_RELOAD_DESKTOP=1 where it can (or VSCODE_EXECUTABLE to an installed VS Code).',
+  );
 }
 fs.rmSync(work, { recursive: true, force: true });
 console.log(`\nhost: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

@@ -18,16 +18,35 @@ describe('Gopher Reload in VS Code: several services in one module', function ()
 
   before(async () => {
     a = await api();
-    setDescribeContext(() => a.modules().map((m) => `${m.name}: ${m.state.kind} ${m.statusText}`).join('; ') + ` | summary: ${a.summaryText()}`);
+    setDescribeContext(
+      () =>
+        a
+          .modules()
+          .map((m) => `${m.name}: ${m.state.kind} ${m.statusText}`)
+          .join('; ') + ` | summary: ${a.summaryText()}`,
+    );
   });
 
   it('runs each service as its own server; the crashing one backs off and says so', async () => {
-    assert.deepEqual(a.modules().map((m) => m.name).sort(), ['api', 'crasher', 'worker']);
+    assert.deepEqual(
+      a
+        .modules()
+        .map((m) => m.name)
+        .sort(),
+      ['api', 'crasher', 'worker'],
+    );
     await waitFor('api and worker running', () => svc('api').state.kind === 'running' && svc('worker').state.kind === 'running');
     assert.equal(await get(ports.api), 'api: shared v1 / apionly v1');
     assert.equal(await get(ports.worker), 'worker: shared v1 / workeronly v1');
     // 0.5 + 1 + 2 s of backoff, then it waits for a save.
-    await waitFor('crasher gave up', () => { const s = svc('crasher').state; return s.kind === 'crashed' && s.crashCount > 3 && !s.retryInMs; }, 60_000);
+    await waitFor(
+      'crasher gave up',
+      () => {
+        const s = svc('crasher').state;
+        return s.kind === 'crashed' && s.crashCount > 3 && !s.retryInMs;
+      },
+      60_000,
+    );
     assert.match(svc('crasher').statusText, /crashing: exit 1 \(\d times\)/);
     assert.match(svc('crasher').tooltip, /DATABASE_URL is not set[\s\S]*command:gopherReload\.restart/);
     assert.equal(a.summaryText(), '$(error) 2 running, 1 crashed');
@@ -45,19 +64,28 @@ describe('Gopher Reload in VS Code: several services in one module', function ()
 
   it('a shared package rebuilds both services that import it', async () => {
     await editAndSave(file('internal/shared/shared.go'), 'shared v1', 'shared v2');
-    await waitFor('both serve shared v2', async () => (await get(ports.api))?.startsWith('api: shared v2') && (await get(ports.worker))?.startsWith('worker: shared v2'));
+    await waitFor(
+      'both serve shared v2',
+      async () => (await get(ports.api))?.startsWith('api: shared v2') && (await get(ports.worker))?.startsWith('worker: shared v2'),
+    );
   });
 
   it('a broken shared package fails both builds, each under its own Problems source; both keep serving', async () => {
     const shared = file('internal/shared/shared.go');
     await editAndSave(shared, 'const Message = "shared v2"', 'const Message = "shared v3" + nope');
     await waitFor('both failed', () => svc('api').state.kind === 'build-failed' && svc('worker').state.kind === 'build-failed');
-    const sources = vscode.languages.getDiagnostics(shared).map((d) => d.source).sort();
+    const sources = vscode.languages
+      .getDiagnostics(shared)
+      .map((d) => d.source)
+      .sort();
     assert.deepEqual(sources, ['go build (api)', 'go build (worker)']);
     assert.match(a.summaryText()!, /2 failed/);
     assert.ok((await get(ports.api))?.startsWith('api: shared v2'), 'the old api keeps serving');
     await editAndSave(shared, 'const Message = "shared v3" + nope', 'const Message = "shared v3"');
-    await waitFor('both serve v3', async () => (await get(ports.api))?.startsWith('api: shared v3') && (await get(ports.worker))?.startsWith('worker: shared v3'));
+    await waitFor(
+      'both serve v3',
+      async () => (await get(ports.api))?.startsWith('api: shared v3') && (await get(ports.worker))?.startsWith('worker: shared v3'),
+    );
     await waitFor('problems cleared', () => vscode.languages.getDiagnostics(shared).length === 0);
   });
 

@@ -26,22 +26,54 @@ let wb;
 await plan.section('the packaged extension in VS Code Server', async () => {
   const { entry } = await ensureCodeServer();
   await packaged(async () => {
-    const r = spawnSync(process.execPath, [path.join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--readme-path', 'dist/README.md', '--out', vsix], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        path.join(root, 'node_modules/@vscode/vsce/vsce'),
+        'package',
+        '--no-dependencies',
+        '--allow-missing-repository',
+        '--readme-path',
+        'dist/README.md',
+        '--out',
+        vsix,
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`vsce failed:\n${r.stdout}\n${r.stderr}`);
-    const list = spawnSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith('extension/')).sort();
-    const want = ['extension/LICENSE.txt', 'extension/changelog.md', 'extension/dist/cli.js', 'extension/dist/extension.js', 'extension/dist/reaper.js', 'extension/media/icon.png', 'extension/package.json', 'extension/readme.md'];
+    const list = spawnSync('unzip', ['-Z1', vsix], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter((l) => l.startsWith('extension/'))
+      .sort();
+    const want = [
+      'extension/LICENSE.txt',
+      'extension/changelog.md',
+      'extension/dist/cli.js',
+      'extension/dist/extension.js',
+      'extension/dist/reaper.js',
+      'extension/media/icon.png',
+      'extension/package.json',
+      'extension/readme.md',
+    ];
     if (JSON.stringify(list) !== JSON.stringify(want)) throw new Error(`vsix holds ${JSON.stringify(list)}`);
   });
   await installed(async () => {
     fs.mkdirSync(path.join(runDir, 'udd'), { recursive: true });
-    const r = spawnSync(process.execPath, [entry, '--extensions-dir', path.join(runDir, 'exts'), '--user-data-dir', path.join(runDir, 'udd'), '--install-extension', vsix], { encoding: 'utf8', env: { ...process.env, HOME: work } });
+    const r = spawnSync(
+      process.execPath,
+      [entry, '--extensions-dir', path.join(runDir, 'exts'), '--user-data-dir', path.join(runDir, 'udd'), '--install-extension', vsix],
+      { encoding: 'utf8', env: { ...process.env, HOME: work } },
+    );
     if (!/successfully installed/.test(r.stdout + r.stderr)) throw new Error(`install said:\n${r.stdout}\n${r.stderr}`);
   });
   const port = await freePort();
   const folder = path.join(work, 'ws');
   fs.cpSync(path.join(root, 'test', 'fixtures', 'nethttp'), folder, { recursive: true });
   fs.mkdirSync(path.join(folder, '.vscode'));
-  fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'gopherReload.startOnOpen': true, 'gopherReload.env': { PORT: String(port) } }));
+  fs.writeFileSync(
+    path.join(folder, '.vscode', 'settings.json'),
+    JSON.stringify({ 'gopherReload.startOnOpen': true, 'gopherReload.env': { PORT: String(port) } }),
+  );
   await activated(async () => {
     wb = await openWorkbench({ folder, runDir, keepRunDir: true });
     const deadline = Date.now() + 90_000;

@@ -58,4 +58,3 @@ export function processesUnder(dir) {
   }
   return out;
 }
-

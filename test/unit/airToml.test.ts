@@ -33,7 +33,16 @@ describe('.air.toml import', () => {
     assert.equal(air.pollIntervalMs, undefined);
     assert.ok(!air.ignored.some((i) => /poll|\[proxy\]|\[misc\]|rerun_delay/.test(i)), air.ignored.join('\n'));
     // What it sets differently and Gopher Reload ignores is listed, each with why.
-    for (const k of ['[color]', '[log]', '[screen]', 'build.log', 'build.exclude_unchanged = false', 'build.follow_symlink = false', 'build.delay = 1000', 'testdata_dir']) {
+    for (const k of [
+      '[color]',
+      '[log]',
+      '[screen]',
+      'build.log',
+      'build.exclude_unchanged = false',
+      'build.follow_symlink = false',
+      'build.delay = 1000',
+      'testdata_dir',
+    ]) {
       const line = air.ignored.find((i) => i.startsWith(k));
       assert.ok(line && /: \S.{15,}/.test(line), `${k} listed with a reason: ${air.ignored.join('; ')}`);
     }
@@ -63,7 +72,10 @@ describe('.air.toml import', () => {
       postStop: ['docker compose down'],
       envFiles: ['.env', '.env.local'],
     });
-    assert.ok(air.unsupported.some((u) => u.startsWith('exclude_regex "^mock_.*"')), air.unsupported.join('\n'));
+    assert.ok(
+      air.unsupported.some((u) => u.startsWith('exclude_regex "^mock_.*"')),
+      air.unsupported.join('\n'),
+    );
     assert.ok(!air.unsupported.some((u) => u.startsWith('post_cmd')), 'post_cmd is supported (postStop)');
   });
 
@@ -75,7 +87,10 @@ describe('.air.toml import', () => {
     fs.writeFileSync(path.join(dir, '.air.toml'), 'root = "../elsewhere"\n');
     const outside = readAirToml(dir)!;
     assert.equal(outside.root, dir);
-    assert.ok(outside.unsupported.some((u) => /root = "\.\.\/elsewhere" is outside the module/.test(u)), outside.unsupported.join('\n'));
+    assert.ok(
+      outside.unsupported.some((u) => /root = "\.\.\/elsewhere" is outside the module/.test(u)),
+      outside.unsupported.join('\n'),
+    );
   });
 
   it('an .air.toml in the folder above the module applies when its root points into the module', () => {
@@ -86,7 +101,7 @@ describe('.air.toml import', () => {
     assert.equal(readAirToml(mod, folder)!.root, mod);
     assert.equal(readAirToml(mod, folder)!.settings.outputDir, 'tmp');
     fs.writeFileSync(path.join(folder, '.air.toml'), 'root = "."\n');
-    assert.equal(readAirToml(mod, folder), undefined, 'an .air.toml for the folder itself is not this module\'s');
+    assert.equal(readAirToml(mod, folder), undefined, "an .air.toml for the folder itself is not this module's");
   });
 
   it("the shape of air's example file: full_bin env and args, delay 0, SIGKILL, cosmetic keys listed", () => {
@@ -106,7 +121,10 @@ describe('.air.toml import', () => {
     });
     assert.deepEqual(air.unsupported, []);
     for (const k of ['build.log', '[log]', '[color]', '[misc] clean_on_exit']) {
-      assert.ok(air.ignored.some((i) => i.startsWith(k)), `${k} listed as ignored: ${air.ignored.join('; ')}`);
+      assert.ok(
+        air.ignored.some((i) => i.startsWith(k)),
+        `${k} listed as ignored: ${air.ignored.join('; ')}`,
+      );
     }
     // exclude_unchanged = true and follow_symlink = true are what Gopher Reload does; rerun_delay without rerun does nothing.
     assert.ok(!air.ignored.some((i) => /exclude_unchanged|follow_symlink|rerun_delay/.test(i)), air.ignored.join('; '));
@@ -127,7 +145,10 @@ describe('.air.toml import', () => {
 
   it('a syntax error names the file and the line', () => {
     const dir = withAirToml('broken.air.toml');
-    assert.throws(() => readAirToml(dir), (e: unknown) => e instanceof AirTomlError && e.line === 5 && /\.air\.toml line 5/.test(e.message));
+    assert.throws(
+      () => readAirToml(dir),
+      (e: unknown) => e instanceof AirTomlError && e.line === 5 && /\.air\.toml line 5/.test(e.message),
+    );
   });
 
   it('reads Go durations the way air does', () => {
@@ -149,7 +170,10 @@ describe('.air.toml import, end to end (CLI)', function () {
     const toml = fs.readFileSync(path.join(repoRoot(), 'test', 'fixtures', 'air', 'template.air.toml'), 'utf8');
     fs.writeFileSync(path.join(dir, '.air.toml'), toml.replace('post_cmd = []', 'post_cmd = ["echo stopped > post-cmd-ran.txt"]'));
     const port = await freePort();
-    const cli = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'cli.js'), dir], { env: { ...process.env, PORT: String(port), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const cli = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'cli.js'), dir], {
+      env: { ...process.env, PORT: String(port), NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     cli.stdout.on('data', (b) => (out += b));
     cli.stderr.on('data', (b) => (out += b));

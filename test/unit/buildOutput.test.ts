@@ -41,10 +41,8 @@ interface Case {
 
 const MAIN_HAVE_WANT = err(`${ROOT}/main.go`, 8, 7, 'too many arguments in call to f\nhave (number, number)\nwant (string)');
 const MAIN_UNDEFINED = err(`${ROOT}/main.go`, 9, 2, 'undefined: undefinedThing');
-const OTHER_RETURN = err(
-  `${ROOT}/other/o.go`, 4, 9, 'cannot use "s" (untyped string constant) as int value in return statement');
-const VET_TYPECHECK = err(
-  `${ROOT}/main.go`, 4, 17, 'cannot use 1 (untyped int constant) as string value in variable declaration');
+const OTHER_RETURN = err(`${ROOT}/other/o.go`, 4, 9, 'cannot use "s" (untyped string constant) as int value in return statement');
+const VET_TYPECHECK = err(`${ROOT}/main.go`, 4, 17, 'cannot use 1 (untyped int constant) as string value in variable declaration');
 
 const cases: Case[] = [
   {
@@ -64,10 +62,7 @@ const cases: Case[] = [
     capture: 'go build ../... (in pkg/)',
     input: captured('build-from-subdir.txt'),
     opts: { cwd: `${ROOT}/pkg` },
-    want: [
-      err(`${ROOT}/pkg/a.go`, 4, 14, 'cannot use "str" (untyped string constant) as int value in variable declaration'),
-      OTHER_RETURN,
-    ],
+    want: [err(`${ROOT}/pkg/a.go`, 4, 14, 'cannot use "str" (untyped string constant) as int value in variable declaration'), OTHER_RETURN],
   },
   {
     name: 'absolute paths (go prints them when shorter than the relative path)',
@@ -145,45 +140,58 @@ const cases: Case[] = [
     name: 'go: go.mod file not found',
     capture: 'go build . (no go.mod)',
     input: captured('no-gomod.txt'),
-    want: [err(ROOT, 0, undefined,
-      "go: go.mod file not found in current directory or any parent directory; see 'go help modules'")],
+    want: [err(ROOT, 0, undefined, "go: go.mod file not found in current directory or any parent directory; see 'go help modules'")],
   },
   {
     name: 'go: cannot find main module',
     capture: 'go build . (no go.mod, .git present)',
     input: captured('no-main-module-git.txt'),
-    want: [err(ROOT, 0, undefined,
-      `go: cannot find main module, but found .git/config in ${ROOT}\nto create a module there, run:\ngo mod init`)],
+    want: [err(ROOT, 0, undefined, `go: cannot find main module, but found .git/config in ${ROOT}\nto create a module there, run:\ngo mod init`)],
   },
   {
     name: 'go: module@version: missing go.sum entry (position-less)',
     capture: 'go list -m all (empty go.sum)',
     input: captured('missing-gosum-list.txt'),
-    want: [err(ROOT, 0, undefined,
-      'go: golang.org/x/text@v0.0.0-20170915032832-14c0d48ead0c: missing go.sum entry for go.mod file; to add it:\n' +
-      'go mod download golang.org/x/text')],
+    want: [
+      err(
+        ROOT,
+        0,
+        undefined,
+        'go: golang.org/x/text@v0.0.0-20170915032832-14c0d48ead0c: missing go.sum entry for go.mod file; to add it:\n' + 'go mod download golang.org/x/text',
+      ),
+    ],
   },
   {
     name: 'missing go.sum entry at the import',
     capture: 'go build ./... (zip hash removed from go.sum)',
     input: captured('missing-gosum-package.txt'),
-    want: [err(`${ROOT}/main.go`, 2, 8,
-      'missing go.sum entry for module providing package rsc.io/quote (imported by example.com/e4); to add:\n' +
-      'go get example.com/e4')],
+    want: [
+      err(
+        `${ROOT}/main.go`,
+        2,
+        8,
+        'missing go.sum entry for module providing package rsc.io/quote (imported by example.com/e4); to add:\n' + 'go get example.com/e4',
+      ),
+    ],
   },
   {
     name: 'missing go.sum entry for a go.mod file',
     capture: 'go build -o x . (go.mod hash removed from go.sum)',
     input: captured('missing-gosum-gomod.txt'),
-    want: [err(`${ROOT}/main.go`, 2, 8,
-      'rsc.io/quote@v1.5.2: missing go.sum entry for go.mod file; to add it:\ngo mod download rsc.io/quote')],
+    want: [err(`${ROOT}/main.go`, 2, 8, 'rsc.io/quote@v1.5.2: missing go.sum entry for go.mod file; to add it:\ngo mod download rsc.io/quote')],
   },
   {
     name: 'missing go.sum entry reported at a file in the module cache',
     capture: 'go build ./... (GOMODCACHE=../gopath/pkg/mod)',
     input: captured('missing-gosum-dependency.txt'),
-    want: [err(path.posix.resolve(ROOT, '../gopath/pkg/mod/rsc.io/quote@v1.5.2/quote.go'), 8, 8,
-      'rsc.io/sampler@v1.3.0: missing go.sum entry for go.mod file; to add it:\ngo mod download rsc.io/sampler')],
+    want: [
+      err(
+        path.posix.resolve(ROOT, '../gopath/pkg/mod/rsc.io/quote@v1.5.2/quote.go'),
+        8,
+        8,
+        'rsc.io/sampler@v1.3.0: missing go.sum entry for go.mod file; to add it:\ngo mod download rsc.io/sampler',
+      ),
+    ],
   },
   {
     name: 'package is not in std',
@@ -195,8 +203,7 @@ const cases: Case[] = [
     name: 'no required module provides package',
     capture: 'go build ./...',
     input: captured('no-required-module.txt'),
-    want: [err(`${ROOT}/main.go`, 2, 8,
-      'no required module provides package github.com/gin-gonic/gin; to add it:\ngo get github.com/gin-gonic/gin')],
+    want: [err(`${ROOT}/main.go`, 2, 8, 'no required module provides package github.com/gin-gonic/gin; to add it:\ngo get github.com/gin-gonic/gin')],
   },
   {
     name: 'package is not in std, named on the command line (no position)',
@@ -208,17 +215,22 @@ const cases: Case[] = [
     name: 'no required module provides package, named on the command line (no position)',
     capture: 'go build github.com/gin-gonic/gin',
     input: captured('no-required-module-cmdline.txt'),
-    want: [err(ROOT, 0, undefined,
-      'no required module provides package github.com/gin-gonic/gin; to add it:\ngo get github.com/gin-gonic/gin')],
+    want: [err(ROOT, 0, undefined, 'no required module provides package github.com/gin-gonic/gin; to add it:\ngo get github.com/gin-gonic/gin')],
   },
   {
     name: 'module version unavailable (go: ... imports + continuation)',
     capture: 'go mod tidy (require of a version that does not exist)',
     input: captured('module-version-unavailable.txt'),
-    want: [err(ROOT, 0, undefined,
-      'go: example.com/e5 imports\n' +
-      'rsc.io/quote: rsc.io/quote@v1.99.0: reading https://proxy.golang.org/rsc.io/quote/@v/v1.99.0.zip: 403 Forbidden\n' +
-      'server response: This module version is not available.')],
+    want: [
+      err(
+        ROOT,
+        0,
+        undefined,
+        'go: example.com/e5 imports\n' +
+          'rsc.io/quote: rsc.io/quote@v1.99.0: reading https://proxy.golang.org/rsc.io/quote/@v/v1.99.0.zip: 403 Forbidden\n' +
+          'server response: This module version is not available.',
+      ),
+    ],
   },
   {
     name: 'go version required by go.mod is newer than the toolchain',
@@ -230,8 +242,9 @@ const cases: Case[] = [
     name: 'import cycle (position-less, continuation lines)',
     capture: 'go build ./...',
     input: captured('import-cycle.txt'),
-    want: [err(ROOT, 0, undefined,
-      'package example.com/c1/a\nimports example.com/c1/b from a.go\nimports example.com/c1/a from b.go: import cycle not allowed')],
+    want: [
+      err(ROOT, 0, undefined, 'package example.com/c1/a\nimports example.com/c1/b from a.go\nimports example.com/c1/a from b.go: import cycle not allowed'),
+    ],
   },
   {
     name: 'linker error under a package header',
@@ -255,9 +268,7 @@ const cases: Case[] = [
   // Synthesized from the captures above, for what can't be captured on this host.
   {
     name: 'ANSI colour codes are stripped',
-    input: captured('build-o-main.txt')
-      .replaceAll('./main.go', '\x1b[1m./main.go\x1b[0m')
-      .replace('undefined:', '\x1b[31;1mundefined:\x1b[0m'),
+    input: captured('build-o-main.txt').replaceAll('./main.go', '\x1b[1m./main.go\x1b[0m').replace('undefined:', '\x1b[31;1mundefined:\x1b[0m'),
     want: [MAIN_HAVE_WANT, MAIN_UNDEFINED],
   },
   {

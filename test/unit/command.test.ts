@@ -27,13 +27,17 @@ let i = 0;
 const count = (s: string, ch: string) => s.split(ch).length - 1;
 /** Live processes carrying GR_TEST_TAG=tag (a sleep's command line does not name the test). */
 const tagged = (tag: string): number[] =>
-  fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).filter((pid) => {
-    try {
-      return isAlive(pid) && fs.readFileSync(`/proc/${pid}/environ`).includes(`GR_TEST_TAG=${tag}\0`);
-    } catch {
-      return false;
-    }
-  });
+  fs
+    .readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return isAlive(pid) && fs.readFileSync(`/proc/${pid}/environ`).includes(`GR_TEST_TAG=${tag}\0`);
+      } catch {
+        return false;
+      }
+    });
 
 describe('output: UTF-8 split across pipe reads', function () {
   for (const stream of ['stdout', 'stderr'] as const) {
@@ -75,7 +79,7 @@ describe('runCommand: a step is done when its own process exits', function () {
     const ms = performance.now() - t0;
     assert.equal(r.ok, true);
     assert.ok(ms < 2000, `done in ${Math.round(ms)} ms`);
-    assert.match(r.output, /before\nafter\n/, 'the step\'s own output is all there');
+    assert.match(r.output, /before\nafter\n/, "the step's own output is all there");
     assert.equal(r.lingering?.length, 1, `the background sleep is reported: ${r.lingering}`);
     const [sleep] = r.lingering!;
     assert.ok(isAlive(sleep), 'and left running: the user started it');

@@ -13,13 +13,16 @@ const route = (method: string, p: string, handler: string, handlers = 3): GinRou
 describe('parseGinRoute', () => {
   it('parses every route line of the captured table, and no other line', () => {
     const lines = ROUTES.replace(/\n$/, '').split('\n');
-    assert.deepEqual(lines.map(parseGinRoute).filter((r) => r !== undefined), [
-      route('GET', '/', 'main.main.func1'),
-      route('GET', '/health', 'main.main.func2'),
-      route('GET', '/users/:id', 'main.main.func3'),
-      route('GET', '/boom', 'example.com/panicky/handlers.Boom'),
-      route('GET', '/crash', 'example.com/panicky/handlers.Crash'),
-    ]);
+    assert.deepEqual(
+      lines.map(parseGinRoute).filter((r) => r !== undefined),
+      [
+        route('GET', '/', 'main.main.func1'),
+        route('GET', '/health', 'main.main.func2'),
+        route('GET', '/users/:id', 'main.main.func3'),
+        route('GET', '/boom', 'example.com/panicky/handlers.Boom'),
+        route('GET', '/crash', 'example.com/panicky/handlers.Crash'),
+      ],
+    );
     // The warnings, the blank lines and `Listening and serving HTTP on :18411` are the other 9.
     assert.equal(lines.filter((l) => parseGinRoute(l) === undefined).length, 9);
   });
@@ -31,8 +34,10 @@ describe('parseGinRoute', () => {
         '[GIN-debug] DELETE /api/v1/organisations/:org/members/:id --> example.com/x/handlers.(*Members).Delete-fm (12 handlers)',
         route('DELETE', '/api/v1/organisations/:org/members/:id', 'example.com/x/handlers.(*Members).Delete-fm', 12),
       ],
-      ['[GIN-debug] GET    /static/*filepath         --> github.com/gin-gonic/gin.(*RouterGroup).createStaticHandler.func1 (3 handlers)',
-        route('GET', '/static/*filepath', 'github.com/gin-gonic/gin.(*RouterGroup).createStaticHandler.func1')],
+      [
+        '[GIN-debug] GET    /static/*filepath         --> github.com/gin-gonic/gin.(*RouterGroup).createStaticHandler.func1 (3 handlers)',
+        route('GET', '/static/*filepath', 'github.com/gin-gonic/gin.(*RouterGroup).createStaticHandler.func1'),
+      ],
       ['\x1b[36m[GIN-debug] POST   /users                    --> main.create (1 handlers)\x1b[0m\r', route('POST', '/users', 'main.create', 1)],
     ];
     for (const [line, want] of cases) assert.deepEqual(parseGinRoute(line), want, line);

@@ -49,7 +49,10 @@ describe('go list queries', () => {
   });
 
   it('says so when Go is not on PATH', async () => {
-    await assert.rejects(importedPackageDirs(services, '.', { env: { ...process.env, PATH: '' } }), (e: Error) => e instanceof GoQueryError && /Go was not found on PATH/.test(e.message));
+    await assert.rejects(
+      importedPackageDirs(services, '.', { env: { ...process.env, PATH: '' } }),
+      (e: Error) => e instanceof GoQueryError && /Go was not found on PATH/.test(e.message),
+    );
   });
 
   it('finds no folders outside a module without replaces', async () => {

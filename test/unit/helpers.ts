@@ -80,7 +80,14 @@ export async function waitUntil<T>(what: string, fn: () => T | undefined | false
 
 /** Resolves with the first state of `kind` emitted after index `from` (default: from now). */
 export function waitState<K extends EngineStateKind>(h: Harness, kind: K, timeoutMs = 90_000, from = h.states.length) {
-  return waitUntil(`state ${kind} (states so far: ${h.states.slice(from).map((s) => s.kind).join(' → ')})`, () => h.states.slice(from).find((s) => s.kind === kind) as Extract<EngineState, { kind: K }> | undefined, timeoutMs);
+  return waitUntil(
+    `state ${kind} (states so far: ${h.states
+      .slice(from)
+      .map((s) => s.kind)
+      .join(' → ')})`,
+    () => h.states.slice(from).find((s) => s.kind === kind) as Extract<EngineState, { kind: K }> | undefined,
+    timeoutMs,
+  );
 }
 
 export function get(port: number, urlPath = '/'): Promise<{ status: number; body: string }> {

@@ -54,14 +54,21 @@ describe('server insights in the CLI', function () {
     const { freePort } = await import('../../src/core/run/ports');
     const dir = copyFixture('panicky');
     const port = await freePort();
-    const cli = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'cli.js'), dir, '--post-stop', 'echo bye > post-stop.txt'], { env: { ...process.env, PORT: String(port), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const cli = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'cli.js'), dir, '--post-stop', 'echo bye > post-stop.txt'], {
+      env: { ...process.env, PORT: String(port), NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     cli.stdout.on('data', (b) => (out += b));
     cli.stderr.on('data', (b) => (out += b));
     try {
       await waitUntil('running', () => out.includes('● running'), 90_000);
       await get(port, '/boom');
-      await waitUntil('the panic line', () => out.includes('✗ panic at handlers/boom.go:18: runtime error: index out of range [5] with length 3 (recovered by Gin)'), 10_000);
+      await waitUntil(
+        'the panic line',
+        () => out.includes('✗ panic at handlers/boom.go:18: runtime error: index out of range [5] with length 3 (recovered by Gin)'),
+        10_000,
+      );
     } finally {
       cli.kill('SIGINT');
       await new Promise((r) => cli.once('exit', r));

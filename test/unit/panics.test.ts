@@ -39,7 +39,7 @@ function scan(chunks: string[], root = ROOT, opts = {}): RuntimePanic[] {
 function randomChunks(text: string, seed: number, max = 97): string[] {
   const out: string[] = [];
   let x = seed;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     x = (x * 1103515245 + 12345) % 2 ** 31;
     const n = 1 + (x % max);
     out.push(text.slice(i, i + n));
@@ -93,15 +93,18 @@ const cases: Case[] = [
         frame('example.com/panicky/handlers.Crash.func1', '/ROOT/handlers/boom.go', 26),
         frame('created by example.com/panicky/handlers.Crash', '/ROOT/handlers/boom.go', 25),
       ]);
-      assert.equal(p.trace, [
-        'panic: crash: worker exploded',
-        '',
-        'goroutine 5 [running]:',
-        'example.com/panicky/handlers.Crash.func1()',
-        '\t/ROOT/handlers/boom.go:26 +0x25',
-        'created by example.com/panicky/handlers.Crash in goroutine 3',
-        '\t/ROOT/handlers/boom.go:25 +0x71',
-      ].join('\n'));
+      assert.equal(
+        p.trace,
+        [
+          'panic: crash: worker exploded',
+          '',
+          'goroutine 5 [running]:',
+          'example.com/panicky/handlers.Crash.func1()',
+          '\t/ROOT/handlers/boom.go:26 +0x25',
+          'created by example.com/panicky/handlers.Crash in goroutine 3',
+          '\t/ROOT/handlers/boom.go:25 +0x71',
+        ].join('\n'),
+      );
     },
   },
   {
@@ -146,7 +149,10 @@ describe('PanicScanner', () => {
       const whole = scan([text]);
 
       it('finds each panic: kind, message, site', () => {
-        assert.deepEqual(whole.map((p) => ({ kind: p.kind, message: p.message, site: p.site })), c.want);
+        assert.deepEqual(
+          whole.map((p) => ({ kind: p.kind, message: p.message, site: p.site })),
+          c.want,
+        );
         for (const p of whole) assert.ok(p.frames.length > 0);
         c.check?.(whole[0]);
       });
@@ -177,16 +183,28 @@ describe('PanicScanner', () => {
   it('a log line that looks like a panic start but has no trace is dropped, and what follows is still scanned', () => {
     const fake = 'panic: disk almost full, not really panicking\nstill serving\n'.repeat(30);
     const got = scan([fake + captured('fatal-goroutine.txt')]);
-    assert.deepEqual(got.map((p) => p.message), ['crash: worker exploded']);
+    assert.deepEqual(
+      got.map((p) => p.message),
+      ['crash: worker exploded'],
+    );
     // Within the preamble window too: the next start takes over.
     const got2 = scan(['panic: nope\n' + captured('http-handler.txt')]);
-    assert.deepEqual(got2.map((p) => p.kind), ['http-handler', 'http-handler']);
+    assert.deepEqual(
+      got2.map((p) => p.kind),
+      ['http-handler', 'http-handler'],
+    );
     assert.deepEqual(scan(['panic: nope\n']), []);
   });
 
   it('two panics in a row give two events', () => {
     const got = scan([captured('gin-recovery.txt') + captured('fatal-goroutine.txt')]);
-    assert.deepEqual(got.map((p) => [p.kind, p.site?.line]), [['gin-recovery', 18], ['fatal', 26]]);
+    assert.deepEqual(
+      got.map((p) => [p.kind, p.site?.line]),
+      [
+        ['gin-recovery', 18],
+        ['fatal', 26],
+      ],
+    );
   });
 
   it('reports a trace as soon as it is complete, not at the next output', () => {

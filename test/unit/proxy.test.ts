@@ -64,15 +64,18 @@ interface RequestOptions {
 
 function request(port: number, o: RequestOptions = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: o.path ?? '/', method: o.method ?? 'GET', headers: o.headers, agent: o.agent ?? false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers: res.headers, body, text: body.toString('utf8') });
-      });
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path: o.path ?? '/', method: o.method ?? 'GET', headers: o.headers, agent: o.agent ?? false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers: res.headers, body, text: body.toString('utf8') });
+        });
+      },
+    );
     req.setTimeout(30_000, () => req.destroy(new Error('client timeout')));
     req.on('error', reject);
     req.end(o.body);
@@ -97,7 +100,12 @@ describe('proxy', function () {
       });
       const p = await proxy();
       p.setUpstream({ kind: 'up', port: up.port });
-      const r = await request(p.port, { method: 'PATCH', path: '/echo?q=1&r=%20', headers: { 'X-Custom': 'v1', 'Content-Type': 'text/plain' }, body: 'patch-body' });
+      const r = await request(p.port, {
+        method: 'PATCH',
+        path: '/echo?q=1&r=%20',
+        headers: { 'X-Custom': 'v1', 'Content-Type': 'text/plain' },
+        body: 'patch-body',
+      });
       assert.equal(r.status, 201);
       assert.equal(r.statusMessage, 'Made Here');
       assert.deepEqual(r.headers['set-cookie'], ['a=1', 'b=2'], 'repeated response headers stay separate');
@@ -137,11 +145,22 @@ describe('proxy', function () {
       // Upload: half, then wait until the app has bytes before sending the rest. A proxy that
       // buffered the whole body before forwarding would never let the app see the first half.
       const reply = new Promise<Reply>((resolve, reject) => {
-        const req = http.request({ host: '127.0.0.1', port: p.port, path: '/upload', method: 'PUT', agent: false, headers: { 'Content-Length': whole.length } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, statusMessage: '', headers: res.headers, body: Buffer.concat(chunks), text: Buffer.concat(chunks).toString() }));
-        });
+        const req = http.request(
+          { host: '127.0.0.1', port: p.port, path: '/upload', method: 'PUT', agent: false, headers: { 'Content-Length': whole.length } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                statusMessage: '',
+                headers: res.headers,
+                body: Buffer.concat(chunks),
+                text: Buffer.concat(chunks).toString(),
+              }),
+            );
+          },
+        );
         req.on('error', reject);
         void (async () => {
           for (let i = 0; i < 20; i++) {
@@ -259,7 +278,9 @@ describe('proxy', function () {
     stop = true;
     await Promise.all(clients);
     const s = p.stats();
-    console.log(`      ${restarts} restarts in ${Date.now() - t0} ms: ${ok} requests answered by ${gens.size} server generations, ${failures.length} failed; stats ${JSON.stringify(s)}`);
+    console.log(
+      `      ${restarts} restarts in ${Date.now() - t0} ms: ${ok} requests answered by ${gens.size} server generations, ${failures.length} failed; stats ${JSON.stringify(s)}`,
+    );
     assert.deepEqual(failures.slice(0, 5), [], `${failures.length} failed requests`);
     assert.ok(ok > restarts * 3, `a steady stream (${ok} requests)`);
     assert.ok(gens.size > restarts * 0.8, `requests reached most server generations (${gens.size})`);
@@ -405,7 +426,9 @@ describe('proxy', function () {
       const tunnel = net.connect(p.port, '127.0.0.1');
       tunnel.write('GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
       await once(tunnel, 'data');
-      const events = await new Promise<http.IncomingMessage>((resolve) => http.get({ host: '127.0.0.1', port: p.port, path: '/__gopher_reload/events', agent: false }, resolve));
+      const events = await new Promise<http.IncomingMessage>((resolve) =>
+        http.get({ host: '127.0.0.1', port: p.port, path: '/__gopher_reload/events', agent: false }, resolve),
+      );
       events.resume();
       await request(p.port); // a keep-alive agent socket to the app
       await p.drain(1000);
@@ -564,7 +587,9 @@ describe('proxy', function () {
 
     it('the error page and live.js carry a strict CSP; a file name with <script> is escaped', async () => {
       const p = await proxy({ liveReload: true });
-      const hostile: BuildProblem[] = [{ file: '/work/app/<script>alert(1)</script>.go', line: 1, column: 2, message: 'x" onmouseover="alert(2)', severity: 'error' }];
+      const hostile: BuildProblem[] = [
+        { file: '/work/app/<script>alert(1)</script>.go', line: 1, column: 2, message: 'x" onmouseover="alert(2)', severity: 'error' },
+      ];
       p.setUpstream({ kind: 'failed', problems: hostile, output: '/work/app/<script>alert(1)</script>.go:1:2: <img src=x onerror=alert(3)>\n' });
       const page = await request(p.port, { headers: { Accept: 'text/html' } });
       assert.equal(page.status, 502);
@@ -645,7 +670,8 @@ describe('proxy', function () {
 
     it('live.js lays a failed build over the page as text, replaces it on the next failure, and reloads on our own pages', () => {
       const page = runLiveScript(false);
-      const fail = (problems: { location: string; message: string }[], output = '') => page.listeners['build-failed']({ data: JSON.stringify({ problems, output }) });
+      const fail = (problems: { location: string; message: string }[], output = '') =>
+        page.listeners['build-failed']({ data: JSON.stringify({ problems, output }) });
       fail([{ location: '/app/<b>x</b>.go:1:2', message: 'undefined: <img src=x onerror=alert(1)>' }]);
       assert.equal(page.body.children.length, 1);
       const overlay = page.body.children[0];
@@ -667,7 +693,7 @@ describe('proxy', function () {
 
       const ours = runLiveScript(true);
       ours.listeners['build-failed']({ data: JSON.stringify({ problems: [], output: 'x' }) });
-      assert.equal(ours.body.children.length, 0, 'no overlay on the proxy\'s own error page');
+      assert.equal(ours.body.children.length, 0, "no overlay on the proxy's own error page");
       assert.equal(ours.reloads(), 1, 'it reloads to list the new errors');
     });
 
@@ -684,7 +710,10 @@ describe('proxy', function () {
       const r = await request(p.port, { headers: { Accept: 'text/html', 'Accept-Encoding': 'gzip, br' } });
       // Streamed injection (proxyInject.ts): before the first </body> outside a comment.
       assert.equal(r.text, `<html><body><h1>Hi</h1>${LIVE_SCRIPT_TAG}</body>\n<!-- </BODY> in a comment --></html>`);
-      assert.ok(r.headers['content-length'] === undefined || r.headers['content-length'] === String(r.body.length), 'no stale Content-Length after the injection');
+      assert.ok(
+        r.headers['content-length'] === undefined || r.headers['content-length'] === String(r.body.length),
+        'no stale Content-Length after the injection',
+      );
       assert.equal(seenEncoding[0], undefined, 'HTML requests reach the app without Accept-Encoding');
 
       const f = await request(p.port, { path: '/fragment', headers: { Accept: 'text/html' } });
@@ -726,7 +755,11 @@ describe('proxy', function () {
       const up = await upstream((req, res) => {
         seen.push(req.headers['accept-encoding']);
         const body = req.url === '/page' ? page : json;
-        res.writeHead(200, { 'Content-Type': req.url === '/page' ? 'text/html' : 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': body.length });
+        res.writeHead(200, {
+          'Content-Type': req.url === '/page' ? 'text/html' : 'application/json',
+          'Content-Encoding': 'gzip',
+          'Content-Length': body.length,
+        });
         res.end(body);
       });
       const p = await proxy({ liveReload: true });

@@ -43,7 +43,9 @@ describe('the request-holding proxy, through the engine', function () {
 
     // An open page listens for reloads.
     const events: string[] = [];
-    const sse = http.get({ host: '127.0.0.1', port: proxyPort, path: '/__gopher_reload/events', agent: false }, (res) => res.on('data', (c) => events.push(String(c))));
+    const sse = http.get({ host: '127.0.0.1', port: proxyPort, path: '/__gopher_reload/events', agent: false }, (res) =>
+      res.on('data', (c) => events.push(String(c))),
+    );
     sse.on('error', () => undefined);
     await waitUntil('the event stream is open', () => events.length > 0 || sse.reusedSocket === false, 5000);
 
@@ -83,7 +85,8 @@ describe('the request-holding proxy, through the engine', function () {
     assert.equal((await request(appPort)).body, 'nethttp v1', 'the app listens on its own port');
     assert.equal((await request(proxyPort)).body, 'nethttp v1');
     assert.ok(h.engine.configuration.args.includes('--listen=${appPort}'), 'the setting itself is unchanged');
-    if (process.platform === 'linux') assert.ok(fs.readFileSync(`/proc/${running.pid}/cmdline`, 'utf8').split('\0').includes(`--listen=${appPort}`), 'the server got the expanded argument');
+    if (process.platform === 'linux')
+      assert.ok(fs.readFileSync(`/proc/${running.pid}/cmdline`, 'utf8').split('\0').includes(`--listen=${appPort}`), 'the server got the expanded argument');
     await h.dispose();
   });
 
@@ -114,7 +117,10 @@ describe('the request-holding proxy, through the engine', function () {
     } finally {
       ReloadProxy.listen = listen;
     }
-    assert.deepEqual(seen.map((o) => o.allowedHosts), [['my-box.example.com', '.app.github.dev']]);
+    assert.deepEqual(
+      seen.map((o) => o.allowedHosts),
+      [['my-box.example.com', '.app.github.dev']],
+    );
     const liveJs = (host: string) => hostRequest(proxyPort, host, '/__gopher_reload/live.js');
     assert.equal((await liveJs('my-box.example.com')).status, 200);
     assert.equal((await liveJs('x.app.github.dev:443')).status, 200);
@@ -123,7 +129,7 @@ describe('the request-holding proxy, through the engine', function () {
     await h!.dispose();
   });
 
-  it('a failed build while the old server serves tells the proxy its port; with none serving, none; page text in the adapter\'s words', async () => {
+  it("a failed build while the old server serves tells the proxy its port; with none serving, none; page text in the adapter's words", async () => {
     const proxyPort = await freePort();
     const { config } = resolveConfig(path.join(__dirname), { proxyPort });
     const link = new ProxyLink(() => ({ ...config, pageWords: cliWords }), { trace() {}, info() {}, warn() {}, error() {} });
@@ -157,8 +163,12 @@ describe('the request-holding proxy, through the engine', function () {
       link.onState({ kind: 'stopped' });
       const down = set.at(-1)!;
       assert.equal(down.kind, 'down');
-      assert.equal(down.kind === 'down' && down.detail, 'Save a file or restart gopher-reload.', 'the CLI\'s words, not VS Code\'s');
-      link.onState({ kind: 'error', message: 'Port 1 is in use.', hint: 'Stop it, or move your server to another port (and set gopherReload.port if you use it), then save or Restart Server.' });
+      assert.equal(down.kind === 'down' && down.detail, 'Save a file or restart gopher-reload.', "the CLI's words, not VS Code's");
+      link.onState({
+        kind: 'error',
+        message: 'Port 1 is in use.',
+        hint: 'Stop it, or move your server to another port (and set gopherReload.port if you use it), then save or Restart Server.',
+      });
       const err = set.at(-1)!;
       assert.ok(err.kind === 'down' && err.detail.includes('set --port') && err.detail.includes('restart gopher-reload'), JSON.stringify(err));
     } finally {

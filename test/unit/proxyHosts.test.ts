@@ -21,8 +21,37 @@ describe('proxy hosts', function () {
   });
 
   it('loopback names and addresses are allowed, anything else only when listed', () => {
-    const yes = ['localhost', 'localhost:3000', 'LOCALHOST.', 'app.localhost', 'a.b.localhost:8080', '127.0.0.1', '127.0.0.5', '127.0.0.1:3000', '127.1', '[::1]', '[::1]:3000', '[0:0:0:0:0:0:0:1]', '[::ffff:127.0.0.1]'];
-    const no = ['evil.example', 'evil.example:3000', 'localhost.evil.example', 'evillocalhost', '128.0.0.1', '10.0.0.1', '0.0.0.0', '[::2]', '[::ffff:10.0.0.1]', '', 'localhost/x', 'evil.example@localhost', 'localhost:99999', 'a b'];
+    const yes = [
+      'localhost',
+      'localhost:3000',
+      'LOCALHOST.',
+      'app.localhost',
+      'a.b.localhost:8080',
+      '127.0.0.1',
+      '127.0.0.5',
+      '127.0.0.1:3000',
+      '127.1',
+      '[::1]',
+      '[::1]:3000',
+      '[0:0:0:0:0:0:0:1]',
+      '[::ffff:127.0.0.1]',
+    ];
+    const no = [
+      'evil.example',
+      'evil.example:3000',
+      'localhost.evil.example',
+      'evillocalhost',
+      '128.0.0.1',
+      '10.0.0.1',
+      '0.0.0.0',
+      '[::2]',
+      '[::ffff:10.0.0.1]',
+      '',
+      'localhost/x',
+      'evil.example@localhost',
+      'localhost:99999',
+      'a b',
+    ];
     for (const h of yes) assert.ok(hostAllowed(h), `${h} is loopback`);
     for (const h of no) assert.ok(!hostAllowed(h), `${JSON.stringify(h)} is not`);
     assert.ok(!hostAllowed(undefined), 'no Host header: not allowed');
@@ -42,7 +71,12 @@ describe('proxy hosts', function () {
   const problems: BuildProblem[] = [{ file: '/home/me/secret-project/main.go', line: 3, column: 1, message: 'syntax error', severity: 'error' }];
 
   /** A raw request with any Host header, first line of the body back. */
-  function ask(port: number, path: string, host: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  function ask(
+    port: number,
+    path: string,
+    host: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
     return new Promise((resolve, reject) => {
       const req = http.get({ host: '127.0.0.1', port, path, headers: { Host: host, ...headers }, agent: false }, (res) => {
         let body = '';
@@ -72,7 +106,7 @@ describe('proxy hosts', function () {
 
     const fwd = await ask(p.port, '/', 'evil.example');
     assert.equal(fwd.status, 200);
-    assert.equal(fwd.body, 'app saw Host evil.example', 'requests for the app are the app\'s business');
+    assert.equal(fwd.body, 'app saw Host evil.example', "requests for the app are the app's business");
 
     p.setUpstream({ kind: 'failed', problems, output: 'main.go:3:1: syntax error\n' });
     for (const path of ['/__gopher_reload/live.js', '/__gopher_reload/events', '/__gopher_reload/nothing', '/', '/api']) {
@@ -117,7 +151,13 @@ describe('proxy hosts', function () {
   it('the first refusal per host is logged with the setting to change, once', async () => {
     const warnings: string[] = [];
     const log = { trace() {}, info() {}, error() {}, warn: (m: string) => warnings.push(m) };
-    const p = await ReloadProxy.listen({ listenPort: 0, holdMs: 300, liveReload: true, log, words: (t) => t.replace('gopherReload.proxyAllowedHosts', '--proxy-allowed-host') });
+    const p = await ReloadProxy.listen({
+      listenPort: 0,
+      holdMs: 300,
+      liveReload: true,
+      log,
+      words: (t) => t.replace('gopherReload.proxyAllowedHosts', '--proxy-allowed-host'),
+    });
     proxies.push(p);
     p.setUpstream({ kind: 'failed', problems, output: '' });
     const r = await ask(p.port, '/__gopher_reload/live.js', 'me-3000.tunnel.example');
@@ -125,7 +165,7 @@ describe('proxy hosts', function () {
     await ask(p.port, '/__gopher_reload/events', 'other.example');
     assert.equal(warnings.length, 2, warnings.join('\n'));
     assert.match(warnings[0], /GET \/__gopher_reload\/live\.js for Host "me-3000\.tunnel\.example" got a 403: .* add "me-3000\.tunnel\.example" there/);
-    assert.match(warnings[0], /--proxy-allowed-host/, 'in the adapter\'s words');
+    assert.match(warnings[0], /--proxy-allowed-host/, "in the adapter's words");
     assert.match(r.body, /add "me-3000\.tunnel\.example" to --proxy-allowed-host/, 'the 403 line too');
     assert.match(warnings[1], /"other\.example"/);
   });

@@ -25,7 +25,12 @@ function run(body: Buffer, cuts: number[]): { out: Buffer; perChunk: Buffer[] } 
 function everySplit(body: Buffer): Buffer[] {
   const outs: Buffer[] = [];
   for (let i = 0; i <= body.length; i++) outs.push(run(body, [i]).out);
-  outs.push(run(body, Array.from({ length: body.length }, () => 1)).out);
+  outs.push(
+    run(
+      body,
+      Array.from({ length: body.length }, () => 1),
+    ).out,
+  );
   return outs;
 }
 
@@ -34,7 +39,11 @@ const b = (s: string) => Buffer.from(s, 'latin1');
 describe('proxy: the streaming live-reload injector', () => {
   const cases: [string, string, string][] = [
     ['before </body>', '<!DOCTYPE html><html><body><h1>Hi</h1></body></html>', `<!DOCTYPE html><html><body><h1>Hi</h1>${TAG}</body></html>`],
-    ['before the first real </body>, not one in a comment', '<html><body><!-- old </body> --><p>x</p></BODY >\n<!-- </body> --></html>', `<html><body><!-- old </body> --><p>x</p>${TAG}</BODY >\n<!-- </body> --></html>`],
+    [
+      'before the first real </body>, not one in a comment',
+      '<html><body><!-- old </body> --><p>x</p></BODY >\n<!-- </body> --></html>',
+      `<html><body><!-- old </body> --><p>x</p>${TAG}</BODY >\n<!-- </body> --></html>`,
+    ],
     ['before </html> when there is no </body>', '<html><head><title>t</title></head><p>x</html>', `<html><head><title>t</title></head><p>x${TAG}</html>`],
     ['at the end of a document with neither', '<!doctype html><title>t</title><p>unclosed', `<!doctype html><title>t</title><p>unclosed${TAG}`],
     ['<bodyguard> is not <body>, and a fragment gets nothing', '<bodyguard>x</bodyguard><div>y</div>', '<bodyguard>x</bodyguard><div>y</div>'],
@@ -43,8 +52,12 @@ describe('proxy: the streaming live-reload injector', () => {
   ];
   for (const [title, input, want] of cases) {
     it(`${title}, however the body is cut into chunks`, () => {
-      const body = title.startsWith('latin1') ? Buffer.concat([b('<html><body>'), Buffer.from('é – 日本 '), Buffer.from([0xff, 0xfe]), b('</body></html>')]) : b(input);
-      const expected = title.startsWith('latin1') ? Buffer.concat([b('<html><body>'), Buffer.from('é – 日本 '), Buffer.from([0xff, 0xfe]), b(`${TAG}</body></html>`)]) : b(want);
+      const body = title.startsWith('latin1')
+        ? Buffer.concat([b('<html><body>'), Buffer.from('é – 日本 '), Buffer.from([0xff, 0xfe]), b('</body></html>')])
+        : b(input);
+      const expected = title.startsWith('latin1')
+        ? Buffer.concat([b('<html><body>'), Buffer.from('é – 日本 '), Buffer.from([0xff, 0xfe]), b(`${TAG}</body></html>`)])
+        : b(want);
       for (const out of everySplit(body)) assert.equal(out.toString('latin1'), expected.toString('latin1'));
     });
   }
@@ -64,7 +77,11 @@ describe('proxy: the streaming live-reload injector', () => {
     const late = b(`<div>${'x'.repeat(SNIFF_BYTES)}</div><html><body></body></html>`);
     for (const out of everySplit(late).slice(0, 50)) assert.ok(out.equals(late), 'a document marker after the bound does not make it a page');
     const early = b(`<!-- ${'c'.repeat(200)} -->\n<html><body>${'y'.repeat(5000)}</body></html>`);
-    assert.ok(run(early, [100, 1000]).out.toString('latin1').includes(`${'y'.repeat(10)}${TAG}</body>`));
+    assert.ok(
+      run(early, [100, 1000])
+        .out.toString('latin1')
+        .includes(`${'y'.repeat(10)}${TAG}</body>`),
+    );
   });
 
   it('stops looking after the first 5 MB of a page (passes it untouched, as before)', () => {
@@ -82,7 +99,7 @@ describe('proxy: the streaming live-reload injector', () => {
       let expected = body + TAG;
       for (let i = 0, inComment = false; i < body.length; i++) {
         if (inComment) {
-          if (body.startsWith('-->', i)) (inComment = false), (i += 2);
+          if (body.startsWith('-->', i)) ((inComment = false), (i += 2));
           continue;
         }
         if (body.startsWith('<!--', i)) {

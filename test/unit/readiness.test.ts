@@ -61,7 +61,13 @@ describe('choosing among the server tree own listeners', () => {
   it('prefers the listener that answers / over a lower metrics port, whatever the order they appeared in', async () => {
     const metrics = await listen((req, res) => res.writeHead(req.url === '/metrics' ? 200 : 404).end());
     const app = await listen((_, res) => res.end('app'));
-    assert.equal(await new PortPicker().pick([metrics, app].sort((x, y) => x - y), []), app);
+    assert.equal(
+      await new PortPicker().pick(
+        [metrics, app].sort((x, y) => x - y),
+        [],
+      ),
+      app,
+    );
     assert.equal(await new PortPicker().pick([app, metrics], []), app);
   });
 
@@ -88,7 +94,15 @@ describe('supervisor: a readiness wait gives way to newer work', function () {
     const { config } = resolveConfig(dir, { port: 1, startupTimeoutMs: 30_000, killDelayMs: 500 });
     const states: EngineState[] = [];
     let newer = false;
-    const sup = new Supervisor({ config: () => config, log: silentLogger, out: () => {}, setState: (s) => states.push(s), active: () => true, respawn: () => {}, superseded: () => newer });
+    const sup = new Supervisor({
+      config: () => config,
+      log: silentLogger,
+      out: () => {},
+      setState: (s) => states.push(s),
+      active: () => true,
+      respawn: () => {},
+      superseded: () => newer,
+    });
     const t0 = performance.now();
     setTimeout(() => (newer = true), 300);
     const r = await sup.swap(binary, { trigger: 'start' }, t0, process.env, () => true);
@@ -96,7 +110,11 @@ describe('supervisor: a readiness wait gives way to newer work', function () {
     assert.equal(r, undefined);
     assert.ok(waited < 1500, `the wait ended ${Math.round(waited)} ms after start (newer work at 300 ms)`);
     assert.equal(sup.serving, true, 'the new server keeps running until the next swap');
-    assert.deepEqual(states.map((s) => s.kind), ['starting'], 'no unready or error state was reported');
+    assert.deepEqual(
+      states.map((s) => s.kind),
+      ['starting'],
+      'no unready or error state was reported',
+    );
     const pids = sup.members();
     await sup.stop();
     assert.deepEqual(pids.filter(isAlive), []);

@@ -17,7 +17,10 @@ describe('reaper: nothing outlives a killed parent', function () {
     if (process.platform !== 'linux') this.skip();
     const dir = copyFixture('stubborn');
     const port = await freePort();
-    const cli = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'cli.js'), dir, '--kill-delay-ms', '300'], { env: { ...process.env, PORT: String(port), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const cli = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'cli.js'), dir, '--kill-delay-ms', '300'], {
+      env: { ...process.env, PORT: String(port), NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     cli.stdout.on('data', (b) => (out += b));
     await waitUntil('running', () => out.includes('● running'), 90_000);
@@ -31,17 +34,25 @@ describe('reaper: nothing outlives a killed parent', function () {
     if (process.platform !== 'linux') this.skip();
     const tag = randomBytes(6).toString('hex');
     const withTag = (name: string) =>
-      fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).filter((pid) => {
-        try {
-          return isAlive(pid) && fs.readFileSync(`/proc/${pid}/environ`).includes(`GR_TEST_TAG=${tag}-${name}\0`);
-        } catch {
-          return false;
-        }
-      });
+      fs
+        .readdirSync('/proc')
+        .filter((n) => /^\d+$/.test(n))
+        .map(Number)
+        .filter((pid) => {
+          try {
+            return isAlive(pid) && fs.readFileSync(`/proc/${pid}/environ`).includes(`GR_TEST_TAG=${tag}-${name}\0`);
+          } catch {
+            return false;
+          }
+        });
     // Every process also carries a variable whose value looks like the registered marker: only a
     // GOPHER_RELOAD_TREE variable of its own counts.
     const start = (name: string, script: string, marker?: string) =>
-      spawn('sh', ['-c', script], { detached: true, stdio: 'ignore', env: { DECOY: `GOPHER_RELOAD_TREE=${tag}-m`, ...process.env, GR_TEST_TAG: `${tag}-${name}`, ...(marker ? { GOPHER_RELOAD_TREE: marker } : {}) } }).pid!;
+      spawn('sh', ['-c', script], {
+        detached: true,
+        stdio: 'ignore',
+        env: { DECOY: `GOPHER_RELOAD_TREE=${tag}-m`, ...process.env, GR_TEST_TAG: `${tag}-${name}`, ...(marker ? { GOPHER_RELOAD_TREE: marker } : {}) },
+      }).pid!;
     // A tree whose daemon went to its own session; the group leader stays (a server). It was
     // started from inside another tree, whose marker comes first.
     const marked = start('marked', 'setsid sleep 1000 & exec sleep 1000', `${tag}-outer,${tag}-m`);
@@ -80,7 +91,11 @@ describe('reaper: nothing outlives a killed parent', function () {
       const start = readStat(leader.pid!)!.start;
       assert.equal(groupIsOurs(leader.pid!, start), true, 'the leader we started');
       assert.equal(groupIsOurs(leader.pid!, start - 1), false, 'a younger process with that pid, leading its own group');
-      assert.equal(groupIsOurs(member.pid!, readStat(member.pid!)!.start - 1), true, 'a younger process with that pid in another group: the old group may still have members');
+      assert.equal(
+        groupIsOurs(member.pid!, readStat(member.pid!)!.start - 1),
+        true,
+        'a younger process with that pid in another group: the old group may still have members',
+      );
       assert.equal(groupIsOurs(leader.pid!, 0), true, 'start unknown: trusted as before');
     } finally {
       leader.kill('SIGKILL');

@@ -33,7 +33,10 @@ describe('change scope: services that import a package, local modules', function
     assert.deepEqual(save('tools/unused/unused.go', 'unused v1', 'unused v2'), [false, false], 'nobody imports tools/unused');
     const before = [builds(api), builds(worker)];
     assert.deepEqual(save('internal/shared/shared.go', 'shared v1', 'shared v2'), [true, true]);
-    await waitUntil('both serve shared v2', async () => (await body(api.port))?.startsWith('api: shared v2') && (await body(worker.port))?.startsWith('worker: shared v2'));
+    await waitUntil(
+      'both serve shared v2',
+      async () => (await body(api.port))?.startsWith('api: shared v2') && (await body(worker.port))?.startsWith('worker: shared v2'),
+    );
     await Promise.all([api.engine.idle(), worker.engine.idle()]);
     assert.deepEqual([builds(api), builds(worker)], [before[0] + 1, before[1] + 1], 'one build each for the shared change');
     await Promise.all([api.dispose(), worker.dispose()]);
@@ -111,7 +114,11 @@ describe('change scope: an answer go gave while the code changed', function () {
     const realGo = execFileSync('sh', ['-c', 'command -v go'], { encoding: 'utf8' }).trim();
     const bin = fs.mkdtempSync(path.join(TEST_TMP + path.sep, 'slowgo-'));
     // list reads the code first and answers late, as a slow machine would.
-    fs.writeFileSync(path.join(bin, 'go'), `#!/bin/sh\ncase "$1" in\n  list) out=$('${realGo}' "$@") || exit $?; sleep 0.8; printf '%s\\n' "$out"; exit 0;;\n  build) sleep 2;;\nesac\nexec '${realGo}' "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(bin, 'go'),
+      `#!/bin/sh\ncase "$1" in\n  list) out=$('${realGo}' "$@") || exit $?; sleep 0.8; printf '%s\\n' "$out"; exit 0;;\n  build) sleep 2;;\nesac\nexec '${realGo}' "$@"\n`,
+      { mode: 0o755 },
+    );
     const h = await harness('', { env: { PATH: `${bin}${path.delimiter}${process.env.PATH}` } }, dir);
     h.engine.start();
     await waitState(h, 'running', 90_000, 0);

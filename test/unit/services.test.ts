@@ -13,7 +13,13 @@ describe('services setting (several servers in one module)', () => {
       { name: 'admin', folder: 'admin', args: ['--dev'] },
     ]);
     assert.deepEqual(issues, []);
-    assert.deepEqual(services.map((s) => [s.name, s.root]), [['api', root], ['admin', path.join(root, 'admin')]]);
+    assert.deepEqual(
+      services.map((s) => [s.name, s.root]),
+      [
+        ['api', root],
+        ['admin', path.join(root, 'admin')],
+      ],
+    );
     const api = resolveConfig(services[0].root, services[0].raw).config;
     assert.equal(api.package, './cmd/api');
     assert.equal(api.killDelayMs, 500);
@@ -26,8 +32,18 @@ describe('services setting (several servers in one module)', () => {
   });
 
   it('bad entries are reported and skipped; the rest run', () => {
-    const { services, issues } = resolveServices(root, {}, [{ name: 'ok' }, { package: './x' }, { name: 'ok' }, 'api', { name: 'out', folder: '../elsewhere' }, { name: 'bad name!' }]);
-    assert.deepEqual(services.map((s) => s.name), ['ok']);
+    const { services, issues } = resolveServices(root, {}, [
+      { name: 'ok' },
+      { package: './x' },
+      { name: 'ok' },
+      'api',
+      { name: 'out', folder: '../elsewhere' },
+      { name: 'bad name!' },
+    ]);
+    assert.deepEqual(
+      services.map((s) => s.name),
+      ['ok'],
+    );
     assert.equal(issues.length, 5);
     assert.ok(issues.every((i) => i.setting === 'services'));
     assert.match(issues.map((i) => i.message).join('\n'), /needs a "name"[\s\S]*two services are named "ok"[\s\S]*not an object[\s\S]*inside the module/);

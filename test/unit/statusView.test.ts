@@ -9,7 +9,13 @@ const view = (state: EngineState, extra: Partial<StatusInput> = {}) => statusVie
 
 describe('status bar view (a pure function of state)', () => {
   const cases: { name: string; state: EngineState; extra?: Partial<StatusInput>; text: RegExp; tooltip?: RegExp; background?: 'error' | 'warning' }[] = [
-    { name: 'off', state: { kind: 'stopped' }, extra: { hotReload: false }, text: /^\$\(circle-slash\) Gopher Reload: off$/, tooltip: /command:gopherReload\.toggle/ },
+    {
+      name: 'off',
+      state: { kind: 'stopped' },
+      extra: { hotReload: false },
+      text: /^\$\(circle-slash\) Gopher Reload: off$/,
+      tooltip: /command:gopherReload\.toggle/,
+    },
     { name: 'building', state: { kind: 'building', trigger: 'main.go', serving: true }, text: /\$\(loading~spin\).*building/, tooltip: /keeps serving/ },
     {
       name: 'running after a reload',
@@ -19,12 +25,26 @@ describe('status bar view (a pure function of state)', () => {
     },
     {
       name: 'running after a save served by the binary pre-built while typing',
-      state: { kind: 'running', pid: 42, port: 8080, timings: { trigger: 'main.go', buildMs: 0, prebuilt: true, stopMs: 2, startToReadyMs: 14, saveToReadyMs: 60 } },
+      state: {
+        kind: 'running',
+        pid: 42,
+        port: 8080,
+        timings: { trigger: 'main.go', buildMs: 0, prebuilt: true, stopMs: 2, startToReadyMs: 14, saveToReadyMs: 60 },
+      },
       text: /^\$\(pass-filled\) :8080, reloaded in 60 ms$/,
       tooltip: /Build \| none: pre-built while you typed \|/,
     },
-    { name: 'running after the first start', state: { kind: 'running', pid: 42, port: 8080, timings: { trigger: 'start', buildMs: 800 } }, text: /^\$\(pass-filled\) :8080$/ },
-    { name: 'running on the new port after the server moved', state: { kind: 'running', pid: 43, port: 9090, timings: { trigger: 'main.go', buildMs: 500, saveToReadyMs: 700 } }, text: /^\$\(pass-filled\) :9090, reloaded in 700 ms$/, tooltip: /http:\/\/localhost:9090/ },
+    {
+      name: 'running after the first start',
+      state: { kind: 'running', pid: 42, port: 8080, timings: { trigger: 'start', buildMs: 800 } },
+      text: /^\$\(pass-filled\) :8080$/,
+    },
+    {
+      name: 'running on the new port after the server moved',
+      state: { kind: 'running', pid: 43, port: 9090, timings: { trigger: 'main.go', buildMs: 500, saveToReadyMs: 700 } },
+      text: /^\$\(pass-filled\) :9090, reloaded in 700 ms$/,
+      tooltip: /http:\/\/localhost:9090/,
+    },
     {
       name: 'a worker: running with no port, calm, not an error',
       state: { kind: 'running', pid: 44, noPort: true, timings: { trigger: 'worker.go', buildMs: 300, saveToReadyMs: 1900 } },
@@ -33,19 +53,40 @@ describe('status bar view (a pure function of state)', () => {
     },
     {
       name: 'the server could not listen: its port is taken by another process',
-      state: { kind: 'error', message: 'Port 8080 is in use by pid 7 (node), so your server could not listen.', hint: 'Gopher Reload did not touch that process. Stop it (kill 7), or move your server to another port.', lastOutput: ['listen tcp :8080: bind: address already in use'] },
+      state: {
+        kind: 'error',
+        message: 'Port 8080 is in use by pid 7 (node), so your server could not listen.',
+        hint: 'Gopher Reload did not touch that process. Stop it (kill 7), or move your server to another port.',
+        lastOutput: ['listen tcp :8080: bind: address already in use'],
+      },
       text: /^\$\(error\) Gopher Reload: error$/,
       tooltip: /could not listen[\s\S]*kill 7[\s\S]*address already in use/,
       background: 'error',
     },
     {
       name: 'build failed',
-      state: { kind: 'build-failed', problems: [{ file: '/a/main.go', line: 3, column: 2, message: 'undefined: x', severity: 'error' }, { file: '/a/b.go', line: 1, message: 'y', severity: 'error' }, { file: '/a/c.go', line: 1, message: 'z', severity: 'error' }], output: '', serving: true, buildMs: 10 },
+      state: {
+        kind: 'build-failed',
+        problems: [
+          { file: '/a/main.go', line: 3, column: 2, message: 'undefined: x', severity: 'error' },
+          { file: '/a/b.go', line: 1, message: 'y', severity: 'error' },
+          { file: '/a/c.go', line: 1, message: 'z', severity: 'error' },
+        ],
+        output: '',
+        serving: true,
+        buildMs: 10,
+      },
       text: /^\$\(error\) Build failed \(3\)$/,
       tooltip: /previous server keeps serving[\s\S]*main\.go:3/,
       background: 'error',
     },
-    { name: 'crashed once, restarting', state: { kind: 'crashed', exitCode: 2, signal: null, lastOutput: ['panic: boom'], crashCount: 1, retryInMs: 500 }, text: /^\$\(flame\) crashed: exit 2$/, tooltip: /Restarting in 500 ms[\s\S]*panic: boom/, background: 'error' },
+    {
+      name: 'crashed once, restarting',
+      state: { kind: 'crashed', exitCode: 2, signal: null, lastOutput: ['panic: boom'], crashCount: 1, retryInMs: 500 },
+      text: /^\$\(flame\) crashed: exit 2$/,
+      tooltip: /Restarting in 500 ms[\s\S]*panic: boom/,
+      background: 'error',
+    },
     {
       name: 'a crash loop that gave up',
       state: { kind: 'crashed', exitCode: 1, signal: null, lastOutput: ['config: missing DATABASE_URL'], crashCount: 3 },
@@ -53,9 +94,21 @@ describe('status bar view (a pure function of state)', () => {
       tooltip: /not restarted again until you save[\s\S]*missing DATABASE_URL[\s\S]*command:gopherReload\.restart\?/,
       background: 'error',
     },
-    { name: 'error', state: { kind: 'error', message: 'Port 8080 is in use by pid 7 (nginx).', hint: 'Stop it.' }, text: /error/, tooltip: /pid 7 \\\(nginx\\\)/, background: 'error' },
+    {
+      name: 'error',
+      state: { kind: 'error', message: 'Port 8080 is in use by pid 7 (nginx).', hint: 'Stop it.' },
+      text: /error/,
+      tooltip: /pid 7 \\\(nginx\\\)/,
+      background: 'error',
+    },
     { name: 'untrusted', state: { kind: 'stopped' }, extra: { trusted: false }, text: /untrusted/, tooltip: /workbench\.trust\.manage/, background: 'warning' },
-    { name: 'a bad setting', state: { kind: 'stopped' }, extra: { configIssues: ['gopherReload.port: expected a port'] }, text: /stopped/, tooltip: /Settings: gopherReload\\\.port/ },
+    {
+      name: 'a bad setting',
+      state: { kind: 'stopped' },
+      extra: { configIssues: ['gopherReload.port: expected a port'] },
+      text: /stopped/,
+      tooltip: /Settings: gopherReload\\\.port/,
+    },
   ];
   it('tooltip links act on this server only (they carry its id)', () => {
     const v = view({ kind: 'stopped' });
@@ -87,9 +140,15 @@ describe('summary item for several servers (a pure function of their states)', (
 
   it('all running is calm; building spins; off is off', () => {
     assert.equal(summaryView([entry('a', running), entry('b', running)], true).text, '$(pass-filled) 2 running');
-    assert.equal(summaryView([entry('a', { kind: 'building', trigger: 'x.go', serving: true }), entry('b', running)], true).text, '$(loading~spin) 1 running, 1 building');
+    assert.equal(
+      summaryView([entry('a', { kind: 'building', trigger: 'x.go', serving: true }), entry('b', running)], true).text,
+      '$(loading~spin) 1 running, 1 building',
+    );
     assert.equal(summaryView([entry('a', { kind: 'stopped' }, false), entry('b', { kind: 'stopped' }, false)], true).text, '$(circle-slash) 2 off');
-    assert.equal(summaryView([entry('a', { kind: 'crashed', exitCode: 1, signal: null, lastOutput: [], crashCount: 3 }), entry('b', running)], true).text, '$(error) 1 running, 1 crashed');
+    assert.equal(
+      summaryView([entry('a', { kind: 'crashed', exitCode: 1, signal: null, lastOutput: [], crashCount: 3 }), entry('b', running)], true).text,
+      '$(error) 1 running, 1 crashed',
+    );
   });
 
   it('untrusted says so', () => {

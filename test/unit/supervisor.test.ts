@@ -62,13 +62,19 @@ describe('engine: process supervision', function () {
     h.engine.start();
     const first = await waitState(h, 'crashed');
     assert.equal(first.exitCode, 3);
-    assert.ok(first.lastOutput.some((l) => l.includes('config missing')), first.lastOutput.join('\n'));
+    assert.ok(
+      first.lastOutput.some((l) => l.includes('config missing')),
+      first.lastOutput.join('\n'),
+    );
     assert.equal(first.crashCount, 1);
     assert.equal(first.retryInMs, 500);
     // Three restarts with growing delays (0.5, 1, 2 s), then it waits for the user.
     await waitUntil('4 crashes', () => h.states.filter((s) => s.kind === 'crashed').length >= 4, 15_000);
     const crashes = h.states.filter((s) => s.kind === 'crashed') as Extract<(typeof h.states)[number], { kind: 'crashed' }>[];
-    assert.deepEqual(crashes.map((c) => c.retryInMs), [500, 1000, 2000, undefined]);
+    assert.deepEqual(
+      crashes.map((c) => c.retryInMs),
+      [500, 1000, 2000, undefined],
+    );
     await new Promise((r) => setTimeout(r, 2500));
     assert.equal(h.states.filter((s) => s.kind === 'crashed').length, 4, 'no restart after the limit');
   });

@@ -87,10 +87,13 @@ describe('resolveTarget: one precedence for settings, .air.toml, services and fl
     });
     assert.equal(r.source, 'settings');
     assert.equal(r.air, undefined);
-    assert.deepEqual(r.targets.map((t) => [t.service, t.root, t.raw.port, t.raw.env]), [
-      ['api', path.join(dir, 'api'), 8081, { A: '1', B: '2' }],
-      ['web', dir, 8080, { A: '1' }],
-    ]);
+    assert.deepEqual(
+      r.targets.map((t) => [t.service, t.root, t.raw.port, t.raw.env]),
+      [
+        ['api', path.join(dir, 'api'), 8081, { A: '1', B: '2' }],
+        ['web', dir, 8080, { A: '1' }],
+      ],
+    );
     assert.equal(r.issues.length, 1);
     assert.match(r.issues[0].message, /two services are named "api"/);
     // With services and no settings, .air.toml still is not the base: it describes one server.
@@ -109,8 +112,18 @@ describe('resolveTarget: one precedence for settings, .air.toml, services and fl
   it('a folder named ..data inside the module is inside: as a service folder and as .air.toml root', () => {
     const dir = moduleWith('root = "..data"\n');
     fs.mkdirSync(path.join(dir, '..data'));
-    const svc = resolveTarget({ moduleRoot: dir, settings: {}, services: [{ name: 'data', folder: '..data' }, { name: 'out', folder: '../x' }] });
-    assert.deepEqual(svc.targets.map((t) => [t.service, t.root]), [['data', path.join(dir, '..data')]]);
+    const svc = resolveTarget({
+      moduleRoot: dir,
+      settings: {},
+      services: [
+        { name: 'data', folder: '..data' },
+        { name: 'out', folder: '../x' },
+      ],
+    });
+    assert.deepEqual(
+      svc.targets.map((t) => [t.service, t.root]),
+      [['data', path.join(dir, '..data')]],
+    );
     assert.equal(svc.issues.length, 1, 'only ../x is outside');
     const air = resolveTarget({ moduleRoot: dir, settings: {} });
     assert.equal(air.targets[0].root, path.join(dir, '..data'));

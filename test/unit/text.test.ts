@@ -17,14 +17,27 @@ describe('text: stripAnsi and the one line splitter', () => {
 
   it('lines split anywhere, even between \\r and \\n, come out whole without their ending', () => {
     const text = 'one\r\ntwo\n\nthree\r\nfour';
-    const want: [string, boolean][] = [['one', false], ['two', false], ['', false], ['three', false], ['four', false]];
+    const want: [string, boolean][] = [
+      ['one', false],
+      ['two', false],
+      ['', false],
+      ['three', false],
+      ['four', false],
+    ];
     for (let i = 0; i <= text.length; i++) assert.deepEqual(split([text.slice(0, i), text.slice(i)], 100), want, `split at ${i}`);
     assert.deepEqual(split([...text], 100), want, 'one character at a time');
   });
 
   it('a line over the bound is cut to its head and flagged; a line of exactly the bound (with \\r\\n) is not', () => {
-    assert.deepEqual(split(['abcdefgh\nabcd\r\nabcde\n'], 4), [['abcd', true], ['abcd', false], ['abcd', true]]);
-    assert.deepEqual(split(['ab', 'cd', '\r', '\n', 'x'], 4), [['abcd', false], ['x', false]]);
+    assert.deepEqual(split(['abcdefgh\nabcd\r\nabcde\n'], 4), [
+      ['abcd', true],
+      ['abcd', false],
+      ['abcd', true],
+    ]);
+    assert.deepEqual(split(['ab', 'cd', '\r', '\n', 'x'], 4), [
+      ['abcd', false],
+      ['x', false],
+    ]);
     assert.deepEqual(split(['abcd\rx\n'], 4), [['abcd', true]]);
   });
 

@@ -20,13 +20,7 @@ const POSITION_WIN32 = /^(?:vet: )?((?:[A-Za-z]:)?[^:\s][^:]*):(\d+)(?::(\d+))?:
 
 // Lines that are progress or summaries, not problems. `FAIL\tpkg [build failed]` (go test)
 // only repeats that the errors above it exist.
-const NOISE: readonly RegExp[] = [
-  /^exit status \d+$/,
-  /^go: (?:downloading|finding|extracting) /,
-  /^FAIL(?:\t.*)?$/,
-  /^ok {2}\t/,
-  /^\? {3}\t/,
-];
+const NOISE: readonly RegExp[] = [/^exit status \d+$/, /^go: (?:downloading|finding|extracting) /, /^FAIL(?:\t.*)?$/, /^ok {2}\t/, /^\? {3}\t/];
 
 // Lines that introduce the problems that follow: `# example.com/app/pkg`, go vet's
 // `# [example.com/app/pkg]`, and `go: errors parsing go.mod:` (the next line has the position).

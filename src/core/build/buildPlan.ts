@@ -28,7 +28,10 @@ export function toolchainHint(err: NodeJS.ErrnoException, c: EngineConfig): { me
       hint: 'Check gopherReload.buildCommand: the first item must be a program on PATH or a full path (use a single string if you need a shell).',
     };
   }
-  return { message: `The build command "${cmd}" could not start: ${err.code ?? err.message}.`, hint: 'Check that it is executable and that the workspace folder exists.' };
+  return {
+    message: `The build command "${cmd}" could not start: ${err.code ?? err.message}.`,
+    hint: 'Check that it is executable and that the workspace folder exists.',
+  };
 }
 
 /**

@@ -24,11 +24,22 @@ export function looksLikeNoMainPackage(buildOutput: string): boolean {
  * packages exist. Call after a failed build whose output passes looksLikeNoMainPackage, or when
  * a built "binary" cannot be executed (go build of a library writes an ar archive).
  */
-export async function mainPackageAdvice(root: string, pkg: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000): Promise<MainPackageAdvice | undefined> {
+export async function mainPackageAdvice(
+  root: string,
+  pkg: string,
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 60_000,
+): Promise<MainPackageAdvice | undefined> {
   const run = (args: string[]) => goOutput(args, root, env, timeoutMs);
   const answer = await run(['list', '-e', '-f', '{{.Name}}|{{if .Error}}{{.Error}}{{end}}', pkg]);
   if (answer === undefined) return undefined;
-  const [name, error] = [answer.slice(0, answer.indexOf('|')), answer.slice(answer.indexOf('|') + 1).trim().split('\n')[0]];
+  const [name, error] = [
+    answer.slice(0, answer.indexOf('|')),
+    answer
+      .slice(answer.indexOf('|') + 1)
+      .trim()
+      .split('\n')[0],
+  ];
   if (name === 'main') return undefined;
   const dirs = (await run(['list', '-e', '-f', '{{if eq .Name "main"}}{{.Dir}}{{end}}', './...'])) ?? '';
   const mains = dirs

@@ -173,7 +173,6 @@ export class ReloadEngine {
     this.loop.ensure();
   }
 
-
   /**
    * A file was created, changed or deleted. Irrelevant paths and content-identical rewrites are
    * dropped; the rest start (or extend) the quiet window, after which one build runs.

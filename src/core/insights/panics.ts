@@ -74,7 +74,11 @@ export class PanicScanner {
   });
   private trace?: Trace;
 
-  constructor(root: string, private readonly onPanic: (p: RuntimePanic) => void, opts: PanicScannerOptions = {}) {
+  constructor(
+    root: string,
+    private readonly onPanic: (p: RuntimePanic) => void,
+    opts: PanicScannerOptions = {},
+  ) {
     this.root = path.resolve(root);
     this.goroot = opts.goroot === undefined ? undefined : path.resolve(opts.goroot);
   }
@@ -126,7 +130,11 @@ export class PanicScanner {
     if (FATAL_START.test(line) || HTTP_START.test(line) || GIN_START.test(line)) return this.abandon(line);
     if (t.kind === 'gin-recovery' && GIN_FILE.test(line)) {
       // The panic value is printed right before the stack; everything above it is the request dump.
-      t.message = t.lines.slice(1).filter((l) => l.trim() !== '').pop() ?? '';
+      t.message =
+        t.lines
+          .slice(1)
+          .filter((l) => l.trim() !== '')
+          .pop() ?? '';
       t.inFrames = true;
       return this.ginFrame(t, line);
     }

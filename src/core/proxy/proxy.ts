@@ -72,7 +72,6 @@ export type Upstream =
   /** Crashed / stopped: nothing to forward to. */
   | { kind: 'down'; title: string; detail: string };
 
-
 const RETRY_MS = 50;
 
 /**

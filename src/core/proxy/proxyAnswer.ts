@@ -73,6 +73,12 @@ function answer(host: Answering, job: Job, status: number, tag: string, html: st
   }
   // An upgrade has no ServerResponse: the answer goes out as raw HTTP on its socket.
   job.done = true;
-  const head = [`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), 'Connection: close', '', ''].join('\r\n');
+  const head = [
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    'Connection: close',
+    '',
+    '',
+  ].join('\r\n');
   job.socket.end(Buffer.concat([Buffer.from(head), body]));
 }

@@ -88,7 +88,8 @@ function notResent(job: HttpJob, method: string, code: string): string {
       ? `after the whole ${method} request body (${job.bodySent} bytes) was sent and before it answered`
       : `after ${job.bodySent}${total > 0 ? ` of ${total}` : ''} bytes of the ${method} request body were sent`;
   // A parse error (HPE_*) or anything else: the app answered something we could not read.
-  if (!RETRIABLE.has(code)) return `The app's answer could not be read (${code}) ${what.replace(/ and before it answered$/, '')}. The request was not sent again.`;
+  if (!RETRIABLE.has(code))
+    return `The app's answer could not be read (${code}) ${what.replace(/ and before it answered$/, '')}. The request was not sent again.`;
   if (IDEMPOTENT.has(method)) {
     return `${closed} ${what}. The body was over ${MAX_REPLAY_BYTES / 1024 / 1024} MB, too big to keep for a resend, so the request was not sent again.`;
   }

@@ -47,7 +47,14 @@ export class ProxyLink {
     // The app's own port: gopherReload.port when set (the app may insist on it), else a free one.
     this.appPort = c.port ?? (this.appPort !== undefined && this.appPort !== c.proxyPort ? this.appPort : await freePort());
     try {
-      this.proxy = await ReloadProxy.listen({ listenPort: c.proxyPort, holdMs: c.proxyHoldMs, liveReload: c.liveReload, allowedHosts: c.proxyAllowedHosts, words: c.pageWords, log: this.log });
+      this.proxy = await ReloadProxy.listen({
+        listenPort: c.proxyPort,
+        holdMs: c.proxyHoldMs,
+        liveReload: c.liveReload,
+        allowedHosts: c.proxyAllowedHosts,
+        words: c.pageWords,
+        log: this.log,
+      });
       this.log.info(`proxy on :${c.proxyPort} → app on :${this.appPort} (${c.proxyPortEnv}=${this.appPort})${c.liveReload ? ', live reload on' : ''}`);
       return undefined;
     } catch (e) {
@@ -147,7 +154,12 @@ export class ProxyLink {
  * The proxy's answer for each engine state. Text the engine wrote goes through `words` (the
  * adapter's names for settings and commands); the app's own output never does.
  */
-function upstreamFor(s: Exclude<EngineState, { kind: 'unready' }>, appPort: number, servingPort: number | undefined, words: (text: string) => string): Upstream | undefined {
+function upstreamFor(
+  s: Exclude<EngineState, { kind: 'unready' }>,
+  appPort: number,
+  servingPort: number | undefined,
+  words: (text: string) => string,
+): Upstream | undefined {
   switch (s.kind) {
     case 'running':
       return { kind: 'up', port: appPort };
@@ -159,10 +171,16 @@ function upstreamFor(s: Exclude<EngineState, { kind: 'unready' }>, appPort: numb
       // The old server still answers (on the last port it was forwarded to): API calls go on to it.
       return { kind: 'failed', problems: s.problems, output: s.output, serving: s.serving ? servingPort : undefined };
     case 'crashed':
-      return s.retryInMs ? { kind: 'starting' } : { kind: 'down', title: words(`The server crashed (${s.signal ?? `exit ${s.exitCode}`})`), detail: s.lastOutput.join('\n') };
+      return s.retryInMs
+        ? { kind: 'starting' }
+        : { kind: 'down', title: words(`The server crashed (${s.signal ?? `exit ${s.exitCode}`})`), detail: s.lastOutput.join('\n') };
     case 'error':
       return { kind: 'down', title: words(s.message), detail: words(s.hint) };
     case 'stopped':
-      return { kind: 'down', title: 'The server is stopped', detail: words(s.message ?? 'Start it from VS Code (Gopher Reload: Start Server) or save a file.') };
+      return {
+        kind: 'down',
+        title: 'The server is stopped',
+        detail: words(s.message ?? 'Start it from VS Code (Gopher Reload: Start Server) or save a file.'),
+      };
   }
 }

@@ -48,7 +48,14 @@ export function forwardUpgrade(job: UpgradeJob, port: number, host: JobHost): vo
     if (clientBytes === 0 && (!err || RETRIABLE.has(err.code ?? ''))) {
       host.wait(job, host.retryDelay(port));
     } else {
-      answerPage(host, job, 502, 'upstream-error', 'The upgrade could not be forwarded to the app', `The app closed the connection (${err?.code ?? 'no answer'}).`);
+      answerPage(
+        host,
+        job,
+        502,
+        'upstream-error',
+        'The upgrade could not be forwarded to the app',
+        `The app closed the connection (${err?.code ?? 'no answer'}).`,
+      );
     }
   };
   up.on('error', failed);

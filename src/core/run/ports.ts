@@ -11,9 +11,7 @@ export function isPortFree(port: number): Promise<boolean> {
   const tryHost = (host: string) =>
     new Promise<boolean | 'no-family'>((resolve) => {
       const srv = net.createServer();
-      srv.once('error', (e: NodeJS.ErrnoException) =>
-        resolve(e.code === 'EADDRINUSE' || e.code === 'EACCES' ? false : 'no-family'),
-      );
+      srv.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EADDRINUSE' || e.code === 'EACCES' ? false : 'no-family'));
       srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
     });
   return tryHost('::').then((r) => (r === 'no-family' ? tryHost('0.0.0.0').then((r2) => r2 === true) : r));
@@ -138,7 +136,10 @@ export const cheapListenerScan = process.platform === 'linux';
 function lsofListeners(pids: number[]): number[] | undefined {
   try {
     // -a: AND the filters (these pids, TCP, LISTEN); lsof exits 1 when nothing matched.
-    const text = execFileSync('lsof', ['-nP', '-a', '-p', pids.join(','), '-iTCP', '-sTCP:LISTEN', '-Fn'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const text = execFileSync('lsof', ['-nP', '-a', '-p', pids.join(','), '-iTCP', '-sTCP:LISTEN', '-Fn'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     return uniqueSorted([...text.matchAll(/^n.*:(\d+)$/gm)].map((m) => Number(m[1])));
   } catch (e) {
     return (e as { status?: number }).status === 1 ? [] : undefined;
@@ -147,7 +148,9 @@ function lsofListeners(pids: number[]): number[] | undefined {
 
 function netstatListeners(pids: number[]): number[] | undefined {
   try {
-    const text = execFileSync('netstat', ['-ano', '-p', 'TCP'], { encoding: 'utf8', windowsHide: true }) + execFileSync('netstat', ['-ano', '-p', 'TCPv6'], { encoding: 'utf8', windowsHide: true });
+    const text =
+      execFileSync('netstat', ['-ano', '-p', 'TCP'], { encoding: 'utf8', windowsHide: true }) +
+      execFileSync('netstat', ['-ano', '-p', 'TCPv6'], { encoding: 'utf8', windowsHide: true });
     const want = new Set(pids);
     const ports = [...text.matchAll(/^\s*TCP\s+\S+:(\d+)\s+\S+\s+LISTENING\s+(\d+)\s*$/gim)].filter((m) => want.has(Number(m[2]))).map((m) => Number(m[1]));
     return uniqueSorted(ports);
@@ -178,7 +181,11 @@ export interface PortOwner {
 /** Which process listens on `port`, so we can name it instead of killing it. */
 export function portOwner(port: number): PortOwner | undefined {
   if (process.platform === 'linux') {
-    const inodes = new Set(listenSockets().filter((s) => s.port === port).map((s) => s.inode));
+    const inodes = new Set(
+      listenSockets()
+        .filter((s) => s.port === port)
+        .map((s) => s.inode),
+    );
     if (inodes.size === 0) return undefined;
     for (const name of readdirSync('/proc')) {
       if (!/^\d+$/.test(name)) continue;

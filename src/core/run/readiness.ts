@@ -130,10 +130,13 @@ export class PortPicker {
 
 function httpStatus(port: number, timeoutMs = 300): Promise<number | undefined> {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', timeout: timeoutMs, agent: false, headers: { 'user-agent': 'gopher-reload-readiness' } }, (res) => {
-      res.resume();
-      resolve(res.statusCode);
-    });
+    const req = http.get(
+      { host: '127.0.0.1', port, path: '/', timeout: timeoutMs, agent: false, headers: { 'user-agent': 'gopher-reload-readiness' } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      },
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(undefined));
   });
@@ -228,7 +231,12 @@ class ElsewhereWatch {
  * After a "running (no port)" start: watches the tree's own sockets until it listens (a slow
  * server) or `until` passes. Resolves with the port, or undefined (stopped, or still no port).
  */
-export async function watchForListener(members: () => number[], outputTail: () => string[], until: number, stopped: () => boolean): Promise<number | undefined> {
+export async function watchForListener(
+  members: () => number[],
+  outputTail: () => string[],
+  until: number,
+  stopped: () => boolean,
+): Promise<number | undefined> {
   const picker = new PortPicker();
   while (performance.now() < until && !stopped()) {
     const own = ownListeners(members());

@@ -2,7 +2,20 @@ import type { ChildProcess } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { spawnCommand } from '../build/command';
 import { LineRing } from '../util/ringBuffer';
-import { descendantsOf, groupMayHaveMembers, isAlive, killSweep, killTree, listProcesses, signalQuietly, sleep, sweepTree, treeMembers, within, type TreeId } from './processTree';
+import {
+  descendantsOf,
+  groupMayHaveMembers,
+  isAlive,
+  killSweep,
+  killTree,
+  listProcesses,
+  signalQuietly,
+  sleep,
+  sweepTree,
+  treeMembers,
+  within,
+  type TreeId,
+} from './processTree';
 import { newTreeMarker, readStat, startTicks, withTreeMarker } from './procScan';
 import type { StopSignal } from '../config/config';
 import { registerGroup, releaseGroup } from './reaperClient';

@@ -28,9 +28,13 @@ function runGo(args: string[], dir: string, opts: GoQueryOptions): Promise<strin
       const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null };
       // A missing cwd also fails with ENOENT; say which of the two it was.
       const msg =
-        e.code === 'ENOENT' ? (fs.existsSync(cwd) ? 'Go was not found on PATH (install Go or add it to PATH)' : `${what} failed: folder ${cwd} does not exist`)
-        : e.killed && e.signal ? `${what} timed out after ${options.timeout} ms in ${cwd}`
-        : `${what} failed in ${cwd}`;
+        e.code === 'ENOENT'
+          ? fs.existsSync(cwd)
+            ? 'Go was not found on PATH (install Go or add it to PATH)'
+            : `${what} failed: folder ${cwd} does not exist`
+          : e.killed && e.signal
+            ? `${what} timed out after ${options.timeout} ms in ${cwd}`
+            : `${what} failed in ${cwd}`;
       const detail = stderr.trim();
       reject(new GoQueryError(detail ? `${msg}: ${detail.length > STDERR_CAP ? detail.slice(0, STDERR_CAP) + ' …' : detail}` : msg));
     });
@@ -112,9 +116,16 @@ export async function packageGraph(root: string, pkg: string, opts: GoQueryOptio
   return graph;
 }
 
-interface ModReplace { New: { Path: string; Version?: string } }
-interface GoModJson { Replace?: ModReplace[] | null }
-interface GoWorkJson { Use?: { DiskPath: string }[] | null; Replace?: ModReplace[] | null }
+interface ModReplace {
+  New: { Path: string; Version?: string };
+}
+interface GoModJson {
+  Replace?: ModReplace[] | null;
+}
+interface GoWorkJson {
+  Use?: { DiskPath: string }[] | null;
+  Replace?: ModReplace[] | null;
+}
 
 // A replacement without a version whose path is a file-system path (as cmd/go's modfile decides).
 function localReplaces(replaces: ModReplace[] | null | undefined, base: string): string[] {
@@ -189,7 +200,14 @@ export async function localModuleDirs(root: string, opts: GoQueryOptions = {}): 
     const rel = path.relative(root, d);
     return rel !== '' && (rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel));
   });
-  const exists = await Promise.all(outside.map((d) => fs.promises.stat(d).then((s) => s.isDirectory(), () => false)));
+  const exists = await Promise.all(
+    outside.map((d) =>
+      fs.promises.stat(d).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ),
+    ),
+  );
   const dirs = outside.filter((_, i) => exists[i]).sort();
   const manifests = [modManifest, goWork].filter((m): m is string => m !== undefined);
   return { dirs, manifests };

@@ -212,7 +212,10 @@ export class ModuleScope {
     await this.manifestWatch?.close();
     this.manifestWatch = undefined;
     if (!outside.length) return;
-    const w = watchFiles(outside, { onChange: (f) => this.host.onChange(f), onError: (e) => this.host.log.warn(`watching ${outside.join(', ')}: ${e.message}`) });
+    const w = watchFiles(outside, {
+      onChange: (f) => this.host.onChange(f),
+      onError: (e) => this.host.log.warn(`watching ${outside.join(', ')}: ${e.message}`),
+    });
     await w.ready;
     this.manifestWatch = { files: key, close: w.close };
     this.host.log.info(`watching ${outside.join(', ')} (outside the module)`);
