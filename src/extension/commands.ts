@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
-import type { FolderController } from './controller';
+import type { ServerController } from './serverController';
 
 /** What the commands need of the workspace (the Workspace class implements it). */
 export interface CommandHost {
-  readonly controllers: ReadonlyMap<string, FolderController>;
+  readonly controllers: ReadonlyMap<string, ServerController>;
   readonly log: { show(): void };
-  pick(id?: string): Promise<FolderController | undefined>;
-  pickMany(id?: string, always?: boolean): Promise<FolderController[]>;
+  pick(id?: string): Promise<ServerController | undefined>;
+  pickMany(id?: string, always?: boolean): Promise<ServerController[]>;
 }
 
 /**
@@ -34,13 +34,13 @@ export function registerCommands(w: CommandHost): vscode.Disposable[] {
   return [
     ...Object.entries(table).map(([id, fn]) => vscode.commands.registerCommand(id, fn)),
     // From a click: (id, path); from the inline button: the tree node.
-    vscode.commands.registerCommand('gopherReload.openRoute', (a: string | { c: FolderController; route: { path: string } }, route?: string) =>
+    vscode.commands.registerCommand('gopherReload.openRoute', (a: string | { c: ServerController; route: { path: string } }, route?: string) =>
       typeof a === 'string' ? openInBrowser(w.controllers.get(a), route) : openInBrowser(a.c, a.route.path),
     ),
   ];
 }
 
-async function openInBrowser(c: FolderController | undefined, route = '/'): Promise<void> {
+async function openInBrowser(c: ServerController | undefined, route = '/'): Promise<void> {
   const port = c?.engine.port;
   if (!c || port === undefined) {
     void vscode.window.showInformationMessage('Gopher Reload: no server port is known yet. Start the server, or set gopherReload.port.');

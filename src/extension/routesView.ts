@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import type { FolderController } from './controller';
+import type { ServerController } from './serverController';
 import { isOpenable } from '../core';
 import type { GinRoute } from '../core';
 
-type Node = { kind: 'server'; c: FolderController } | { kind: 'route'; c: FolderController; route: GinRoute };
+type Node = { kind: 'server'; c: ServerController } | { kind: 'route'; c: ServerController; route: GinRoute };
 
 /**
  * The "Gin Routes" view: the route table the running server printed, per server when there are
@@ -14,7 +14,7 @@ export class RoutesView implements vscode.TreeDataProvider<Node>, vscode.Disposa
   private readonly emitter = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
 
-  constructor(private readonly servers: () => FolderController[]) {}
+  constructor(private readonly servers: () => ServerController[]) {}
 
   refresh(): void {
     this.emitter.fire(undefined);
@@ -32,7 +32,7 @@ export class RoutesView implements vscode.TreeDataProvider<Node>, vscode.Disposa
     return node.kind === 'server' ? this.routes(node.c) : [];
   }
 
-  private routes(c: FolderController): Node[] {
+  private routes(c: ServerController): Node[] {
     return c.engine.insights.routes.map((route) => ({ kind: 'route', c, route }));
   }
 

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { FolderController, type Target } from './controller';
+import { ServerController, type Target } from './serverController';
 import { registerCommands } from './commands';
 import { SECTION } from './settings';
 import { summaryView } from './summaryView';
@@ -9,14 +9,14 @@ import { resolveTarget } from '../core';
 import type { GopherReloadApi } from './api';
 
 /**
- * The extension's state: one FolderController per server: per Go module (a workspace folder with
+ * The extension's state: one ServerController per server: per Go module (a workspace folder with
  * go.mod, or one level down), or per service when the module lists `gopherReload.services`; kept
  * in step with the folders and settings. With several servers one summary item replaces their
  * status bar items. Also sets the context keys that decide which commands the palette shows.
  */
 export class Workspace implements vscode.Disposable {
   /** By target id: the module root, or `<module root>#<service>`. */
-  readonly controllers = new Map<string, FolderController>();
+  readonly controllers = new Map<string, ServerController>();
   private readonly summary = vscode.window.createStatusBarItem('gopherReload.summary', vscode.StatusBarAlignment.Left, 50);
   readonly routes = new RoutesView(() => [...this.controllers.values()]);
   /** How long activate() took (measured by main.ts), for the benchmark. */
@@ -96,7 +96,7 @@ export class Workspace implements vscode.Disposable {
       );
       this.controllers.set(
         id,
-        new FolderController(t, this.context.workspaceState, this.log, (what) => {
+        new ServerController(t, this.context.workspaceState, this.log, (what) => {
           // Routes change with insights; whether one opens depends on the port, known a moment later.
           if (what !== 'insights') this.updateContext();
           this.routes.refresh();
@@ -108,12 +108,12 @@ export class Workspace implements vscode.Disposable {
   }
 
   /** The server a command applies to: the given id, the only one, the active editor's, or the user's pick. */
-  async pick(id?: string): Promise<FolderController | undefined> {
+  async pick(id?: string): Promise<ServerController | undefined> {
     return (await this.pickMany(id, false))[0];
   }
 
   /** Like pick, but the quick pick offers "All servers" first (Restart, Stop). */
-  async pickMany(id?: string, allowAll = true): Promise<FolderController[]> {
+  async pickMany(id?: string, allowAll = true): Promise<ServerController[]> {
     if (id && this.controllers.has(id)) return [this.controllers.get(id)!];
     const all = [...this.controllers.values()];
     if (all.length <= 1) return all;
@@ -154,7 +154,7 @@ export class Workspace implements vscode.Disposable {
     this.renderSummary(all);
   }
 
-  private renderSummary(all: FolderController[]): void {
+  private renderSummary(all: ServerController[]): void {
     for (const c of all) c.setItemVisible(all.length === 1);
     if (all.length <= 1) {
       this.summary.hide();

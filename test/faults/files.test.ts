@@ -7,8 +7,8 @@ import { resolveConfig } from '../../src/core/config/config';
 import { freePort } from '../../src/core/run/ports';
 import { sweepStale } from '../../src/core/build/scratchDir';
 import { Speculation } from '../../src/core/engine/speculation';
-import { runCli } from '../unit/cliRun';
-import { body, copyFixture, edit, harness, processesUnder, TEST_TMP, waitState, waitUntil } from '../unit/helpers';
+import { runCli } from '../support/cliRun';
+import { body, copyFixture, edit, harness, processesUnder, TEST_TMP, waitState, waitUntil } from '../support/helpers';
 import { record } from './record';
 
 const quiet = { trace: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveConfig } from '../../src/core/config/config';
 import { loadEnvFiles } from '../../src/core/config/envFiles';
-import { body, copyFixture, harness, repoRoot, waitState, waitUntil } from '../unit/helpers';
+import { body, copyFixture, harness, repoRoot, waitState, waitUntil } from '../support/helpers';
 import { record } from './record';
 
 /** Bad input: a clear message naming the problem and the fix, and nothing crashes. */

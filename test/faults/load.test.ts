@@ -2,10 +2,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { body, copyFixture, edit, harness, processesUnder, repoRoot, waitState, waitUntil } from '../unit/helpers';
+import { body, copyFixture, edit, harness, processesUnder, repoRoot, waitState, waitUntil } from '../support/helpers';
 import { watchTree } from '../../src/core/watch/watcher';
 import { OutputThrottle } from '../../src/core/util/outputThrottle';
 import { record } from './record';
+import { seeded } from '../support/random';
 
 const RELOADS = Number(process.env.GOPHER_RELOAD_FAULT_RELOADS ?? 300);
 const ITERATIONS = Number(process.env.GOPHER_RELOAD_FAULT_ITERATIONS ?? 200);
@@ -47,6 +48,7 @@ describe('faults: load', function () {
   });
 
   it(`${ITERATIONS} saves at random moments, during builds and restarts: the last save is served, never two builds at once`, async function () {
+    const random = seeded('LOAD');
     if (process.platform === 'win32') this.skip();
     // The stubborn server ignores SIGINT, so every restart lasts the kill delay (300 ms): saves
     // land inside restarts as well as inside builds.
@@ -72,7 +74,7 @@ describe('faults: load', function () {
       landed[phase]++;
       h.engine.fileChanged(main);
       // Mostly quick saves (typing and saving), now and then a pause long enough to finish a build.
-      await new Promise((r) => setTimeout(r, i % 8 === 0 ? 500 + Math.random() * 500 : Math.random() * 250));
+      await new Promise((r) => setTimeout(r, i % 8 === 0 ? 500 + random() * 500 : random() * 250));
     }
     await waitUntil('the last save served', async () => h.engine.state.kind === 'running' && (await body(h.port)) === `save ${ITERATIONS}`, 120_000);
     await h.engine.idle();

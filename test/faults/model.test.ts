@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { watchTree } from '../../src/core/watch/watcher';
-import { body, harness, TEST_TMP, waitState, waitUntil } from '../unit/helpers';
+import { body, harness, TEST_TMP, waitState, waitUntil } from '../support/helpers';
 import { compiles, expected, Model, projectFiles, writeProject, initialState } from './model';
 import { record } from './record';
 

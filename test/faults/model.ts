@@ -99,17 +99,8 @@ export function writeProject(dir: string, s: ModelState): void {
   }
 }
 
-/** mulberry32: a small seeded generator, so a failing sequence can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../support/random';
+import { rng } from '../support/random';
 
 /** How a step touches files: the fault test writes with fs; the editor test saves some writes through VS Code. */
 export interface FileIO {

@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { freePort, isPortFree } from '../../src/core/run/ports';
 import type { EngineState } from '../../src/core/engine/state';
-import { body, copyFixture, edit, harness, waitState, waitUntil, type Harness } from '../unit/helpers';
+import { body, copyFixture, edit, harness, waitState, waitUntil, type Harness } from '../support/helpers';
 import { record } from './record';
 
 const save = (h: Harness, from: string | RegExp, to: string) => {
@@ -255,7 +255,7 @@ describe('faults: ports', function () {
 
 describe('faults: ports (found by attacking the engine)', function () {
   it('a metrics listener that opens before the port in PORT: the PORT one is the server port once it opens', async () => {
-    const { TEST_TMP } = await import('../unit/helpers');
+    const { TEST_TMP } = await import('../support/helpers');
     const dir = fs.mkdtempSync(path.join(TEST_TMP + path.sep, 'metricsfirst-'));
     fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/metricsfirst\n\ngo 1.22\n');
     fs.writeFileSync(

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { freePort } from '../../src/core/run/ports';
 import { isAlive } from '../../src/core/run/processTree';
 import type { EngineState } from '../../src/core/engine/state';
-import { body, copyFixture, edit, harness, processesUnder, repoRoot, waitState, waitUntil, type Harness } from '../unit/helpers';
+import { body, copyFixture, edit, harness, processesUnder, repoRoot, waitState, waitUntil, type Harness } from '../support/helpers';
 import { record } from './record';
 
 /**

@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../../src/core/run/ports';
-import { harness, waitState, waitUntil } from '../unit/helpers';
+import { harness, waitState, waitUntil } from '../support/helpers';
 import { record } from './record';
 
 const RELOADS = 100;

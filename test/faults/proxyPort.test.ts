@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../src/core/run/ports';
 import type { EngineState } from '../../src/core/engine/state';
-import { runCli } from '../unit/cliRun';
-import { body, copyFixture, edit, harness, processesUnder, waitUntil } from '../unit/helpers';
+import { runCli } from '../support/cliRun';
+import { body, copyFixture, edit, harness, processesUnder, waitUntil } from '../support/helpers';
 import { record } from './record';
 
 /** One request through the proxy; never throws (status 0 on a socket error). */

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { ReloadProxy } from '../../src/core/proxy/proxy';
-import { TEST_TMP, harness, repoRoot, waitState, waitUntil } from '../unit/helpers';
+import { TEST_TMP, harness, repoRoot, waitState, waitUntil } from '../support/helpers';
 import { freePort } from '../../src/core/run/ports';
 import { record } from './record';
 

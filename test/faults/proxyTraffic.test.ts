@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { LIVE_SCRIPT_TAG } from '../../src/core/proxy/liveReload';
 import { freePort } from '../../src/core/run/ports';
 import { ReloadProxy } from '../../src/core/proxy/proxy';
-import { copyFixture, harness, waitState, waitUntil, type Harness } from '../unit/helpers';
+import { copyFixture, harness, waitState, waitUntil, type Harness } from '../support/helpers';
 import { record } from './record';
 
 /**

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { repoRoot } from '../unit/helpers';
+import { repoRoot } from '../support/helpers';
 
 /**
  * Each fault test records its figure (reloads done, processes left, requests failed, memory

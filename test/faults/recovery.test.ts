@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { resolveConfig } from '../../src/core/config/config';
 import { ReloadEngine } from '../../src/core/engine/engine';
 import { listProcesses } from '../../src/core/run/processTree';
-import { body, copyFixture, edit, harness, processesUnder, repoRoot, waitState, waitUntil } from '../unit/helpers';
+import { body, copyFixture, edit, harness, processesUnder, repoRoot, waitState, waitUntil } from '../support/helpers';
 import { record } from './record';
 
 const wrap = path.join(repoRoot(), 'test', 'fixtures', 'tools', 'buildwrap.sh');

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { watchTree } from '../../src/core/watch/watcher';
-import { body, copyFixture, edit, harness, TEST_TMP, waitState, waitUntil, type Harness } from '../unit/helpers';
+import { body, copyFixture, edit, harness, TEST_TMP, waitState, waitUntil, type Harness } from '../support/helpers';
 import { expected, initialState, mainGo, pkgGo, writeProject, type ModelState } from './model';
 import { record } from './record';
 

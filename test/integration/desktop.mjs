@@ -6,21 +6,13 @@
 // Prints "desktop: N passed, N failed, N skipped".
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTests } from '@vscode/test-electron';
+import { freePort } from '../support/index.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gopher-reload-desktop-'));
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
 const totals = { passed: 0, failed: 0 };
 for (const scenario of ['go', 'plain']) {
   const ws = path.join(work, scenario);

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { AirTomlError, durationMs, readAirToml } from '../../src/core/config/airToml';
 import { resolveConfig } from '../../src/core/config/config';
 import { ChangeFilter } from '../../src/core/watch/filter';
-import { repoRoot } from './helpers';
+import { repoRoot } from '../support/helpers';
 
 /** .air.toml files of the shapes found in the wild (test/fixtures/air), read as air would. */
 function withAirToml(name: string): string {
@@ -163,7 +163,7 @@ describe('.air.toml import', () => {
 describe('.air.toml import, end to end (CLI)', function () {
   it('runs the Gin app from its .air.toml and reloads it on save', async () => {
     const { spawn } = await import('node:child_process');
-    const { copyFixture, edit, body, waitUntil, processesUnder } = await import('./helpers');
+    const { copyFixture, edit, body, waitUntil, processesUnder } = await import('../support/helpers');
     const { freePort } = await import('../../src/core/run/ports');
     const dir = copyFixture('gin-api');
     // With a post_cmd, which air runs when it exits.

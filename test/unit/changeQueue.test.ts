@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { ChangeQueue, STORM_WINDOW_MS } from '../../src/core/engine/changeQueue';
-import { FakeClock } from './fakeClock';
+import { FakeClock } from '../support/fakeClock';
 
 /** The change queue alone, on a fake clock: quiet window, coalescing and storm backoff in exact milliseconds. */
 describe('change queue (fake clock, no Go)', () => {

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { repoRoot, TEST_TMP } from './helpers';
+import { repoRoot, TEST_TMP } from '../support/helpers';
 
 /**
  * test/support/checks.mjs, the check counting of the script-style suites (ui.mjs): a setup that

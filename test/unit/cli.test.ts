@@ -8,8 +8,8 @@ import { mergeGlobs, parseCli } from '../../src/cli/args';
 import { DEFAULT_EXCLUDE, resolveConfig } from '../../src/core/config/config';
 import { ChangeFilter } from '../../src/core/watch/filter';
 import { looksLikeNoMainPackage, mainPackageAdvice } from '../../src/core/build/mainPackages';
-import { body, copyFixture, edit, processesUnder, repoRoot, waitUntil } from './helpers';
-import { CLI_JS, runCli } from './cliRun';
+import { body, copyFixture, edit, processesUnder, repoRoot, waitUntil } from '../support/helpers';
+import { CLI_JS, runCli } from '../support/cliRun';
 
 describe('CLI: command line', function () {
   it('passes server flags that start with "-" in all three forms, and reloads', async () => {

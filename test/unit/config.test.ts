@@ -6,7 +6,7 @@ import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, defaultBuildArgv, expandArgv, resolve
 import { ChangeFilter } from '../../src/core/watch/filter';
 import { readAirToml } from '../../src/core/config/airToml';
 import { resolveServices } from '../../src/core/config/services';
-import { repoRoot } from './helpers';
+import { repoRoot } from '../support/helpers';
 
 const root = path.resolve('/work/app');
 

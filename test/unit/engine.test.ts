@@ -1,11 +1,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { body, copyFixture, edit, harness, repoRoot, waitState, waitUntil } from './helpers';
+import { body, copyFixture, edit, harness, repoRoot, waitState, waitUntil } from '../support/helpers';
+import { seeded } from '../support/random';
 
 /**
  * The reload loop on real Go projects: real `go build`, real servers, real HTTP (integration).
- * The same cases in exact milliseconds, without Go, are in changeQueue.test.ts and engineLoop.test.ts.
+ * The same cases in exact milliseconds, without Go, are in changeQueue.test.ts and loop.test.ts.
  */
 describe('engine: save to serving', function () {
   it('serves the Gin app, then the new code after a save, with timings', async () => {
@@ -116,10 +117,11 @@ describe('engine: save to serving', function () {
     await waitState(h, 'running');
     const main = path.join(dir, 'main.go');
     const from = h.states.length;
+    const random = seeded('ENGINE');
     for (let v = 2; v <= 6; v++) {
       edit(main, /message = "nethttp v\d+"/, `message = "nethttp v${v}"`);
       h.engine.fileChanged(main);
-      await new Promise((r) => setTimeout(r, 150 + Math.random() * 150));
+      await new Promise((r) => setTimeout(r, 150 + random() * 150));
     }
     await waitUntil('v6 served', async () => (await body(h.port)) === 'nethttp v6' && h.engine.state.kind === 'running', 120_000);
     await h.engine.idle();

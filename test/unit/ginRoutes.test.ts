@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isOpenable, parseGinRoute, type GinRoute } from '../../src/core/insights/ginRoutes';
-import { repoRoot } from './helpers';
+import { repoRoot } from '../support/helpers';
 
 // Real startup output (stdout+stderr) of test/fixtures/panicky in Gin's default debug mode: built with
 // `go build -o panicky .` and run as `PORT=18411 ./panicky` until SIGTERM (no paths in it to rewrite).

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GoQueryError, importedPackageDirs, localModuleDirs } from '../../src/core/watch/goList';
-import { copyFixture, TEST_TMP } from './helpers';
+import { copyFixture, TEST_TMP } from '../support/helpers';
 
 // No go.work from above the temp folder may leak into the tests that are not about workspaces.
 const noWork = { env: { ...process.env, GOWORK: 'off' } };

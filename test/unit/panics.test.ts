@@ -5,7 +5,7 @@ import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { PanicScanner, type PanicFrame, type RuntimePanic } from '../../src/core/insights/panics';
 import { freePort } from '../../src/core/run/ports';
-import { copyFixture, get, repoRoot, waitUntil } from './helpers';
+import { copyFixture, get, repoRoot, waitUntil } from '../support/helpers';
 
 // The .txt files are real stdout+stderr (`> out 2>&1`) of Go 1.26 programs, saved byte for byte except
 // that the absolute path of the module that was built became /ROOT (GOROOT /usr/local/go and the module

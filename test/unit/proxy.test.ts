@@ -9,7 +9,7 @@ import * as vm from 'node:vm';
 import { LIVE_SCRIPT_JS, LIVE_SCRIPT_TAG } from '../../src/core/proxy/liveReload';
 import { freePort } from '../../src/core/run/ports';
 import type { BuildProblem } from '../../src/core/build/problem';
-import { waitUntil } from './helpers';
+import { waitUntil } from '../support/helpers';
 
 /** The reload proxy over real sockets: Node http servers stand in for the Go app. */
 

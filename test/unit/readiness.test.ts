@@ -10,7 +10,7 @@ import { isAlive } from '../../src/core/run/processTree';
 import { hintedPorts, portFromLine, PortPicker } from '../../src/core/run/readiness';
 import type { EngineState } from '../../src/core/engine/state';
 import { Supervisor } from '../../src/core/run/supervisor';
-import { copyFixture } from './helpers';
+import { copyFixture } from '../support/helpers';
 
 describe('port hints from log lines', () => {
   const cases: { line: string; want: number | undefined }[] = [
@@ -119,4 +119,18 @@ describe('supervisor: a readiness wait gives way to newer work', function () {
     await sup.stop();
     assert.deepEqual(pids.filter(isAlive), []);
   });
+});
+
+describe('port detection from log lines', () => {
+  const cases: { line: string; want: number | undefined }[] = [
+    { line: '[GIN-debug] Listening and serving HTTP on :8080', want: 8080 },
+    { line: '[GIN-debug] Listening and serving HTTPS on 127.0.0.1:8443', want: 8443 },
+    { line: '2026/01/01 listening on :3000', want: 3000 },
+    { line: 'Server listening at http://localhost:4000', want: 4000 },
+    { line: 'http server started on [::]:1323', want: 1323 }, // Echo
+    { line: 'Serving on http://127.0.0.1:9090/', want: 9090 },
+    { line: '[GIN-debug] GET /users/:id --> main.getUser (3 handlers)', want: undefined },
+    { line: 'connected to db at 10.0.0.1:5432', want: undefined },
+  ];
+  for (const c of cases) it(JSON.stringify(c.line), () => assert.equal(portFromLine(c.line), c.want));
 });

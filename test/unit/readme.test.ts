@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { helpLines } from '../../src/cli/options';
-import { repoRoot } from './helpers';
+import { repoRoot } from '../support/helpers';
 
 /**
  * The README's settings and commands tables are generated from package.json, its CLI table from

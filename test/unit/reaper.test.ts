@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { isAlive, signalQuietly, waitFor } from '../../src/core/run/processTree';
 import { groupIsOurs, readStat } from '../../src/core/run/procScan';
-import { repoRoot, waitUntil, processesUnder, copyFixture } from './helpers';
+import { repoRoot, waitUntil, processesUnder, copyFixture } from '../support/helpers';
 import { freePort } from '../../src/core/run/ports';
 
 /**

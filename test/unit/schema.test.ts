@@ -8,7 +8,7 @@ import { resolveConfig } from '../../src/core/config/config';
 import { CLI_OPTIONS, helpText, rawFromFlags } from '../../src/cli/options';
 import { parseCli } from '../../src/cli/args';
 import { settingWords } from '../../src/cli/words';
-import { repoRoot } from './helpers';
+import { repoRoot } from '../support/helpers';
 
 /**
  * src/core/config/schema.ts declares every setting once; everything else derives from it. These

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { body, harness, waitState, type Harness } from './helpers';
+import { body, harness, waitState, type Harness } from '../support/helpers';
 
 /**
  * Pre-build while typing: the unsaved text is built with `go build -overlay`; a save of exactly

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { freePort, isPortFree } from '../../src/core/run/ports';
 import { resolveConfig } from '../../src/core/config/config';
 import { isAlive } from '../../src/core/run/processTree';
-import { body, edit, get, harness, waitState, waitUntil } from './helpers';
+import { body, edit, get, harness, waitState, waitUntil } from '../support/helpers';
 
 /** Process lifecycle with real processes: stubborn servers, crashes, slow starts, busy ports. */
 describe('engine: process supervision', function () {

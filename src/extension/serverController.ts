@@ -27,7 +27,7 @@ export interface Target {
  * Problems, status bar item, and the VS Code events that feed the engine. Everything here is
  * glue; decisions live in the engine.
  */
-export class FolderController implements vscode.Disposable {
+export class ServerController implements vscode.Disposable {
   readonly id: string;
   readonly name: string;
   readonly folder: vscode.WorkspaceFolder;

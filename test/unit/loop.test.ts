@@ -8,8 +8,8 @@ import { ChangeQueue } from '../../src/core/engine/changeQueue';
 import { ReloadLoop, type LoopHost } from '../../src/core/engine/loop';
 import type { EngineOutput, EngineState } from '../../src/core/engine/state';
 import { silentLogger } from '../../src/core/util/log';
-import { FakeClock, settle } from './fakeClock';
-import { TEST_TMP } from './helpers';
+import { FakeClock, settle } from '../support/fakeClock';
+import { TEST_TMP } from '../support/helpers';
 
 const QUIET = 50;
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { edit, get, harness, waitState, waitUntil } from './helpers';
+import { edit, get, harness, waitState, waitUntil } from '../support/helpers';
 
 /**
  * What the running server says about itself, through the real engine and a real Gin app that
@@ -50,7 +50,7 @@ describe('server insights: Gin routes and runtime panics', function () {
 describe('server insights in the CLI', function () {
   it('prints where a panic happened, after the trace', async () => {
     const { spawn } = await import('node:child_process');
-    const { copyFixture, processesUnder, repoRoot } = await import('./helpers');
+    const { copyFixture, processesUnder, repoRoot } = await import('../support/helpers');
     const { freePort } = await import('../../src/core/run/ports');
     const dir = copyFixture('panicky');
     const port = await freePort();

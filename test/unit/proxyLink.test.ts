@@ -9,7 +9,7 @@ import { freePort } from '../../src/core/run/ports';
 import { ReloadProxy, type ProxyOptions, type Upstream } from '../../src/core/proxy/proxy';
 import { ProxyLink } from '../../src/core/proxy/proxyLink';
 import type { EngineState } from '../../src/core/engine/state';
-import { harness, waitState, waitUntil, type Harness } from './helpers';
+import { harness, waitState, waitUntil, type Harness } from '../support/helpers';
 
 /** One request through the proxy, with an Accept header; never throws (status 0 on a socket error). */
 function request(port: number, accept = '*/*', urlPath = '/'): Promise<{ status: number; body: string; type: string }> {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { watchTree } from '../../src/core/watch/watcher';
 import { freePort } from '../../src/core/run/ports';
-import { body, copyFixture, edit, harness, processesUnder, repoRoot, waitState, waitUntil, type Harness } from './helpers';
+import { body, copyFixture, edit, harness, processesUnder, repoRoot, waitState, waitUntil, type Harness } from '../support/helpers';
 
 async function watched(h: Harness) {
   const w = watchTree(h.dir, h.engine.changeFilter, { onChange: (p) => h.engine.fileChanged(p) });

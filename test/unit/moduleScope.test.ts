@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { body, copyFixture, edit, harness, TEST_TMP, waitState, waitUntil, type Harness } from './helpers';
+import { body, copyFixture, edit, harness, TEST_TMP, waitState, waitUntil, type Harness } from '../support/helpers';
 
 /**
  * What a change can affect, asked of the go command: several services sharing a package rebuild
