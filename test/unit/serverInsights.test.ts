@@ -12,6 +12,8 @@ describe('server insights: Gin routes and runtime panics', function () {
     const h = await harness('panicky', { env: { GIN_MODE: 'debug' } });
     h.engine.start();
     await waitState(h, 'running', 90_000, 0);
+    // The table comes on the server's stdout, which can be read a moment after its socket listens.
+    await waitUntil('the route table', () => h.engine.insights.routes.length >= 5 || undefined, 5000).catch(() => undefined);
     const routes = h.engine.insights.routes.map((r) => `${r.method} ${r.path}`);
     assert.deepEqual(routes, ['GET /', 'GET /health', 'GET /users/:id', 'GET /boom', 'GET /crash']);
     assert.equal(h.engine.insights.routes.find((r) => r.path === '/boom')?.handler, 'example.com/panicky/handlers.Boom');
@@ -33,6 +35,7 @@ describe('server insights: Gin routes and runtime panics', function () {
     assert.equal(crash.message, 'crash: worker exploded');
     assert.equal(crash.site?.line, 26);
     await waitState(h, 'running', 30_000, from); // the crash restart
+    await waitUntil('the table printed again', () => h.engine.insights.routes.length >= 5 || undefined, 5000).catch(() => undefined);
     assert.equal(h.engine.insights.panics.length, 2, 'a crash restart keeps the panics that led to it');
     assert.equal(h.engine.insights.routes.length, 5, 'the restarted server printed its routes again');
 
