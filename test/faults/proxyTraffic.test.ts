@@ -151,7 +151,7 @@ describe('faults: traffic through the proxy (a request never runs twice, a strea
     return { s, proxy };
   }
 
-  it('a server killed mid-request: a POST is answered 502 and ran once, a GET is sent again, a POST to a refused port waits and goes once', async function () {
+  it('a server killed mid-request: a POST is answered 502 and ran once, a GET too when the app died on its own but sent again when a reload stopped it, a POST to a refused port waits and goes once', async function () {
     if (process.platform === 'win32') this.skip();
     const { s, proxy } = await behindProxy();
     const port = await freePort();
@@ -186,11 +186,25 @@ describe('faults: traffic through the proxy (a request never runs twice, a strea
     assert.match(pb.text, /after the whole POST request body \(1000 bytes\) was sent and before it answered/);
     assert.equal(counter(s.counters, 'postbody'), 1);
 
-    // 3. The same for a GET: idempotent, no answer byte came back, so the new server answers it.
-    const get = send(proxy.port, { path: '/count?name=get&ms=1000' });
-    await waitUntil('the GET handler running', () => counter(s.counters, 'get') === 1, 10_000);
+    // 3. A GET cut by the app dying on its own (a crash, maybe caused by this very request): never
+    //    sent again, or a request that crashes the app would be resent into every crash restart.
+    const crashed = send(proxy.port, { path: '/count?name=getcrash&ms=1000' });
+    await waitUntil('the GET handler running', () => counter(s.counters, 'getcrash') === 1, 10_000);
     await s.kill(server);
     server = await s.start(port);
+    const gc = await crashed;
+    await sleep(300);
+    assert.equal(gc.status, 502, gc.text);
+    assert.equal(counter(s.counters, 'getcrash'), 1, 'the GET that died with the app ran once');
+
+    // 3b. The same GET cut by a reload (the proxy drained, then the server was stopped): idempotent,
+    //     no answer byte came back, so the new server answers it.
+    const get = send(proxy.port, { path: '/count?name=get&ms=1000' });
+    await waitUntil('the GET handler running', () => counter(s.counters, 'get') === 1, 10_000);
+    await proxy.drain(0);
+    await s.kill(server);
+    server = await s.start(port);
+    proxy.setUpstream({ kind: 'up', port });
     const g = await get;
     assert.equal(g.status, 200, g.text);
     assert.match(g.text, /^counted 2 by traffic v1/, 'the GET was sent again and answered');
@@ -213,8 +227,8 @@ describe('faults: traffic through the proxy (a request never runs twice, a strea
 
     record({
       group: 'Load and faults',
-      test: 'Server SIGKILLed mid-request behind the proxy: POST not resent, GET resent; POST to a refused port held and delivered',
-      figure: `POST (no body / 1000-byte body) answered ${p.status} / ${pb.status}, handler ran ${counter(s.counters, 'post')} / ${counter(s.counters, 'postbody')} time(s); GET answered ${g.status} by the restarted server; 2 POSTs held ${heldMs} ms while refused, each handler ran ${counter(s.counters, 'held')} / ${counter(s.counters, 'heldbare')} time(s)`,
+      test: 'Server killed mid-request behind the proxy: POST not resent, GET resent only when a reload stopped it; POST to a refused port held and delivered',
+      figure: `POST (no body / 1000-byte body) answered ${p.status} / ${pb.status}, handler ran ${counter(s.counters, 'post')} / ${counter(s.counters, 'postbody')} time(s); a GET cut by a crash ${gc.status} (ran ${counter(s.counters, 'getcrash')} time), one cut by a reload answered ${g.status} by the new server; 2 POSTs held ${heldMs} ms while refused, each handler ran ${counter(s.counters, 'held')} / ${counter(s.counters, 'heldbare')} time(s)`,
     });
   });
 

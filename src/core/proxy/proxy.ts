@@ -204,6 +204,7 @@ export class ReloadProxy {
    */
   drain(timeoutMs: number): Promise<void> {
     this.draining = true;
+    this.inFlight.markStopping();
     this.agents.retire();
     if (this.closing) return Promise.resolve();
     return this.inFlight.idle(timeoutMs, () =>

@@ -25,7 +25,9 @@ export function forwardHttp(job: HttpJob, port: number, agent: http.Agent, host:
   const resendable = () => !responded && IDEMPOTENT.has(method) && (job.bodySent === 0 || job.replay !== null);
   flight.retriable = resendable;
   // Response heads as large as the client side accepts (Go sends up to 1 MB; Node's default is 16 KB).
-  const up = http.request({ host: '127.0.0.1', port, method, path: req.url, headers: job.headers, agent, setHost: false, maxHeaderSize: MAX_HEADER_BYTES });
+  // An HTTP/1.0 client may send no Host; the app is spoken to in HTTP/1.1, where Go requires one.
+  const headers = req.headers.host === undefined ? [...job.headers, 'Host', `127.0.0.1:${port}`] : job.headers;
+  const up = http.request({ host: '127.0.0.1', port, method, path: req.url, headers, agent, setHost: false, maxHeaderSize: MAX_HEADER_BYTES });
   job.upstream = up;
   up.setNoDelay(true);
   up.once('socket', (s: net.Socket) => {
@@ -67,7 +69,13 @@ export function forwardHttp(job: HttpJob, port: number, agent: http.Agent, host:
     }
     const code = err.code ?? err.message;
     // Not connected (refused, unreachable, timed out): the app never saw it, whatever the method.
-    if (!sent || (RETRIABLE.has(err.code ?? '') && resendable())) {
+    // Connected and cut before any answer: resent (idempotent only) when a reload stopped the
+    // server, or once when a kept-alive connection was already closed by the app. Never when the
+    // app died on its own: the request may be what crashed it, and resending it into every crash
+    // restart would keep the server down.
+    const staleSocket = up.reusedSocket && !job.resentOnStaleSocket;
+    if (!sent || (RETRIABLE.has(err.code ?? '') && resendable() && (flight.stoppedByUs || staleSocket))) {
+      if (sent && staleSocket && !flight.stoppedByUs) job.resentOnStaleSocket = true;
       host.log.trace(`proxy: ${method} ${req.url}: ${code} from port ${port}${sent ? ' before any answer' : ''}; waiting for the server`);
       host.wait(job, host.retryDelay(port));
       return;
@@ -90,8 +98,11 @@ function notResent(job: HttpJob, method: string, code: string): string {
   // A parse error (HPE_*) or anything else: the app answered something we could not read.
   if (!RETRIABLE.has(code))
     return `The app's answer could not be read (${code}) ${what.replace(/ and before it answered$/, '')}. The request was not sent again.`;
-  if (IDEMPOTENT.has(method)) {
+  if (IDEMPOTENT.has(method) && job.hasBody && job.replay === null) {
     return `${closed} ${what}. The body was over ${MAX_REPLAY_BYTES / 1024 / 1024} MB, too big to keep for a resend, so the request was not sent again.`;
+  }
+  if (IDEMPOTENT.has(method)) {
+    return `${closed} ${what}, on its own (not stopped for a reload), so the request was not sent again: it may be what made the app fail. Check the app's output.`;
   }
   return `${closed} ${what}. The request was not sent again: the app may already have run it, and a ${method} is not safe to run twice. Check whether it took effect before sending it again.`;
 }

@@ -22,6 +22,8 @@ export class Flight {
   private headAt?: number;
   private eventStream = false;
   settled = false;
+  /** In flight when drain() began: if the old server's stop cuts it, our stop did, not the app. */
+  stoppedByUs = false;
   /** Whether the request could be sent again if the old server's stop cut it; false until told (wait, to be safe). */
   retriable: () => boolean = () => false;
 
@@ -76,6 +78,11 @@ export class InFlight {
     let n = 0;
     for (const f of this.flights) if (f.blocks(now).now) n++;
     return n;
+  }
+
+  /** A stop for a reload begins: whatever is in flight now and gets cut, our stop cut. */
+  markStopping(): void {
+    for (const f of this.flights) f.stoppedByUs = true;
   }
 
   /** Counts one request until its settle(). */

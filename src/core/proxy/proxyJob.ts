@@ -45,6 +45,8 @@ interface JobBase {
 
 export interface HttpJob extends JobBase {
   kind: 'http';
+  /** Resent once already because its kept-alive connection turned out closed. */
+  resentOnStaleSocket?: boolean;
   readonly res: http.ServerResponse;
   readonly headers: string[];
   readonly hasBody: boolean;
