@@ -311,3 +311,46 @@ describe('faults: stale code (found by attacking the engine)', function () {
     }
   });
 });
+
+describe('faults: a crash while the build is broken (found by attacking the proxy)', function () {
+  it('the old binary restarted after a crash is not called "running": the build errors stay', async () => {
+    const h = await harness('nethttp');
+    h.engine.start();
+    const first = await waitState(h, 'running', 90_000, 0);
+    const main = path.join(h.dir, 'main.go');
+    edit(main, 'message = "nethttp v1"', 'message = "nethttp v2" + undefinedThing');
+    h.engine.fileChanged(main);
+    await waitState(h, 'build-failed', 60_000);
+    const from = h.states.length;
+    process.kill(first.pid, 'SIGKILL');
+    await waitState(h, 'crashed', 10_000, from);
+    await waitUntil(
+      'the crash restart settled',
+      () => {
+        const last = h.states[h.states.length - 1];
+        return h.states.slice(from).some((s) => s.kind === 'starting') && last.kind !== 'starting' && last.kind !== 'crashed' ? last : undefined;
+      },
+      30_000,
+    );
+    await h.engine.idle();
+    const last = h.states[h.states.length - 1];
+    assert.equal(
+      last.kind,
+      'build-failed',
+      `after the crash restart: ${h.states
+        .slice(from)
+        .map((s) => s.kind)
+        .join(' → ')}`,
+    );
+    assert.equal((last as Extract<typeof last, { kind: 'build-failed' }>).serving, true, 'the old binary serves again');
+    assert.equal(await body(h.port), 'nethttp v1');
+    record({
+      group: 'Load and faults',
+      test: 'The old server crashes while the build is broken',
+      figure: `restarted; the state went ${h.states
+        .slice(from)
+        .map((s) => s.kind)
+        .join(' → ')}: the errors stay shown`,
+    });
+  });
+});

@@ -87,6 +87,7 @@ function rig() {
     reportFailure: async () => {},
     buildFailed() {},
     beforeSwap() {},
+    respawned() {},
     served() {},
     now: () => clock.now(),
   };

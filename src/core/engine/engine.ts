@@ -40,6 +40,8 @@ export class ReloadEngine {
   readonly onOutput = this.outputEmitter.event;
 
   private current: EngineState = { kind: 'stopped' };
+  /** The last build failure, shown again when a crash restart brings the old binary back. */
+  private lastFailure?: Extract<EngineState, { kind: 'build-failed' }>;
   private filter: ChangeFilter;
   private readonly ledger = new ChangeLedger();
   private active = false;
@@ -111,6 +113,12 @@ export class ReloadEngine {
         reportFailure: (built, signal) => this.reportBuildFailure(built, signal),
         buildFailed: () => this.scope.invalidate('the build failed'),
         beforeSwap: (respawn) => this.insights.reset(this.config.root, respawn),
+        // The old binary is back after a crash, but the code on disk still does not build: the
+        // state (status bar, the proxy's pages and overlay) keeps saying so, not "running".
+        respawned: () => {
+          const f = this.lastFailure;
+          if (f && this.supervisor.serving) this.setState({ ...f, serving: true });
+        },
         served: (env) => this.scope.refresh('imports', env),
         now: () => clock.now(),
       },
@@ -333,7 +341,8 @@ export class ReloadEngine {
     });
     if (this.config.stopOnBuildError && serving) await this.supervisor.stop();
     if (signal.aborted) return;
-    this.setState({ kind: 'build-failed', problems, output: r.output, serving: this.supervisor.serving, buildMs: built.durationMs });
+    this.lastFailure = { kind: 'build-failed', problems, output: r.output, serving: this.supervisor.serving, buildMs: built.durationMs };
+    this.setState(this.lastFailure);
   }
 
   // ---- helpers --------------------------------------------------------------------------

@@ -35,6 +35,8 @@ export interface LoopHost {
   buildFailed(): void;
   /** Right before a binary replaces the server; respawn: the same binary again after a crash. */
   beforeSwap(respawn: boolean): void;
+  /** The last good binary runs again after a crash: if the last build failed, say so again. */
+  respawned(): void;
   /** The latest code serves (nothing newer waits): the moment for background questions. */
   served(env: NodeJS.ProcessEnv): void;
   now(): number;
@@ -127,6 +129,7 @@ export class ReloadLoop {
         const binary = host.server.lastBinary;
         host.beforeSwap(true);
         if (binary) await host.server.swap(binary, { trigger: respawn }, host.now(), host.environment(), current);
+        if (!life.aborted && this.failed) host.respawned();
         continue;
       }
       const round = queue.take();
