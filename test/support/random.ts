@@ -17,6 +17,6 @@ export function rng(seed: number): () => number {
 export function seeded(name: string): () => number {
   const env = process.env[`GOPHER_RELOAD_SEED_${name}`];
   const seed = env ? Number(env) : Date.now() % 1_000_000;
-  console.log(`      (random delays: seed ${seed}; replay with GOPHER_RELOAD_SEED_${name}=${seed})`);
+  console.log(`      (random values: seed ${seed}; replay with GOPHER_RELOAD_SEED_${name}=${seed})`);
   return rng(seed);
 }

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import * as crypto from 'node:crypto';
 import { LIVE_SCRIPT_TAG, MAX_INJECT_BYTES } from '../../src/core/proxy/liveReload';
 import { SNIFF_BYTES, ScriptInjector, shouldInject } from '../../src/core/proxy/proxyInject';
+import { seeded } from '../support/random';
 
 /** The streaming injector on its own: every way a body can be cut into chunks must give the same bytes. */
 
@@ -45,6 +45,11 @@ describe('proxy: the streaming live-reload injector', () => {
       `<html><body><!-- old </body> --><p>x</p>${TAG}</BODY >\n<!-- </body> --></html>`,
     ],
     ['before </html> when there is no </body>', '<html><head><title>t</title></head><p>x</html>', `<html><head><title>t</title></head><p>x${TAG}</html>`],
+    [
+      'not inside a script string or a textarea',
+      '<html><body><script>var s = "</body>";</script><textarea></body></textarea><p>x</p></body></html>',
+      `<html><body><script>var s = "</body>";</script><textarea></body></textarea><p>x</p>${TAG}</body></html>`,
+    ],
     ['at the end of a document with neither', '<!doctype html><title>t</title><p>unclosed', `<!doctype html><title>t</title><p>unclosed${TAG}`],
     ['<bodyguard> is not <body>, and a fragment gets nothing', '<bodyguard>x</bodyguard><div>y</div>', '<bodyguard>x</bodyguard><div>y</div>'],
     ['an htmx fragment passes untouched', '<tr><td>1</td></tr>\n<tr><td>2</td></tr>', '<tr><td>1</td></tr>\n<tr><td>2</td></tr>'],
@@ -91,20 +96,26 @@ describe('proxy: the streaming live-reload injector', () => {
   });
 
   it('random bodies and random chunkings: output = input with the tag at the one place the whole-body rule says', () => {
-    const parts = ['<p>', '</p>', '</body>', '</html>', '<!--', '-->', '<', '/', 'body', 'html', '>', ' ', 'x', '</bo', '-'];
+    const parts = ['<p>', '</p>', '</body>', '</html>', '<!--', '-->', '<', '/', 'body', 'html', '>', ' ', 'x', '</bo', '-', '<script>', '</script>', 'script'];
+    const random = seeded('INJECT');
     for (let n = 0; n < 500; n++) {
-      const seed = crypto.randomBytes(64);
+      const seed = Buffer.from(Array.from({ length: 64 }, () => Math.floor(random() * 256)));
       const body = '<html><body>' + Array.from(seed.subarray(0, 40), (v) => parts[v % parts.length]).join('');
-      // The whole-body rule: the first </body or </html (followed by whitespace, > or /) outside comments.
+      // The whole-body rule: the first </body or </html (followed by whitespace, > or /) outside
+      // comments and outside a script's text.
       let expected = body + TAG;
-      for (let i = 0, inComment = false; i < body.length; i++) {
-        if (inComment) {
-          if (body.startsWith('-->', i)) ((inComment = false), (i += 2));
+      for (let i = 0, until = ''; i < body.length; i++) {
+        if (until) {
+          if (body.startsWith(until, i)) ((i += until.length - 1), (until = ''));
           continue;
         }
         if (body.startsWith('<!--', i)) {
-          inComment = true;
+          until = '-->';
           i += 3;
+          continue;
+        }
+        if (/^<script[\s>/]/i.test(body.slice(i, i + 8))) {
+          until = '</script';
           continue;
         }
         const m = /^<\/(body|html)[\s>/]/i.exec(body.slice(i, i + 8));

@@ -24,6 +24,8 @@ const DOCUMENT_OPENINGS = ['<!doctype', '<html', '<head', '<body'];
 const CLOSINGS = ['</body', '</html'];
 const COMMENT_OPEN = '<!--';
 const COMMENT_CLOSE = '-->';
+/** Elements whose content is text, not markup: a `</body>` inside a script string or a textarea is not the page's. */
+const RAW_TEXT = ['<script', '<style', '<textarea', '<title'];
 
 /** Whether a response gets the script: an uncompressed HTML page, not a download, and not one that asks to be left alone. */
 export function shouldInject(method: string | undefined, status: number, headers: http.IncomingHttpHeaders): boolean {
@@ -42,7 +44,8 @@ type Mode = 'sniff' | 'document' | 'fragment' | 'done';
  */
 export class ScriptInjector {
   private mode: Mode = 'sniff';
-  private inComment = false;
+  /** Inside a comment or a raw-text element: the token that ends it (`-->`, `</script`...). */
+  private rawUntil?: string;
   /** Bytes of the stream before `held`. */
   private offset = 0;
   private held = '';
@@ -76,15 +79,16 @@ export class ScriptInjector {
     let i = 0;
     let holdFrom = text.length;
     while (i < text.length) {
-      if (this.inComment) {
-        const close = lower.indexOf(COMMENT_CLOSE, i);
+      if (this.rawUntil) {
+        const until = this.rawUntil;
+        const close = lower.indexOf(until, i);
         if (close === -1) {
-          // Keep a trailing '-' or '--': it may be the start of '-->'.
-          if (!final) holdFrom = Math.max(i, text.length - (lower.endsWith('--') ? 2 : lower.endsWith('-') ? 1 : 0));
+          // Keep a tail that may be the start of the closing token, cut by the chunk's end.
+          if (!final) holdFrom = Math.max(i, text.length - partialSuffix(lower, until));
           break;
         }
-        this.inComment = false;
-        i = close + COMMENT_CLOSE.length;
+        this.rawUntil = undefined;
+        i = close + until.length;
         continue;
       }
       const j = lower.indexOf('<', i);
@@ -99,8 +103,13 @@ export class ScriptInjector {
         break;
       }
       if (m === 'comment') {
-        this.inComment = true;
+        this.rawUntil = COMMENT_CLOSE;
         i = j + COMMENT_OPEN.length;
+        continue;
+      }
+      if (typeof m === 'object') {
+        this.rawUntil = m.rawUntil;
+        i = j + 1;
         continue;
       }
       if (m === 'opening') this.mode = 'document';
@@ -129,7 +138,7 @@ export class ScriptInjector {
 }
 
 /** What starts at `j`: a tag that matters, the start of one cut by the chunk's end ('partial'), or nothing. */
-function match(lower: string, j: number, sniffing: boolean, final: boolean): 'comment' | 'opening' | 'closing' | 'partial' | undefined {
+function match(lower: string, j: number, sniffing: boolean, final: boolean): 'comment' | 'opening' | 'closing' | 'partial' | { rawUntil: string } | undefined {
   const rest = lower.length - j;
   let partial = false;
   const at = (token: string, bounded: boolean): boolean => {
@@ -144,7 +153,14 @@ function match(lower: string, j: number, sniffing: boolean, final: boolean): 'co
   if (at(COMMENT_OPEN, false)) return 'comment';
   for (const t of CLOSINGS) if (at(t, true)) return 'closing';
   if (sniffing) for (const t of DOCUMENT_OPENINGS) if (at(t, true)) return 'opening';
+  for (const t of RAW_TEXT) if (at(t, true)) return { rawUntil: `</${t.slice(1)}` };
   return partial ? 'partial' : undefined;
+}
+
+/** The length of the longest end of `text` that starts `token` (a token cut by the chunk's end). */
+function partialSuffix(text: string, token: string): number {
+  for (let n = Math.min(token.length - 1, text.length); n > 0; n--) if (token.startsWith(text.slice(text.length - n))) return n;
+  return 0;
 }
 
 /** The injector as a stream to pipe the app's response through. */
