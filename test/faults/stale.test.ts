@@ -7,6 +7,13 @@ import { body, copyFixture, edit, harness, TEST_TMP, waitState, waitUntil, type 
 import { expected, initialState, mainGo, pkgGo, writeProject, type ModelState } from './model';
 import { record } from './record';
 
+const served = (h: Harness, want: string, ms = 30_000) => waitUntil(`served: ${want}`, async () => (await body(h.port)) === want, ms);
+async function watched(h: Harness, dir: string) {
+  const w = watchTree(dir, h.engine.changeFilter, { onChange: (f) => h.engine.fileChanged(f) });
+  await w.ready;
+  return w;
+}
+
 /**
  * The stale-code cases of "the last save always wins", each as the user met it: a package main
  * only just started importing (after a failed build, and right after a good one), files that
@@ -26,7 +33,6 @@ describe('faults: stale code', function () {
     assert.equal(await body(h.port), expected(s));
     return { h, dir, close: async () => (await w.close(), await h.dispose()) };
   }
-  const served = (h: Harness, want: string, ms = 30_000) => waitUntil(`served: ${want}`, async () => (await body(h.port)) === want, ms);
 
   it('main calls a function of a package it only just imports, which does not exist yet: adding it is served', async () => {
     const { h, dir, close } = await project('newimport');
@@ -204,13 +210,6 @@ describe('faults: stale environment', function () {
 
 /** Found by a hostile test run of the CLI: each was stale code served, reproduced before the fix. */
 describe('faults: stale code (found by attacking the engine)', function () {
-  const served = (h: Harness, want: string, ms = 30_000) => waitUntil(`served: ${want}`, async () => (await body(h.port)) === want, ms);
-  async function watched(h: Harness, dir: string) {
-    const w = watchTree(dir, h.engine.changeFilter, { onChange: (f) => h.engine.fileChanged(f) });
-    await w.ready;
-    return w;
-  }
-
   it('a package edited while main did not import it, imported, then reverted: the revert is served', async () => {
     const dir = fs.mkdtempSync(path.join(TEST_TMP + path.sep, 'revert-'));
     writeProject(dir, initialState());

@@ -236,12 +236,14 @@ export async function watchForListener(
   outputTail: () => string[],
   until: number,
   stopped: () => boolean,
+  /** Only this port (the one in the server's PORT): resolves once the tree listens there. */
+  want?: number,
 ): Promise<number | undefined> {
   const picker = new PortPicker();
   while (performance.now() < until && !stopped()) {
     const own = ownListeners(members());
     if (own === undefined) return undefined;
-    const port = await picker.pick(own, hintedPorts(outputTail()));
+    const port = want === undefined ? await picker.pick(own, hintedPorts(outputTail())) : own.includes(want) ? want : undefined;
     if (port !== undefined && !stopped()) return port;
     await sleep(own.length ? 20 : 250);
   }

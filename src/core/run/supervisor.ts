@@ -196,40 +196,17 @@ export class Supervisor {
     // Ready on another listener (a metrics port) before the one it was told in PORT: when that
     // one opens, it is the server's port.
     const given = portFromEnv(env.PORT);
-    if (c.port === undefined && given !== undefined && ready.port !== undefined && ready.port !== given) this.watchGivenPort(proc, given, timings);
+    if (c.port === undefined && given !== undefined && ready.port !== undefined && ready.port !== given) this.watchLateListener(proc, timings, given);
     return timings;
-  }
-
-  /** Until startupTimeoutMs: once the tree listens on `given` (its PORT), that is the port shown and checked. */
-  private watchGivenPort(proc: ServerProcess, given: number, timings: ReloadTimings): void {
-    const until = proc.startedAt + this.host.config().startupTimeoutMs;
-    const gone = () => this.server !== proc || !proc.alive;
-    void (async () => {
-      while (performance.now() < until && !gone()) {
-        const own = ownListeners(proc.members());
-        if (own === undefined) return;
-        if (own.includes(given)) {
-          this.detectedPort = this.lastReadyPort = given;
-          this.heldPorts = own;
-          this.host.log.info(`pid ${proc.pid} now listens on :${given}, the port in its PORT`);
-          const st = this.host.state?.();
-          if (st?.kind === 'running' && st.pid === proc.pid) {
-            this.say('success', `now listening on :${given}`, { log: false });
-            this.host.setState({ kind: 'running', pid: proc.pid, port: given, timings });
-          }
-          return;
-        }
-        await sleep(50);
-      }
-    })();
   }
 
   /**
    * A "running (no port)" server may just be slow to listen (it connects to a database first):
-   * watch its own sockets until startupTimeoutMs, and show the port once it listens. Without
+   * watch its own sockets until startupTimeoutMs, and show the port once it listens. With `given`
+   * (ready on another listener first, a metrics port), wait for the port in its PORT instead. Without
    * `timings` (a wait cut short by a newer save) only the port is remembered, the state is the engine's.
    */
-  private watchLateListener(proc: ServerProcess, timings?: ReloadTimings): void {
+  private watchLateListener(proc: ServerProcess, timings?: ReloadTimings, given?: number): void {
     const until = proc.startedAt + this.host.config().startupTimeoutMs;
     const gone = () => this.server !== proc || !proc.alive;
     void watchForListener(
@@ -237,16 +214,18 @@ export class Supervisor {
       () => proc.output.tail(50),
       until,
       gone,
+      given,
     ).then((port) => {
       if (port === undefined || gone()) return;
       this.detectedPort = this.lastReadyPort = port;
-      this.lastListenMs = performance.now() - proc.startedAt;
+      if (given === undefined) this.lastListenMs = performance.now() - proc.startedAt;
       this.heldPorts = ownListeners(proc.members()) ?? [port];
-      this.host.log.info(`pid ${proc.pid} now listens on :${port}`);
+      this.host.log.info(`pid ${proc.pid} now listens on :${port}${given === undefined ? '' : ', the port in its PORT'}`);
       const st = this.host.state?.();
-      // Only a portless "running" of this pid is replaced: never a later state (building, build
-      // failed...). An engine that cannot say its state gets the port, not a state change.
-      if (!timings || !st || !(st.kind === 'running' && st.pid === proc.pid && st.port === undefined)) return;
+      // Only a "running" of this pid is replaced (a portless one, or for `given` one on another
+      // port): never a later state (building, build failed...). An engine that cannot say its
+      // state gets the port, not a state change.
+      if (!timings || st?.kind !== 'running' || st.pid !== proc.pid || (given === undefined && st.port !== undefined)) return;
       this.say('success', `now listening on :${port}`, { log: false });
       this.host.setState({ kind: 'running', pid: proc.pid, port, timings });
     });

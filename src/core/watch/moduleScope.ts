@@ -3,7 +3,7 @@ import picomatch from 'picomatch';
 import type { EngineConfig } from '../config/config';
 import type { ChangeFilter } from './filter';
 import { localModuleDirs, packageGraph, type ListedPackage } from './goList';
-import { goFileFacts } from './goSource';
+import { goFileFacts, type GoFileFacts } from './goSource';
 import type { Logger } from '../util/log';
 import { watchFiles, watchTree } from './watcher';
 
@@ -75,7 +75,7 @@ export class ModuleScope {
     if (this.listing) this.editedDuringList.add(abs);
     const pkg = this.graph?.get(dir);
     if (this.graph && pkg && facts) {
-      const added = facts.imports.find((i) => !pkg.imports.has(i)) ?? facts.embeds.find((e) => !pkg.embedPatterns.includes(e));
+      const added = unknownTo(pkg, facts);
       if (added !== undefined) this.invalidate(`${this.host.filter().relative(abs)} now imports or embeds ${added}`);
     }
     if (!this.graph || !this.host.usesDefaultBuild()) return true;
@@ -245,8 +245,12 @@ export class ModuleScope {
 function describes(graph: Map<string, ListedPackage>, file: string): boolean {
   const pkg = graph.get(path.dirname(file));
   const facts = goFileFacts(file);
-  if (!pkg || !facts) return true;
-  return facts.imports.every((i) => pkg.imports.has(i)) && facts.embeds.every((e) => pkg.embedPatterns.includes(e));
+  return !pkg || !facts || unknownTo(pkg, facts) === undefined;
+}
+
+/** The first import or //go:embed pattern of a file that go's answer for its package does not list. */
+function unknownTo(pkg: ListedPackage, facts: GoFileFacts): string | undefined {
+  return facts.imports.find((i) => !pkg.imports.has(i)) ?? facts.embeds.find((e) => !pkg.embedPatterns.includes(e));
 }
 
 /**
