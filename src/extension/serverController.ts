@@ -10,7 +10,7 @@ import type { BuildProblem, EngineConfig, EngineState, Logger } from '../core';
 import { resolveTarget, type TargetResolution } from '../core';
 
 /** How long typing must pause before the unsaved text is pre-built (a keystroke cancels it anyway). */
-const TYPING_PAUSE_MS = 300;
+const TYPING_PAUSE_MS = 100;
 
 /** What one controller runs: a Go module, or one service of a module (gopherReload.services). */
 export interface Target {

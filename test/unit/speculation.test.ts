@@ -1,7 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { body, harness, waitState, type Harness } from '../support/helpers';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { defaultBuildArgv, resolveConfig } from '../../src/core/config/config';
+import { compileOnlyArgv, Speculation } from '../../src/core/engine/speculation';
+import { body, copyFixture, harness, waitState, type Harness } from '../support/helpers';
 
 /**
  * Pre-build while typing: the unsaved text is built with `go build -overlay`; a save of exactly
@@ -94,5 +98,56 @@ describe('pre-build while typing (go build -overlay)', function () {
       assert.equal(h.engine.speculate(new Map([[main, 'package main']])), false, JSON.stringify(raw));
       await h.dispose();
     }
+  });
+  describe('the compile-only pass (go list -export) fills the build cache the build then uses', () => {
+    const quiet = { trace: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+    /** `go build -x` of main.go holding `text` (through an overlay, as the save's build would not need): the packages it compiled. */
+    function compiledBy(dir: string, text: string, flags: Record<string, unknown> = {}): string[] {
+      const { config } = resolveConfig(dir, flags);
+      const copy = path.join(dir, `check-${randomBytes(4).toString('hex')}.go.txt`);
+      fs.writeFileSync(copy, text);
+      const overlay = path.join(dir, 'check-overlay.json');
+      fs.writeFileSync(overlay, JSON.stringify({ Replace: { [path.join(dir, 'main.go')]: copy } }));
+      const argv = defaultBuildArgv(config, path.join(dir, 'check-bin'));
+      argv.splice(2, 0, '-x', `-overlay=${overlay}`);
+      const r = spawnSync(argv[0], argv.slice(1), { cwd: dir, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return [...r.stderr.matchAll(/\/compile .* -p (\S+)/g)].map((m) => m[1]);
+    }
+
+    for (const flags of [{}, { debugInfo: true }]) {
+      it(`after it, the build of the same text compiles nothing, only links; other text compiles (${JSON.stringify(flags)})`, async () => {
+        const dir = copyFixture('nethttp');
+        const { config } = resolveConfig(dir, flags);
+        const main = path.join(dir, 'main.go');
+        // Unique per run: the go build cache outlives the test, so a fixed text could be cached already.
+        const original = fs.readFileSync(main, 'utf8');
+        const text = (tag: string) => original.replace(/^const message = "nethttp v\d+"/m, `const message = "nethttp ${tag}"`);
+        const typed = text(randomBytes(6).toString('hex'));
+        const s = new Speculation(() => config, quiet, 3_600_000); // the link pause never ends: compile only
+        s.start(new Map([[main, typed]]), process.env);
+        assert.equal(await s.compiled(), true, 'the compile-only pass succeeded');
+        s.cancel();
+        assert.deepEqual(compiledBy(dir, typed, flags), [], 'the same text: every package came from the cache');
+        assert.deepEqual(compiledBy(dir, text(randomBytes(6).toString('hex')), flags), ['main'], 'control: other text is compiled');
+        assert.equal(fs.readFileSync(main, 'utf8'), original, 'disk untouched');
+        await s.dispose();
+      });
+    }
+
+    it('uses the build flags, the package, and no -o', () => {
+      assert.deepEqual(compileOnlyArgv(['go', 'build', '-overlay=/o.json', '-ldflags=-s -w', '-tags=dev', '-o', '/bin/x', './cmd/api']), [
+        'go',
+        'list',
+        '-export',
+        '-f',
+        '{{.Export}}',
+        '-overlay=/o.json',
+        '-ldflags=-s -w',
+        '-tags=dev',
+        './cmd/api',
+      ]);
+    });
   });
 });

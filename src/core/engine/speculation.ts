@@ -13,22 +13,39 @@ interface Candidate {
   /** Files that changed on disk since this candidate started (they must all be overlay files). */
   since: Set<string>;
   binary: string;
-  run: RunningCommand;
+  /** The compile-only pass (`go list -export`), until it ends or a save needs the binary now. */
+  compile?: RunningCommand;
+  /** The full build into `binary`, once started. */
+  build?: RunningCommand;
+  /** Starts the full build now instead of after the link pause (a matching save is waiting). */
+  hurry: () => void;
+  cancelled: boolean;
   ok: Promise<boolean>;
-  startedAt: number;
 }
 
 const sha1 = (data: string | Buffer) => createHash('sha1').update(data).digest('hex');
 
-/** `nice` where there is one: the speculative build must not make typing stutter. */
+/** `nice` where there is one: the compile-only pass must not make typing stutter. */
 const NICE = process.platform === 'win32' ? undefined : ['/usr/bin/nice', '/bin/nice'].find((p) => existsSync(p));
+
+/** After the compile-only pass starts, how long typing must stay paused before the full build (link) starts. */
+export const LINK_PAUSE_MS = 200;
 
 /**
  * Speculative builds: while the user pauses typing, build the unsaved editor contents with
- * `go build -overlay` (the go command's own way to substitute file contents; nothing on disk is
- * touched) into a candidate binary. On save, the candidate is used only if the saved files are
- * byte for byte what it was built from and nothing else changed since it started; otherwise the
- * normal build runs. At most one runs; a new keystroke cancels it.
+ * `-overlay` (the go command's own way to substitute file contents; nothing on disk is touched).
+ * Two passes, because a quick save should find most of the work done:
+ *  1. at once, compile only: `go list -export` with the build's own flags compiles the package
+ *     and what it imports into the go build cache (keyed by content) without linking. Niced: no
+ *     one waits on it, so it must not compete with the editor. Needs no safety check: a later
+ *     build of the same content finds it in the cache, of other content does not.
+ *  2. after LINK_PAUSE_MS more of quiet, the full build into a candidate binary (not niced: a
+ *     save may wait on it, and an unprivileged process can never lower a nice value again, so a
+ *     niced build the save waits on stays starved by the editor).
+ * On save, the candidate is used only if the saved files are byte for byte what it was built from
+ * and nothing else changed since it started; otherwise the normal build runs. A matching save
+ * during pass 1 cancels the niced compile and starts the full build at once at normal priority
+ * (the packages the compile finished are in the cache). At most one runs; a keystroke cancels it.
  */
 export class Speculation {
   private current?: Candidate;
@@ -39,6 +56,7 @@ export class Speculation {
   constructor(
     private readonly config: () => EngineConfig,
     private readonly log: Logger,
+    private readonly linkPauseMs = LINK_PAUSE_MS,
   ) {
     this.scratch = new ScratchDir(() => this.config().outputDir);
   }
@@ -50,10 +68,10 @@ export class Speculation {
     const seq = ++this.seq;
     const replace: Record<string, string> = {};
     const overlay = new Map<string, string>();
-    let dir: string;
+    let overlayJson: string;
     try {
       ensureOutputDir(c);
-      dir = this.scratch.fresh();
+      const dir = this.scratch.fresh();
       let i = 0;
       for (const [file, text] of files) {
         const copy = path.join(dir, `${i++}-${path.basename(file)}`);
@@ -61,27 +79,60 @@ export class Speculation {
         replace[file] = copy;
         overlay.set(file, sha1(text));
       }
-      writeFileSync(path.join(dir, 'overlay.json'), JSON.stringify({ Replace: replace }));
+      overlayJson = path.join(dir, 'overlay.json');
+      writeFileSync(overlayJson, JSON.stringify({ Replace: replace }));
     } catch (e) {
       this.log.trace(`pre-build skipped: ${(e as Error).message}`);
       return;
     }
     const binary = binaryForBuild({ ...c, binary: `${c.binary}-next` }, seq);
     const argv = defaultBuildArgv(c, binary);
-    argv.splice(2, 0, `-overlay=${path.join(dir, 'overlay.json')}`);
-    const run = runCommand(NICE ? [NICE, '-n', '10', ...argv] : argv, { cwd: c.root, env, timeoutMs: c.buildTimeoutMs, onOutput: () => undefined });
-    const startedAt = performance.now();
-    const ok = run.done.then((r) => {
-      if (r.ok) this.log.trace(`pre-built ${files.size} unsaved file(s) in ${Math.round(performance.now() - startedAt)} ms`);
-      else if (!r.cancelled) this.log.trace(`pre-build of unsaved changes failed (the save will build and report it): ${r.output.split('\n')[0]}`);
-      return r.ok;
+    argv.splice(2, 0, `-overlay=${overlayJson}`);
+    const opts = { cwd: c.root, env, timeoutMs: c.buildTimeoutMs, onOutput: () => undefined };
+    const t0 = performance.now();
+    const ms = () => Math.round(performance.now() - t0);
+    let hurry = () => {};
+    const cand: Candidate = { overlay, since: new Set(), binary, cancelled: false, hurry: () => hurry(), ok: Promise.resolve(false) };
+    cand.compile = runCommand(withNice(compileOnlyArgv(argv)), opts);
+    const pause = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.linkPauseMs);
+      hurry = () => {
+        clearTimeout(timer);
+        cand.compile?.cancel(); // niced: a waiting save must not wait on it
+        resolve();
+      };
     });
-    this.current = { overlay, since: new Set(), binary, run, ok, startedAt };
+    cand.ok = (async () => {
+      const compiled = await Promise.race([cand.compile!.done, pause.then(() => undefined)]);
+      if (compiled?.ok) this.log.trace(`compiled ${files.size} unsaved file(s) in ${ms()} ms (the build cache has them)`);
+      else if (compiled && !compiled.cancelled) this.log.trace(`compile-only pass failed: ${compiled.output.split('\n')[0]}`);
+      // The full build runs once the link pause has passed and the compile has ended (so the two
+      // never compile the same package side by side); after a failed compile too, as it did
+      // before there was a compile pass (a flag `go list` refuses must not lose the pre-build).
+      await pause;
+      await cand.compile!.done;
+      if (cand.cancelled) return false;
+      cand.build = runCommand(argv, opts);
+      const r = await cand.build.done;
+      if (r.ok) this.log.trace(`pre-built ${files.size} unsaved file(s) in ${ms()} ms`);
+      else if (!r.cancelled) this.failed(r.output);
+      return r.ok;
+    })();
+    this.current = cand;
+  }
+
+  private failed(output: string): false {
+    this.log.trace(`pre-build of unsaved changes failed (the save will build and report it): ${output.split('\n')[0]}`);
+    return false;
   }
 
   cancel(): void {
-    this.current?.run.cancel();
+    const cand = this.current;
     this.current = undefined;
+    if (!cand) return;
+    cand.cancelled = true;
+    cand.hurry();
+    cand.build?.cancel();
   }
 
   /** Cancels and removes the scratch folder (the engine's dispose). */
@@ -97,6 +148,11 @@ export class Speculation {
     await this.current?.ok;
   }
 
+  /** Resolves when the compile-only pass in progress (if any) has ended; true if it compiled (tests). */
+  async compiled(): Promise<boolean> {
+    return (await this.current?.compile?.done)?.ok ?? false;
+  }
+
   /** A file changed on disk (a save, or anything else). */
   noteChange(file: string): void {
     this.current?.since.add(path.resolve(file));
@@ -105,7 +161,8 @@ export class Speculation {
   /**
    * The candidate binary, if it was built from exactly what is on disk now: every change since it
    * started is one of its files, and every one of its files now holds the text it was built from.
-   * Waits for a candidate still building (it is ahead of a fresh build). Consumes the candidate.
+   * Waits for a candidate still building (it is ahead of a fresh build), and starts its full
+   * build at once when it was still in the compile-only pass. Consumes the candidate.
    */
   async take(): Promise<{ binary: string; waitedMs: number } | undefined> {
     const cand = this.current;
@@ -113,14 +170,33 @@ export class Speculation {
     this.current = undefined;
     const matches = [...cand.since].every((f) => cand.overlay.has(f)) && [...cand.overlay].every(([f, hash]) => diskHash(f) === hash);
     if (!matches) {
-      cand.run.cancel();
+      cand.cancelled = true;
+      cand.hurry();
+      cand.build?.cancel();
       this.log.trace('pre-built binary not used: the saved files differ from what it was built from');
       return undefined;
     }
     const t0 = performance.now();
+    cand.hurry();
     if (!(await cand.ok)) return undefined;
     return { binary: cand.binary, waitedMs: Math.round(performance.now() - t0) };
   }
+}
+
+/**
+ * `go list -export` with the build's flags and overlay: compiles without linking. The flags must
+ * be the build's own (-ldflags too: it is part of the main package's build info, so a list
+ * without it compiles a main package the build cannot reuse; measured).
+ */
+export function compileOnlyArgv(buildArgv: string[]): string[] {
+  const o = buildArgv.indexOf('-o');
+  const flags = buildArgv.slice(2, o === -1 ? -1 : o);
+  const pkg = buildArgv[buildArgv.length - 1];
+  return [buildArgv[0], 'list', '-export', '-f', '{{.Export}}', ...flags, pkg];
+}
+
+function withNice(argv: string[]): string[] {
+  return NICE ? [NICE, '-n', '10', ...argv] : argv;
 }
 
 function diskHash(file: string): string | undefined {
