@@ -1,3 +1,5 @@
+import { strongest, type ChangeKind } from '../watch/changeKind';
+
 /** The longest quiet window a storm of changes can stretch to. */
 export const STORM_WINDOW_MS = 400;
 
@@ -28,6 +30,8 @@ export interface ChangeQueueHost {
 export interface Round {
   /** Changed files (relative), empty for forced work. */
   files: string[];
+  /** What the most demanding file needs, as decided when each change was seen ('build' for forced work). */
+  kind: Exclude<ChangeKind, 'reload'>;
   /** Why it was asked ("start", "restart"...), when it was not a change. */
   forced?: string;
   /** When the last change of the round was seen (clock time), for save-to-ready timings. */
@@ -40,7 +44,8 @@ export interface Round {
  * It decides when there is work; the loop decides what to do with it.
  */
 export class ChangeQueue {
-  private readonly dirty = new Set<string>();
+  /** Changed file → what it needs; a file seen twice keeps the more demanding kind. */
+  private readonly dirty = new Map<string, Exclude<ChangeKind, 'reload'>>();
   private forced?: string;
   private respawnReason?: string;
   private lastChangeAt?: number;
@@ -54,13 +59,15 @@ export class ChangeQueue {
   ) {}
 
   /** A relevant change: starts (or extends) the quiet window, after which the loop runs. */
-  add(file: string): void {
-    this.dirty.add(file);
+  add(file: string, kind: Exclude<ChangeKind, 'reload'> = 'build'): void {
+    this.mark(file, kind);
     this.lastChangeAt = this.clock.now();
     if (this.quietTimer !== undefined) this.clock.clearTimeout(this.quietTimer);
     this.quietTimer = this.clock.setTimeout(() => {
       this.quietTimer = undefined;
-      if (this.host.building()) {
+      // Only a change the build reads makes the build in progress stale; a template saved
+      // meanwhile waits for it (its round restarts the server after the swap).
+      if (this.host.building() && this.staleBuild) {
         // A storm (branch switch, generator, a stalled writer): each cancellation doubles the
         // quiet window, up to STORM_WINDOW_MS, until a build runs to the end. A single save
         // still waits only the configured window.
@@ -73,8 +80,12 @@ export class ChangeQueue {
 
   /** Files the user saved while a pre-build step ran: built next, without another quiet window. */
   requeue(files: string[]): void {
-    for (const f of files) this.dirty.add(f);
+    for (const f of files) this.mark(f, 'build');
     this.lastChangeAt = this.clock.now();
+  }
+
+  private mark(file: string, kind: Exclude<ChangeKind, 'reload'>): void {
+    this.dirty.set(file, strongest([kind, this.dirty.get(file) ?? kind]) as Exclude<ChangeKind, 'reload'>);
   }
 
   /** Build and restart now, changed or not. */
@@ -99,6 +110,11 @@ export class ChangeQueue {
   get changed(): boolean {
     return this.dirty.size > 0;
   }
+  /** A change the build reads arrived since the last take(): a binary built before it is stale. */
+  get staleBuild(): boolean {
+    for (const k of this.dirty.values()) if (k === 'build') return true;
+    return false;
+  }
   /** Newer work than what runs now: a readiness wait should give way to it. */
   get superseding(): boolean {
     return this.dirty.size > 0 || !!this.forced;
@@ -119,7 +135,8 @@ export class ChangeQueue {
 
   /** Everything waiting, as one round; the queue is empty afterwards (a respawn is folded in). */
   take(): Round {
-    const round: Round = { files: [...this.dirty], forced: this.forced, changeAt: this.lastChangeAt };
+    const kind = this.forced || !this.dirty.size ? 'build' : (strongest(this.dirty.values()) as Round['kind']);
+    const round: Round = { files: [...this.dirty.keys()], kind, forced: this.forced, changeAt: this.lastChangeAt };
     this.dirty.clear();
     this.forced = this.respawnReason = undefined;
     return round;

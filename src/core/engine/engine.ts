@@ -9,7 +9,7 @@ import { silentLogger, type Logger } from '../util/log';
 import { parseBuildOutput } from '../build/buildOutput';
 import { sleep } from '../run/processTree';
 import { Supervisor } from '../run/supervisor';
-import type { EngineOutput, EngineState } from './state';
+import type { EngineOutput, EngineState, ReloadTimings } from './state';
 import { toolchainHint } from '../build/buildPlan';
 import { looksLikeNoMainPackage, mainPackageAdvice } from '../build/mainPackages';
 import { ModuleScope } from '../watch/moduleScope';
@@ -20,6 +20,9 @@ import { Builder, type BuildOutcome, type BuildStep } from './builder';
 import { ChangeQueue, realClock, type Clock } from './changeQueue';
 import { ReloadLoop } from './loop';
 import { say, type SayOptions } from './output';
+import { readByGoBuild } from '../watch/changeKind';
+import { GinTemplateScan, loadedBy } from '../watch/ginTemplates';
+import { existsSync } from 'node:fs';
 
 export type { BuildStep } from './builder';
 
@@ -53,6 +56,7 @@ export class ReloadEngine {
   private readonly scope: ModuleScope;
   private readonly speculation: Speculation;
   private readonly link: ProxyLink;
+  private readonly ginScan = new GinTemplateScan();
   /** Gin routes and panics the running server printed (the extension shows them). */
   readonly insights: ServerInsights;
 
@@ -120,6 +124,17 @@ export class ReloadEngine {
           if (f && this.supervisor.serving) this.setState({ ...f, serving: true });
         },
         served: (env) => this.scope.refresh('imports', env),
+        pagesOnly: (files) => this.pagesOnly(files),
+        reloadPages: (timings) => this.reloadPages(timings),
+        buildCancelled: () => {
+          const serving = this.supervisor.serving;
+          const message = 'Build cancelled.';
+          const hint = serving
+            ? 'The previous server keeps serving. Save a file or run "Restart Server" to build again.'
+            : 'No server is running. Save a file or run "Start Server" to build again.';
+          this.say('warning', message, { hint });
+          this.setState({ kind: 'error', message, hint });
+        },
         now: () => clock.now(),
       },
       this.queue,
@@ -210,9 +225,54 @@ export class ReloadEngine {
       return false;
     }
     this.builder.stepWrites.outside(file);
-    this.queue.add(this.filter.relative(file));
+    this.queue.add(this.filter.relative(file), this.changeKind(file));
     this.speculation.noteChange(file);
     return true;
+  }
+
+  /**
+   * Whether a change needs a build, or only a restart of the same binary, decided now with what
+   * the scope knows now. When in doubt, build: a custom build or pre-build step may read any file
+   * (templ, swag, go-bindata read templates); before go answered, any file may be embedded; env
+   * files can set GOFLAGS, CGO_ENABLED or GOOS for the build; a build flag may name the file.
+   */
+  private changeKind(file: string): 'build' | 'restart' {
+    const c = this.config;
+    if (c.buildCommand || this.buildStep || c.preBuild.length) return 'build';
+    if (readByGoBuild(file) || this.scope.isManifest(file) || this.isEnvFile(file)) return 'build';
+    if (!this.scope.known || this.scope.embeds(file)) return 'build';
+    const base = path.basename(file);
+    if (c.buildFlags.some((f) => f.includes(base))) return 'build';
+    return 'restart';
+  }
+
+  /**
+   * Gin in debug mode (this server process printed the templates it loaded) parses its templates
+   * again on every request (render.HTMLDebug): a changed file it printed, that a LoadHTMLGlob or
+   * LoadHTMLFiles literal in the built packages names (relative to the server's working folder),
+   * shows on the next request. A file not in the printed list (new) restarts the server.
+   */
+  private pagesOnly(files: string[]): string | undefined {
+    const names = this.insights.ginDebugTemplates;
+    const dirs = this.scope.packageDirs;
+    if (!names?.size || !dirs || !this.supervisor.serving || this.current.kind !== 'running') return undefined;
+    const own = [this.config.root, ...this.scope.localDirs];
+    const inside = (d: string) => own.some((o) => d === o || d.startsWith(o + path.sep));
+    const sources = this.ginScan.scan(dirs.filter(inside));
+    for (const rel of files) {
+      const abs = path.resolve(this.config.root, rel);
+      if (!names.has(path.basename(abs)) || !existsSync(abs) || !loadedBy(sources, abs, this.config.root)) return undefined;
+    }
+    return 'Gin (debug mode) parses these templates again on every request';
+  }
+
+  /** The server shows the change already: the state says so, and the proxy reloads open pages. */
+  private reloadPages(timings: ReloadTimings): void {
+    const s = this.current;
+    if (s.kind !== 'running') return;
+    if (this.link.port === undefined) this.log.info('no proxy (gopherReload.proxyPort), so open pages are not reloaded: refresh them to see the change');
+    const { appPort, ...rest } = s;
+    this.setState({ ...rest, port: appPort ?? s.port, timings });
   }
 
   /**
@@ -234,6 +294,15 @@ export class ReloadEngine {
   /** A keystroke: the text being built is already stale. */
   cancelSpeculation(): void {
     this.speculation.cancel();
+  }
+
+  /**
+   * Cancels the build in progress (and its pre-build steps), as a stop does, but only the build:
+   * the previous server keeps serving, and the next change builds again (even a template edit:
+   * the binary that runs is not built from the code on disk). True if a build was running.
+   */
+  cancelBuild(): boolean {
+    return this.loop.cancelBuild();
   }
 
   /** Stops the server tree and any build; changes are ignored until start(). */

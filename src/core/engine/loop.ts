@@ -37,6 +37,15 @@ export interface LoopHost {
   beforeSwap(respawn: boolean): void;
   /** The last good binary runs again after a crash: if the last build failed, say so again. */
   respawned(): void;
+  /**
+   * Why the running server shows these (changed, not compiled) files without a restart: each is a
+   * template it parses again on every request (Gin in debug mode). Undefined: it does not.
+   */
+  pagesOnly?(files: string[]): string | undefined;
+  /** The running server already shows the change: tell open pages to reload (the proxy's live reload). */
+  reloadPages?(timing: ReloadTimings): void;
+  /** The user cancelled the build in progress (cancelBuild): say so; the old server, if any, keeps serving. */
+  buildCancelled?(): void;
   /** The latest code serves (nothing newer waits): the moment for background questions. */
   served(env: NodeJS.ProcessEnv): void;
   now(): number;
@@ -56,6 +65,15 @@ export class ReloadLoop {
   /** Aborted when a newer change supersedes the build in progress. */
   private buildAbort?: AbortController;
   private failed = false;
+  /**
+   * "The last save always wins" for rounds without a build: true unless the binary that runs was
+   * built from the code now on disk. Set when a round that needs a build is taken (so a build
+   * cancelled by a newer change, failed, or never swapped in keeps it set), cleared only when a
+   * build's binary was swapped in. While set, every round builds, whatever its files.
+   */
+  private needsBuild = true;
+  /** The build in progress was cancelled by the user (cancelBuild), not by a newer change. */
+  private cancelledByUser = false;
   /** The environment of the last build: speculative builds and the pre-built swap reuse it. */
   lastEnv?: NodeJS.ProcessEnv;
 
@@ -99,6 +117,14 @@ export class ReloadLoop {
     this.buildAbort?.abort();
   }
 
+  /** The user cancels the build in progress (a newer save is not waiting): true if one ran. */
+  cancelBuild(): boolean {
+    if (!this.buildAbort || this.buildAbort.signal.aborted) return false;
+    this.cancelledByUser = true;
+    this.buildAbort.abort();
+    return true;
+  }
+
   /** Aborts the round in progress and resolves once the loop has returned. */
   async stop(): Promise<void> {
     this.life.abort();
@@ -121,6 +147,7 @@ export class ReloadLoop {
       if (proxyError) {
         say(host, 'error', proxyError.message, { hint: proxyError.hint });
         queue.take(); // dropped: nothing can serve until the configuration changes
+        this.needsBuild = true; // the dropped round may have held Go files
         host.setState({ kind: 'error', ...proxyError });
         return;
       }
@@ -137,6 +164,14 @@ export class ReloadLoop {
       const changeAt = round.changeAt ?? host.now();
       host.server.cancelRetry();
 
+      // Nothing the build reads changed, and the binary that runs is built from the code on disk:
+      // the same binary serves the change (a restart, or not even that).
+      if (round.kind !== 'build' && !this.needsBuild && host.server.lastBinary) {
+        await this.withoutBuild(round.files, trigger, changeAt, host.server.lastBinary, current);
+        continue;
+      }
+      this.needsBuild = true;
+
       // A save of exactly the text that was pre-built while typing: no build, swap now.
       const pre = round.forced ? (host.cancelPrebuilt(), undefined) : await host.prebuilt();
       if (life.aborted) return;
@@ -147,6 +182,7 @@ export class ReloadLoop {
         host.beforeSwap(false);
         const env = this.lastEnv ?? host.environment();
         await host.server.swap(pre.binary, { trigger, buildMs: pre.waitedMs, prebuilt: true }, changeAt, env, current);
+        if (host.server.lastBinary === pre.binary) this.needsBuild = false;
         if (!life.aborted && !queue.changed) host.served(this.lastEnv ?? process.env);
         this.failed = false;
         continue;
@@ -160,6 +196,7 @@ export class ReloadLoop {
       this.lastEnv = env;
       const abort = new AbortController();
       this.buildAbort = abort;
+      this.cancelledByUser = false;
       let built: BuildOutcome;
       try {
         built = await host.build(env, abort.signal);
@@ -168,7 +205,11 @@ export class ReloadLoop {
       }
       if (life.aborted) return;
       const r = built.result;
-      if (r?.cancelled) continue; // a newer change: the loop builds again
+      if (r?.cancelled) {
+        if (this.cancelledByUser) host.buildCancelled?.();
+        this.cancelledByUser = false;
+        continue; // a newer change: the loop builds again (nothing waits after a user's cancel)
+      }
       queue.built();
       if (!r || !r.ok) {
         this.failed = true;
@@ -178,13 +219,32 @@ export class ReloadLoop {
       }
       this.failed = false;
       say(host, 'info', `built in ${built.durationMs} ms`, { log: false });
-      if (queue.changed) continue; // newer code was saved meanwhile: never serve a stale binary
+      // Newer code was saved meanwhile: never serve a stale binary. (A template saved meanwhile
+      // does not make it stale: its own round restarts the server once this one serves.)
+      if (queue.staleBuild) continue;
       host.beforeSwap(false);
       await host.server.swap(built.binary, { trigger, buildMs: built.durationMs }, changeAt, env, current);
+      if (host.server.lastBinary === built.binary) this.needsBuild = false;
       // After the swap, so it never competes with the new server's start; only asked when an
       // edit, a failed build or go.mod made the last answer stale.
       if (!life.aborted && !queue.changed) host.served(env);
     }
+  }
+
+  /** A round of files the binary does not hold: reload the pages when the server re-reads them, else restart the same binary. */
+  private async withoutBuild(files: string[], trigger: string, changeAt: number, binary: string, current: () => boolean): Promise<void> {
+    const { host } = this;
+    const pages = host.pagesOnly?.(files);
+    if (pages) {
+      host.log.info(`${trigger}: ${pages}: no build, no restart, open pages reload`);
+      say(host, 'info', 'the server reads this template on every request: no build, no restart', { log: false });
+      host.reloadPages?.({ trigger: `${trigger} (page reload only, no restart)`, saveToReadyMs: Math.round(host.now() - changeAt) });
+      return;
+    }
+    host.log.info(`${trigger}: not compiled into the binary: restart only, no build`);
+    say(host, 'info', 'not compiled into the binary: restart only, no build', { log: false });
+    host.beforeSwap(false);
+    await host.server.swap(binary, { trigger: `${trigger} (restart only, no build)` }, changeAt, host.environment(), current);
   }
 }
 

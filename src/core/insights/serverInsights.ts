@@ -16,6 +16,14 @@ export class ServerInsights {
   readonly onChange = this.changed.event;
   routes: GinRoute[] = [];
   panics: RuntimePanic[] = [];
+  /**
+   * The template names this server process printed as loaded by Gin in debug mode
+   * (`[GIN-debug] Loaded HTML Templates (N):` then `\t- name` lines, printed only in debug mode,
+   * where render.HTMLDebug parses the files again on every request). Undefined: it printed none.
+   */
+  ginDebugTemplates?: Set<string>;
+  /** Inside the printed template list: the `\t- name` lines that follow belong to it. */
+  private inTemplateList = false;
   private scanner: PanicScanner;
   /** Route lines are short: a cut line is not one. */
   private lines = this.newSplitter();
@@ -48,12 +56,29 @@ export class ServerInsights {
   }
 
   private routeLine(line: string): void {
+    if (this.templateLine(line)) return;
     if (!line.includes('[GIN-debug]')) return;
     const r = parseGinRoute(line);
     if (r && !this.routes.some((x) => x.method === r.method && x.path === r.path)) {
       this.routes.push(r);
       this.added = true;
     }
+  }
+
+  private templateLine(line: string): boolean {
+    const clean = line.replace(/\r$/, '');
+    if (this.inTemplateList) {
+      const m = /^\t- (.*)$/.exec(clean);
+      if (m) {
+        if (m[1]) this.ginDebugTemplates!.add(m[1]);
+        return true;
+      }
+      this.inTemplateList = false;
+    }
+    if (!/\[GIN-debug\] Loaded HTML Templates \(\d+\):/.test(clean)) return false;
+    this.ginDebugTemplates ??= new Set();
+    this.inTemplateList = true;
+    return true;
   }
 
   /**
@@ -78,6 +103,8 @@ export class ServerInsights {
     this.scanner = this.newScanner();
     this.lines = this.newSplitter(); // the old process's unfinished line is not the new one's
     this.routes = [];
+    this.ginDebugTemplates = undefined;
+    this.inTemplateList = false;
     if (!keepPanics) this.panics = [];
     if (had) this.changed.fire();
   }

@@ -62,6 +62,11 @@ export class ModuleScope {
     return !!this.graph;
   }
 
+  /** The folders of the packages the build reads, from go's answer; undefined while none describes the code. */
+  get packageDirs(): string[] | undefined {
+    return this.graph ? [...this.graph.keys()] : undefined;
+  }
+
   /**
    * False for a Go file in a package the server does not build from (it cannot change the
    * binary). An edit that brings in a new import or embed makes the answer stale first.

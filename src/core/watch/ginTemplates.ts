@@ -1,0 +1,101 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { goPathMatch } from './changeKind';
+
+/** The template files a Gin app loads from disk: `LoadHTMLGlob("…")` patterns and `LoadHTMLFiles("…", …)` paths, as written. */
+export interface GinTemplateSources {
+  globs: string[];
+  files: string[];
+}
+
+/** Strings (kept) and comments (dropped): a commented-out LoadHTMLGlob must not count. */
+const TOKENS = /"(?:[^"\\\n]|\\.)*"|`[^`]*`|'(?:[^'\\\n]|\\.)*'|\/\/[^\n]*|\/\*[\s\S]*?\*\//g;
+
+/**
+ * The template sources one Go file names with string literals. Only literals count: a pattern
+ * built at run time (a variable, a flag) cannot be known, so its files restart the server.
+ */
+export function ginTemplateSources(source: string): GinTemplateSources {
+  const text = source.replace(TOKENS, (t) => (t.startsWith('//') || t.startsWith('/*') ? ' ' : t));
+  const out: GinTemplateSources = { globs: [], files: [] };
+  for (const m of text.matchAll(/\.LoadHTMLGlob\(\s*("(?:[^"\\\n]|\\.)*"|`[^`]*`)\s*\)/g)) out.globs.push(unquote(m[1]));
+  for (const m of text.matchAll(/\.LoadHTMLFiles\(([^)]*)\)/g)) {
+    for (const lit of m[1].matchAll(/"(?:[^"\\\n]|\\.)*"|`[^`]*`/g)) out.files.push(unquote(lit[0]));
+  }
+  return out;
+}
+
+function unquote(lit: string): string {
+  if (lit.startsWith('`')) return lit.slice(1, -1);
+  try {
+    return JSON.parse(lit) as string;
+  } catch {
+    return lit.slice(1, -1);
+  }
+}
+
+/**
+ * Whether `file` is one of the templates the sources load, as the server (running in `cwd`)
+ * resolves them: a relative glob or path is relative to the server's working folder. Paths are
+ * compared cleaned ("./templates/*" is "templates/*").
+ */
+export function loadedBy(sources: GinTemplateSources, file: string, cwd: string): boolean {
+  const abs = path.resolve(file);
+  const slash = (p: string) => p.split(path.sep).join('/');
+  for (const f of sources.files) if (path.resolve(cwd, f) === abs) return true;
+  // Matched relative to the folder, so that glob characters in the folder's own name never count.
+  const rel = slash(path.relative(cwd, abs));
+  for (const g of sources.globs) {
+    if (path.isAbsolute(g) ? goPathMatch(slash(path.normalize(g)), slash(abs)) : goPathMatch(path.posix.normalize(g), rel)) return true;
+  }
+  return false;
+}
+
+/**
+ * The Gin template sources of the Go files in some package folders, cached by each file's size
+ * and mtime (a template edit asks again; only changed Go files are read again).
+ */
+export class GinTemplateScan {
+  private readonly perFile = new Map<string, { key: string; sources: GinTemplateSources }>();
+
+  /** All template sources named in the non-test Go files of `dirs`. */
+  scan(dirs: Iterable<string>): GinTemplateSources {
+    const all: GinTemplateSources = { globs: [], files: [] };
+    const seen = new Set<string>();
+    for (const dir of dirs) {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        if (!name.endsWith('.go') || name.endsWith('_test.go')) continue;
+        const file = path.join(dir, name);
+        seen.add(file);
+        const s = this.read(file);
+        if (!s) continue;
+        all.globs.push(...s.globs);
+        all.files.push(...s.files);
+      }
+    }
+    for (const f of this.perFile.keys()) if (!seen.has(f)) this.perFile.delete(f);
+    return all;
+  }
+
+  private read(file: string): GinTemplateSources | undefined {
+    try {
+      const st = statSync(file);
+      const key = `${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+      const hit = this.perFile.get(file);
+      if (hit?.key === key) return hit.sources;
+      const text = readFileSync(file, 'utf8');
+      // Most files never mention Gin's loaders: skip the tokenizing.
+      const sources = text.includes('LoadHTML') ? ginTemplateSources(text) : { globs: [], files: [] };
+      this.perFile.set(file, { key, sources });
+      return sources;
+    } catch {
+      return undefined;
+    }
+  }
+}
