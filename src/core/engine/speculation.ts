@@ -39,13 +39,14 @@ export const LINK_PAUSE_MS = 200;
  *     and what it imports into the go build cache (keyed by content) without linking. Niced: no
  *     one waits on it, so it must not compete with the editor. Needs no safety check: a later
  *     build of the same content finds it in the cache, of other content does not.
- *  2. after LINK_PAUSE_MS more of quiet, the full build into a candidate binary (not niced: a
+ *  2. after LINK_PAUSE_MS more of quiet (when the full build started before there was pass 1),
+ *     the full build into a candidate binary, finding pass 1's packages in the cache. Not niced: a
  *     save may wait on it, and an unprivileged process can never lower a nice value again, so a
- *     niced build the save waits on stays starved by the editor).
+ *     niced build the save waits on stays starved by the editor. A pass 1 still running is
+ *     stopped then: the packages it finished stay cached.
  * On save, the candidate is used only if the saved files are byte for byte what it was built from
  * and nothing else changed since it started; otherwise the normal build runs. A matching save
- * during pass 1 cancels the niced compile and starts the full build at once at normal priority
- * (the packages the compile finished are in the cache). At most one runs; a keystroke cancels it.
+ * during pass 1 starts pass 2 at once. At most one runs; a keystroke cancels it.
  */
 export class Speculation {
   private current?: Candidate;
@@ -93,24 +94,27 @@ export class Speculation {
     const ms = () => Math.round(performance.now() - t0);
     let hurry = () => {};
     const cand: Candidate = { overlay, since: new Set(), binary, cancelled: false, hurry: () => hurry(), ok: Promise.resolve(false) };
-    cand.compile = runCommand(withNice(compileOnlyArgv(argv)), opts);
+    const compile = runCommand(withNice(compileOnlyArgv(argv)), opts);
+    cand.compile = compile;
+    void compile.done.then((r) => {
+      if (r.ok) this.log.trace(`compiled ${files.size} unsaved file(s) in ${ms()} ms (the build cache has them)`);
+      else if (!r.cancelled) this.log.trace(`compile-only pass failed: ${r.output.split('\n')[0]}`);
+    });
     const pause = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, this.linkPauseMs);
       hurry = () => {
         clearTimeout(timer);
-        cand.compile?.cancel(); // niced: a waiting save must not wait on it
         resolve();
       };
     });
     cand.ok = (async () => {
-      const compiled = await Promise.race([cand.compile!.done, pause.then(() => undefined)]);
-      if (compiled?.ok) this.log.trace(`compiled ${files.size} unsaved file(s) in ${ms()} ms (the build cache has them)`);
-      else if (compiled && !compiled.cancelled) this.log.trace(`compile-only pass failed: ${compiled.output.split('\n')[0]}`);
-      // The full build runs once the link pause has passed and the compile has ended (so the two
-      // never compile the same package side by side); after a failed compile too, as it did
-      // before there was a compile pass (a flag `go list` refuses must not lose the pre-build).
       await pause;
-      await cand.compile!.done;
+      // The full build starts when it did before there was a compile pass, never later: a niced
+      // compile still running is stopped (the packages it finished stay in the cache), so the two
+      // never compile the same package side by side and nothing waits on a niced process. After
+      // a failed compile too: a flag `go list` refuses must not lose the pre-build.
+      compile.cancel();
+      await compile.done;
       if (cand.cancelled) return false;
       cand.build = runCommand(argv, opts);
       const r = await cand.build.done;
