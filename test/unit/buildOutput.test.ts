@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseBuildOutput, type ParseBuildOutputOptions } from '../../src/core/build/buildOutput';
 import type { BuildProblem } from '../../src/core/build/problem';
+import { spawnSync } from 'node:child_process';
+import { copyFixture } from '../support/helpers';
 
 // The .txt files are real outputs of Go 1.26 captured with `2>&1` from throwaway modules; the
 // module's absolute path was replaced by @ROOT@. `capture` records the command and the directory
@@ -327,5 +329,41 @@ describe('parseBuildOutput', () => {
     const used = new Set(cases.map((c) => c.input));
     const unused = fs.readdirSync(TESTDATA).filter((f) => f.endsWith('.txt') && !used.has(captured(f)));
     assert.deepEqual(unused, []);
+  });
+
+  // The default build runs `go build -v` (its package lines are the build's progress).
+  describe('with -v: the same problems as without', () => {
+    const ERRORS = [
+      `${ROOT}/a/a.go:9:9: not enough arguments in call to word\nhave ()\nwant (string)`,
+      `${ROOT}/a/a.go:9:24: undefined: status`,
+      `${ROOT}/b/b.go:9:2: declared and not used: fallback`,
+    ];
+    const show = (ps: BuildProblem[]) => ps.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`);
+
+    it('captured: test/fixtures/broken, empty GOCACHE (190 package lines around the errors)', () => {
+      const progress = path.join(TESTDATA, '..', 'build-progress');
+      const v = fs.readFileSync(path.join(progress, 'broken-cold-v.txt'), 'utf8');
+      const plain = fs.readFileSync(path.join(progress, 'broken-plain.txt'), 'utf8');
+      assert.ok(v.split('\n').length > 150);
+      const opts = { moduleRoot: ROOT, platform: 'linux' as const };
+      assert.deepEqual(show(parseBuildOutput(v, opts)), ERRORS);
+      assert.deepEqual(parseBuildOutput(v, opts), parseBuildOutput(plain, opts));
+    });
+
+    it('real: go build -v and go build of test/fixtures/broken parse the same', () => {
+      const dir = copyFixture('broken');
+      const run = (...flags: string[]) => {
+        const r = spawnSync('go', ['build', ...flags, '-o', path.join(dir, 'app'), '.'], { cwd: dir, encoding: 'utf8' });
+        assert.notEqual(r.status, 0);
+        return r.stdout + r.stderr;
+      };
+      const v = run('-v');
+      const plain = run();
+      // The failing packages are never cached: -v names them even on a warm cache.
+      assert.match(v, /^example\.com\/broken\/a$/m);
+      const opts = { moduleRoot: dir, platform: process.platform };
+      assert.deepEqual(parseBuildOutput(v, opts), parseBuildOutput(plain, opts));
+      assert.equal(parseBuildOutput(plain, opts).length, 3);
+    });
   });
 });

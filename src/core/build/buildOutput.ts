@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { stripAnsi } from '../util/text';
 import type { BuildProblem } from './problem';
+import { isPackageLine } from './buildProgress';
 
 export interface ParseBuildOutputOptions {
   /** Absolute module root; position-less problems (e.g. `go: ...`) are attached to it. */
@@ -49,7 +50,8 @@ export function parseBuildOutput(output: string, opts: ParseBuildOutputOptions):
       if (last) last.message += '\n' + line.slice(1);
       continue;
     }
-    if (line === '' || NOISE.some((re) => re.test(line))) continue;
+    // isPackageLine: `go build -v` names each package it compiles (the default build asks for it).
+    if (line === '' || NOISE.some((re) => re.test(line)) || isPackageLine(line)) continue;
     if (HEADER.test(line)) {
       // A new package starts: indented lines after this can't continue the previous package's problem.
       last = undefined;

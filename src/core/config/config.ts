@@ -330,7 +330,9 @@ export function defaultBuildArgv(c: EngineConfig, binary = c.binary): string[] {
   // -s -w skips the symbol table and DWARF: the link is faster, panics still print file:line.
   // With debugInfo, keep DWARF and disable optimisations so a debugger can step through.
   const profile = c.debugInfo ? ['-gcflags=all=-N -l'] : ['-ldflags=-s -w'];
-  return ['go', 'build', ...profile, ...c.buildFlags, '-o', binary, c.package];
+  // -v names each package as it is compiled: the build's progress (the builder keeps those lines
+  // out of the output the user reads). A cached package is not named, so a warm build stays quiet.
+  return ['go', 'build', '-v', ...profile, ...c.buildFlags, '-o', binary, c.package];
 }
 
 /** Replaces ${binary}, ${package}, ${root} and ${outputDir} inside a user's argv (never through a shell). */

@@ -5,7 +5,9 @@ import { defaultBuildArgv, expandArgv, type CommandSpec, type EngineConfig } fro
 import type { Logger } from '../util/log';
 import { sleep } from '../run/processTree';
 import { binaryForBuild, ensureOutputDir } from '../build/buildPlan';
-import type { EngineOutput } from './state';
+import type { BuildProgress, EngineOutput } from './state';
+import { mainImportPath, PackageLineFilter, withoutPackageLines } from '../build/buildProgress';
+import { ProgressTicker } from './progressTicker';
 import { say } from './output';
 import { StepWrites } from './stepWrites';
 
@@ -26,6 +28,13 @@ export interface BuilderHost {
   out(output: EngineOutput): void;
   /** Files the user saved while the pre-build steps ran: queued so that the loop builds them. */
   requeue(files: string[]): void;
+  /**
+   * Packages the build may compile: `go list -deps` of the main package without "unsafe" (never
+   * compiled), std included, as `go build -v` prints them on a cold cache. undefined: not known.
+   */
+  packageTotal?(): number | undefined;
+  /** The running build's progress, at most ~4 times a second and every second; undefined: the build is over. */
+  progress?(p: BuildProgress | undefined): void;
 }
 
 /**
@@ -51,6 +60,17 @@ export class Builder {
   }
 
   async run(env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<BuildOutcome> {
+    const emit = this.host.progress?.bind(this.host);
+    const c = this.host.config();
+    const ticker = emit && new ProgressTicker(emit, { total: this.host.packageTotal?.(), mainPackage: mainImportPath(c.root, c.package) });
+    try {
+      return await this.build(env, signal, ticker);
+    } finally {
+      ticker?.end();
+    }
+  }
+
+  private async build(env: NodeJS.ProcessEnv, signal: AbortSignal, ticker: ProgressTicker | undefined): Promise<BuildOutcome> {
     const c = this.host.config();
     const t0 = performance.now();
     const binary = binaryForBuild(c, ++this.seq);
@@ -91,7 +111,11 @@ export class Builder {
     }
     const step = this.host.buildStep();
     if (step) {
-      const result = await this.track(() => step({ binary, env, onOutput: (text) => this.host.out({ source: 'build', text }) }), signal);
+      const onOutput = (text: string) => {
+        ticker?.write(text);
+        this.host.out({ source: 'build', text });
+      };
+      const result = await this.track(() => step({ binary, env, onOutput }), signal);
       return { result, binary, durationMs: done() };
     }
     const spec: CommandSpec = c.buildCommand
@@ -99,24 +123,39 @@ export class Builder {
         ? c.buildCommand
         : expandArgv(c.buildCommand, c, binary)
       : defaultBuildArgv(c, binary);
-    const result = await this.runTracked(spec, { ...env, GOPHER_RELOAD_BINARY: binary }, signal);
+    // Our own -v (the default build): its package lines are progress, not output to show or parse.
+    const result = await this.runTracked(spec, { ...env, GOPHER_RELOAD_BINARY: binary }, signal, { ticker, ownVerbose: !c.buildCommand });
     return { result, binary, durationMs: done() };
   }
 
-  private async runTracked(spec: CommandSpec, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<CommandResult> {
+  private async runTracked(
+    spec: CommandSpec,
+    env: NodeJS.ProcessEnv,
+    signal: AbortSignal,
+    build?: { ticker?: ProgressTicker; ownVerbose: boolean },
+  ): Promise<CommandResult> {
     const c = this.host.config();
     say(this.host, 'info', `$ ${describeCommand(spec)}`);
-    const r = await this.track(
+    const filter = build?.ownVerbose ? new PackageLineFilter() : undefined;
+    const show = (text: string) => text && this.host.out({ source: 'build', text });
+    let r = await this.track(
       () =>
         runCommand(spec, {
           cwd: c.root,
           env,
           timeoutMs: c.buildTimeoutMs,
-          onOutput: (text) => this.host.out({ source: 'build', text }),
+          onOutput: (text) => {
+            build?.ticker?.write(text);
+            show(filter ? filter.write(text) : text);
+          },
           owner: this,
         }),
       signal,
     );
+    if (filter) {
+      show(filter.flush());
+      r = { ...r, output: withoutPackageLines(r.output) };
+    }
     if (r.lingering?.length) {
       // A step is done when its own process exits; a `cmd &` it started may hold the pipe for ever.
       say(

@@ -63,3 +63,20 @@ export type OutputLevel = 'info' | 'success' | 'warning' | 'error' | 'ended';
  */
 export type EngineOutput =
   { source: 'build' | 'server'; text: string } | { source: 'engine'; level: OutputLevel; message: string; hint?: string; text: string };
+
+/**
+ * How far a running build is (go build -v prints each package it compiles). done counts the
+ * packages compiled so far; total is how many the build may compile at most (every package the
+ * main package depends on, std included): exact on a cold cache, while a warm one compiles only
+ * the changed packages and goes to linking before done reaches it. current: the last package
+ * printed, or the module being downloaded.
+ */
+export interface BuildProgress {
+  done: number;
+  total?: number;
+  elapsedMs: number;
+  phase: 'downloading' | 'compiling' | 'linking';
+  current?: string;
+  /** Modules the go command downloaded for this build (`go: downloading …`). */
+  downloaded: number;
+}
