@@ -7,14 +7,28 @@ import { cliWords, settingWords } from './words';
 import { helpText, rawFromFlags } from './options';
 import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, ReloadEngine, resolveConfig, watchTree } from '../core';
 import { resolveTarget, within } from '../core';
-import type { EngineState, Logger, RawSettings } from '../core';
+import type { BuildProgress, EngineState, Logger, RawSettings } from '../core';
+import { ProgressLine } from './progressLine';
 
 const HELP = helpText();
 
 /** Lines for the user; once stdout is gone (`| head`), nothing more is written. */
 let outputClosed = false;
-const say = (line: string) => !outputClosed && process.stdout.write(line + '\n');
-const complain = (line: string) => !outputClosed && process.stderr.write(line + '\n');
+/** The build's progress line; whatever else is printed clears it first (no half line before it). */
+const progress = new ProgressLine({
+  tty: !!process.stdout.isTTY,
+  write: (text) => !outputClosed && process.stdout.write(text),
+  // Internal, for tests: the plain (not a terminal) line's interval.
+  plainEveryMs: Number(process.env.GOPHER_RELOAD_PROGRESS_EVERY_MS) || undefined,
+});
+const say = (line: string) => {
+  progress.clear();
+  return !outputClosed && process.stdout.write(line + '\n');
+};
+const complain = (line: string) => {
+  progress.clear();
+  return !outputClosed && process.stderr.write(line + '\n');
+};
 
 function fail(message: string, help = false): never {
   complain(paint.red(`✗ ${message}`) + (help ? '\n  run gopher-reload --help' : ''));
@@ -73,8 +87,12 @@ function main(): void {
   // The proxy's own pages speak the CLI's words too (--port, not gopherReload.port).
   const engine = new ReloadEngine({ ...config, pageWords: cliWords }, log);
   engine.onOutput((o) => {
-    if (o.source !== 'engine' && !outputClosed) process.stdout.write(o.text);
+    if (o.source === 'engine' || outputClosed) return;
+    progress.clear();
+    process.stdout.write(o.text);
   });
+  // The engine's build progress (go build -v); optional until every engine has it.
+  (engine as unknown as ProgressSource).onProgress?.((p) => progress.update(p));
   engine.onState((s) => {
     const line = stateLine(s);
     if (line) say(line);
@@ -118,6 +136,10 @@ function main(): void {
       void shutdown();
     });
   }
+}
+
+interface ProgressSource {
+  onProgress?: (listener: (p: BuildProgress | undefined) => void) => unknown;
 }
 
 /** The engine's status line in the CLI's words; build errors and server output are printed as they are. */
