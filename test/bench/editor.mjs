@@ -21,7 +21,7 @@ import { ROOT, freePort, goVersion, killUnder, sleep, stats, stopTool, untilServ
 import { floor } from './tools.mjs';
 import { cpuDelta, cpuNow, cpuProcesses } from './editorCpu.mjs';
 import { listeners, untilNewServerServes } from './editorPoll.mjs';
-import { extensionLog, messageOnDisk, openMessageFile, rng, selectMessage, tokenMaker, typeHuman } from './editorWorkbench.mjs';
+import { extensionLog, saveTimeline, messageOnDisk, openMessageFile, rng, selectMessage, tokenMaker, typeHuman } from './editorWorkbench.mjs';
 import { CODE_SERVER_VERSION } from '../host/install.mjs';
 import { openWorkbench } from '../host/screenshot.mjs';
 import { processesUnder } from '../support/index.mjs';
@@ -115,6 +115,7 @@ export async function editorTyping({ n, delays = [0, 150, 300, 600], pauseMs = 1
       const wait = c.delayMs - (performance.now() - lastKey);
       if (wait > 0) await sleep(wait);
       const t0 = performance.now();
+      const savedAt = Date.now(); // the log's clock
       await page.keyboard.press('Control+S');
       const served = await untilNewServerServes(port, token, t0, before, { plain: plainPoll });
       let ms = served.ms;
@@ -137,6 +138,7 @@ export async function editorTyping({ n, delays = [0, 150, 300, 600], pauseMs = 1
         prebuiltUsed: seen.prebuiltUsed,
         prebuiltWaitedMs: seen.prebuiltWaitedMs,
         builds: seen.builds,
+        fromLog: saveTimeline(seen.timeline, savedAt),
         cpu,
         // The extension's own timeline of this save (timestamped lines): where the time went.
         log: seen.text.split('\n').filter(Boolean).slice(0, 40),
@@ -227,6 +229,9 @@ export function summarize({ cases, floors, samples, warmup, n, seed, startedAt, 
       ratioToFloor: ratio(r.median, plain.median),
       ratioToFloorSW: ratio(r.median, sw.median),
       cpuSecondsAfterLastKeyMedian: medianCpu(list, 'afterLastKey'),
+      fromLogMedian: Object.fromEntries(
+        ['decisionMs', 'readyMs', 'engineSaveToReadyMs', 'stopMs', 'startMs'].map((k) => [k, median(list.map((s) => s.fromLog[k]))]),
+      ),
       typingErrors: list.filter((s) => s.onDisk !== s.token).map((s) => ({ typed: s.token, onDisk: s.onDisk })),
     };
   }
@@ -257,6 +262,7 @@ export function summarize({ cases, floors, samples, warmup, n, seed, startedAt, 
     'Cases interleaved in each round (delays, then pause, then floor, then floor -s -w); one unrecorded warm-up of each first. A sample whose saved text is not the typed token is not counted (typingErrors).',
     'pre-built: the save was served by the binary pre-built while typing, read from the extension\'s "Gopher Reload" log (info lines); prebuiltWaitedMs: how long the save waited for that pre-build to finish.',
     'Floors: tools.mjs floor (go build -o bin, SIGINT the old server, start, first answer), timed from the file write, on a copy of the fixture outside the workspace, while VS Code Server and Chromium are up and the extension idle.',
+    "fromLog (ms after Ctrl+S, from the extension log's timestamps): decisionMs = the engine decided (a build started, or the pre-built binary was taken: VS Code's save, the change event and the engine's quiet window before it), readyMs = the engine found the new server ready; engineSaveToReadyMs, stopMs, startMs = the engine's own figures from its 'ready on' line.",
     "CPU seconds per sample, from /proc, in two windows: typing (first key → last key) and afterLastKey (last key → served + 1 s settle, the delay included); total is both. Groups: browser = every Chromium process of this run; extensionHost = the extension host's own threads; extensionHostChildren = its reaped children (go builds, pre-builds, stopped app servers); self = this bench's reaped children (the floor's go build and its stopped server).",
   ];
   return result;

@@ -136,6 +136,7 @@ export function extensionLog(runDir) {
       const prebuilt = [...text.matchAll(/served by the binary pre-built while typing(?: \(waited (\d+) ms)?/g)];
       return {
         text,
+        timeline: timeline(text),
         prebuiltUsed: prebuilt.length > 0,
         prebuiltWaitedMs: prebuilt.length ? Number(prebuilt.at(-1)[1] ?? 0) : undefined,
         builds: (text.match(/\] build \(/g) ?? []).length,
@@ -153,4 +154,34 @@ export function extensionLog(runDir) {
       }
     },
   };
+}
+
+/**
+ * Where a save's time went, from the log's timestamps (local time, to the millisecond) against
+ * `savedAt` (Date.now() at Ctrl+S): when the engine decided (a build, or the pre-built binary), when
+ * the new server was ready, and the engine's own save→ready (from its change event). Undefined where
+ * a line is missing (the wording changed, or the save failed).
+ */
+export function saveTimeline(lines, savedAt) {
+  const at = (re) => lines.find((l) => re.test(l.text));
+  const decision = at(/served by the binary pre-built while typing|\] build \(/);
+  const ready = at(/ready on .*save→ready \d+ ms/);
+  const num = (line, re) => (line && re.test(line.text) ? Number(re.exec(line.text)[1]) : undefined);
+  return {
+    decisionMs: decision ? decision.at - savedAt : undefined,
+    readyMs: ready ? ready.at - savedAt : undefined,
+    engineSaveToReadyMs: num(ready, /save→ready (\d+) ms/),
+    stopMs: num(ready, /stop (\d+) ms/),
+    startMs: num(ready, /start (\d+) ms/),
+  };
+}
+
+/** The log's lines with their time: "2026-11-30 16:44:31.973 [info] …" (the host's local time). */
+function timeline(text) {
+  const out = [];
+  for (const line of text.split('\n')) {
+    const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{3}) (.*)$/.exec(line);
+    if (m) out.push({ at: new Date(`${m[1]}T${m[2]}`).getTime(), text: m[3] });
+  }
+  return out;
 }
