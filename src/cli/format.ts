@@ -1,4 +1,4 @@
-import { progressSummary, type BuildProgress, type EngineState } from '../core';
+import { elapsedWords, progressSummary, type BuildProgress, type EngineState } from '../core';
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const wrap = (code: number) => (s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -52,15 +52,9 @@ export function formatState(s: EngineState): string {
   }
 }
 
-/** "42 s", "2 min 05 s": whole seconds, as a long build counts them. */
-export function formatElapsed(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  return s < 120 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
-}
-
 /** The progress line: "⟳ building 37/180 packages, 42 s" on a terminal, "building: 37/180 packages, 42 s" in a log. */
 export function formatProgress(p: BuildProgress, tty: boolean): string {
-  const what = [progressSummary(p), formatElapsed(p.elapsedMs)].filter(Boolean).join(', ');
+  const what = [progressSummary(p), elapsedWords(p.elapsedMs)].filter(Boolean).join(', ');
   return tty ? paint.cyan(`⟳ building ${what}`) : `building: ${what}`;
 }
 
@@ -70,5 +64,5 @@ export function formatBuilt(p: BuildProgress): string {
     p.done > 0 && `compiled ${p.done} package${p.done === 1 ? '' : 's'}`,
     p.downloaded > 0 && `downloaded ${p.downloaded} module${p.downloaded === 1 ? '' : 's'}`,
   ].filter(Boolean);
-  return paint.dim(`  ${parts.length ? parts.join(', ') : 'build ran'} in ${formatElapsed(p.elapsedMs)}`);
+  return paint.dim(`  ${parts.length ? parts.join(', ') : 'build ran'} in ${elapsedWords(p.elapsedMs)}`);
 }

@@ -18,4 +18,4 @@ export { ENGINE_KEYS, RESTART_KEYS, SETTINGS, type CliFlag, type SettingRow } fr
 export { resolveTarget, type ResolvedTarget, type TargetResolution, type TargetSources } from './config/target';
 export { type EngineOutput, type OutputLevel } from './engine/state';
 export { isInside, within } from './util/paths';
-export { progressSummary, type BuildProgress } from './build/buildProgress';
+export { elapsedWords, progressSummary, type BuildProgress } from './build/buildProgress';

@@ -1,4 +1,4 @@
-import type { EngineState } from '../core';
+import { elapsedWords, type BuildProgress, type EngineState } from '../core';
 
 /**
  * The status bar as a pure function of state, kept free of `vscode` so it is unit-tested in
@@ -18,6 +18,27 @@ export interface StatusInput {
   hotReload: boolean;
   state: EngineState;
   configIssues: string[];
+  /** The running build's progress (engine.onProgress), while the state is building. */
+  progress?: BuildProgress;
+}
+
+/** A build shorter than this keeps the plain "building…" text: a save's rebuild does not flicker. */
+const PROGRESS_AFTER_MS = 1000;
+
+/** "37/180", "37 packages", "downloading modules", "linking": short, for the status bar. */
+function progressText(p: BuildProgress): string {
+  if (p.phase === 'downloading') return ': downloading modules';
+  if (p.phase === 'linking') return ': linking';
+  if (p.total !== undefined) return ` ${p.done}/${p.total}`;
+  return p.done ? ` ${plural(p.done, 'package')}` : '';
+}
+
+/** The tooltip's sentence: what was done so far and what that counts. */
+function progressTooltip(p: BuildProgress): string {
+  const compiled = p.total !== undefined ? `${p.done} of at most ${p.total} packages` : plural(p.done, 'package');
+  const downloaded = p.downloaded ? `, downloaded ${plural(p.downloaded, 'module')}` : '';
+  const now = p.phase === 'linking' ? ' Now linking the binary.' : p.current ? ` Last: \`${p.current}\`.` : '';
+  return `\n\nCompiled ${compiled}${downloaded} in ${elapsedWords(p.elapsedMs)}.${now}`;
 }
 
 /** Command links for the tooltip; each passes the server's id so it acts on this server only. */
@@ -58,11 +79,13 @@ export function statusView(i: StatusInput): StatusView {
         text: i.hotReload ? '$(circle-outline) Gopher Reload: stopped' : '$(circle-slash) Gopher Reload: off',
         tooltip: `${head}\n\n${s.message ? esc(s.message) + '\n\n' : ''}Hot reload is ${i.hotReload ? 'on, the server is stopped' : 'off'}. Click to turn it ${i.hotReload ? 'off' : 'on'}.${foot([LINKS.start, LINKS.toggle(i.hotReload), LINKS.logs])}`,
       };
-    case 'building':
+    case 'building': {
+      const p = i.progress && i.progress.elapsedMs >= PROGRESS_AFTER_MS ? i.progress : undefined;
       return {
-        text: '$(loading~spin) Gopher Reload: building…',
-        tooltip: `${head}\n\nBuilding after ${esc(s.trigger)}.${s.serving ? ' The current server keeps serving until the new one is ready.' : ''}${foot([LINKS.output, LINKS.stop, LINKS.logs])}`,
+        text: p ? `$(loading~spin) Gopher Reload: building${progressText(p)} · ${elapsedWords(p.elapsedMs)}` : '$(loading~spin) Gopher Reload: building…',
+        tooltip: `${head}\n\nBuilding after ${esc(s.trigger)}.${s.serving ? ' The current server keeps serving until the new one is ready.' : ''}${p ? progressTooltip(p) : ''}${foot([LINKS.output, LINKS.stop, LINKS.logs])}`,
       };
+    }
     case 'starting':
       return {
         text: '$(loading~spin) Gopher Reload: starting…',

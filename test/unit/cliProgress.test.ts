@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ProgressLine } from '../../src/cli/progressLine';
-import { formatElapsed } from '../../src/cli/format';
+import { elapsedWords } from '../../src/core/build/buildProgress';
 import { resolveConfig } from '../../src/core/config/config';
 import { ReloadEngine } from '../../src/core/engine/engine';
 import type { BuildProgress } from '../../src/core/engine/state';
@@ -73,7 +73,7 @@ describe('CLI: build progress', function () {
     line.update(at(1500, 0, { phase: 'downloading', downloaded: 4, total: undefined }));
     line.update(undefined);
     assert.equal(stripAnsi(out), 'building: downloading modules (4), 1 s\n  downloaded 4 modules in 1 s\n');
-    assert.equal(formatElapsed(125_400), '2 min 05 s');
+    assert.equal(elapsedWords(125_400), '2 min 05 s');
   });
 
   it('a real cold build through the CLI (not a terminal): progress lines, then what was compiled; no package line', async function () {

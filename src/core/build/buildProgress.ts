@@ -173,3 +173,9 @@ export function progressSummary(p: BuildProgress): string {
   if (p.total !== undefined) return `${p.done}/${p.total} packages`;
   return p.done ? `${p.done} package${p.done === 1 ? '' : 's'}` : '';
 }
+
+/** "42 s", "2 min 05 s": whole seconds, as a long build counts them. */
+export function elapsedWords(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return s < 120 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+}
