@@ -45,6 +45,7 @@ export class ServerController implements vscode.Disposable {
   private lastAcceptedChangeAt?: number;
   private buildProblems: BuildProblem[] = [];
   private typingTimer?: NodeJS.Timeout;
+  private startTimer?: NodeJS.Immediate;
   /** From the last accepted change event to the build starting (quiet window + our overhead). */
   saveToBuildMs?: number;
 
@@ -74,7 +75,7 @@ export class ServerController implements vscode.Disposable {
       warn: (m) => log.warn(`[${name}] ${m}`),
       error: (m) => log.error(`[${name}] ${m}`),
     };
-    this.engine = new ReloadEngine(this.resolve(), logger, settings.buildTask ? taskBuildStep(settings.buildTask, folder) : undefined);
+    this.engine = new ReloadEngine(this.resolve(settings), logger, settings.buildTask ? taskBuildStep(settings.buildTask, folder) : undefined);
     this.subs.push(
       this.engine.onState((s) => this.onState(s)),
       this.engine.insights.onChange(() => {
@@ -97,7 +98,11 @@ export class ServerController implements vscode.Disposable {
       watcher.onDidDelete((u) => this.changed(u)),
     );
     this.render();
-    if (this.hotReload && vscode.workspace.isTrusted) this.start('start');
+    // Not revealed when it starts on its own with the folder: a Go developer opening a project
+    // expects the editor, not a panel; the status bar says how the server is doing, one click away.
+    // After activation, not inside it: the first start reads every watched file and spawns go
+    // list and go build (48-180 ms measured on 2 busy cores), which VS Code need not wait for.
+    if (this.hotReload && vscode.workspace.isTrusted) this.startTimer = setImmediate(() => this.hotReload && this.start('start', false));
   }
 
   private get mementoKey(): string {
@@ -127,7 +132,9 @@ export class ServerController implements vscode.Disposable {
     return typeof t === 'string' ? t : (t?.value ?? '');
   }
 
-  start(reason = 'start'): void {
+  /** reveal: show the terminal (without focus): when the user asked, not when it starts on its own. */
+  start(reason = 'start', reveal = true): void {
+    clearImmediate(this.startTimer); // the deferred first start, if it has not run yet
     if (!vscode.workspace.isTrusted) {
       void vscode.window
         .showWarningMessage('Gopher Reload builds and runs nothing in an untrusted workspace.', 'Manage Workspace Trust')
@@ -135,11 +142,12 @@ export class ServerController implements vscode.Disposable {
       return;
     }
     this.log.info(`[${this.name}] ${reason}: effective configuration ${describe(this.engine.configuration)}`);
-    this.terminal.show(true);
+    if (reveal) this.terminal.show(true);
     this.engine.start(reason);
   }
 
   async stop(): Promise<void> {
+    clearImmediate(this.startTimer);
     await this.engine.stop();
   }
 
@@ -182,14 +190,14 @@ export class ServerController implements vscode.Disposable {
     if (uri.scheme !== 'file' || !this.hotReload || !vscode.workspace.isTrusted) return;
     if (this.engine.fileChanged(uri.fsPath)) {
       this.lastAcceptedChangeAt = performance.now();
+      this.terminal.hold(); // the reload is on its way: see OutputTerminal.hold
       this.log.trace(`[${this.name}] change: ${path.relative(this.root, uri.fsPath)}`);
     }
   }
 
   /** The engine configuration: this module's settings, or its service's; the precedence is resolveTarget's. */
-  private resolve(): EngineConfig {
+  private resolve(settings = readSettings(vscode.Uri.file(this.target.moduleRoot))): EngineConfig {
     const scope = vscode.Uri.file(this.target.moduleRoot);
-    const settings = readSettings(scope);
     // A module target ignores `services` (the workspace replaces it once services appear).
     const services = this.target.service ? vscode.workspace.getConfiguration(SECTION, scope).get('services') : undefined;
     const r = resolveTarget({ moduleRoot: this.target.moduleRoot, folderRoot: this.folder.uri.fsPath, settings: settings.raw, services });
@@ -258,7 +266,7 @@ export class ServerController implements vscode.Disposable {
     if (!e.affectsConfiguration(SECTION, scope)) return;
     const settings = readSettings(scope);
     const before = this.specJson;
-    const config = this.resolve();
+    const config = this.resolve(settings);
     const restart = needsRestart(e, scope) || (e.affectsConfiguration(`${SECTION}.services`, scope) && before !== this.specJson);
     this.log.info(`[${this.name}] settings changed${restart ? ': rebuilding and restarting' : ''}`);
     this.engine.reconfigure(config, restart, settings.buildTask ? taskBuildStep(settings.buildTask, this.folder) : undefined);
@@ -267,11 +275,14 @@ export class ServerController implements vscode.Disposable {
 
   private onTrust(): void {
     this.log.info(`[${this.name}] workspace trusted`);
-    if (this.hotReload) this.start('start');
+    if (this.hotReload) this.start('start', false);
     this.render();
   }
 
   private onState(s: EngineState): void {
+    // Held while a build or a server start is on the critical path, shown once it is over.
+    if (s.kind === 'building' || s.kind === 'starting') this.terminal.hold();
+    else this.terminal.release();
     if (s.kind === 'building' && this.lastAcceptedChangeAt !== undefined) {
       this.saveToBuildMs = Math.round((performance.now() - this.lastAcceptedChangeAt) * 10) / 10;
       this.lastAcceptedChangeAt = undefined;
@@ -319,12 +330,14 @@ export class ServerController implements vscode.Disposable {
   }
 
   async disposeAsync(): Promise<void> {
+    clearImmediate(this.startTimer);
     await this.engine.dispose();
     this.dispose();
   }
 
   dispose(): void {
     clearTimeout(this.typingTimer);
+    clearImmediate(this.startTimer);
     for (const s of this.subs) s.dispose();
     this.item.dispose();
     this.diagnostics.dispose();
