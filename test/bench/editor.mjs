@@ -61,13 +61,18 @@ export async function editorTyping({ n, delays = [0, 150, 300, 600], pauseMs = 1
     { tool: floor(), dir: path.join(work, 'floor') },
     { tool: floorSW(), dir: path.join(work, 'floor-sw') },
   ];
-  // A Ctrl-C must not leave the floors' servers (own process groups) or the app behind.
-  const onSignal = () => killUnder(work);
+  // A Ctrl-C must leave nothing behind: the floors' servers and the app (own process groups),
+  // code-server, our folder. Then the signal's default (exit), unless the code-server harness has
+  // its own handler (it stops what is left of its server, then re-raises).
+  const onSignal = (sig) => {
+    killUnder(work); // code-server too (its run dir is in work): no graceful deactivate on Ctrl-C
+    fs.rmSync(work, { recursive: true, force: true });
+    if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+  };
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(s, onSignal);
   const startedAt = new Date().toISOString();
   const load0 = os.loadavg();
-  let wb, runDir, result;
-  const left = {};
+  let wb, result, left;
   try {
     for (const f of [{ dir: ws }, ...floors]) {
       fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'gin-api'), f.dir, { recursive: true });
@@ -90,8 +95,9 @@ export async function editorTyping({ n, delays = [0, 150, 300, 600], pauseMs = 1
       JSON.stringify({ 'gopherReload.startOnOpen': true, 'gopherReload.env': { PORT: String(port) } }, null, 2),
     );
     log(`  opening the workbench on ${ws} (app port ${port})`);
-    wb = await openWorkbench({ extensionDevelopmentPath: ROOT, folder: ws });
-    runDir = wb.runDir;
+    // The workbench's run dir inside ours: one folder to remove, and one to check for leftovers.
+    wb = await openWorkbench({ extensionDevelopmentPath: ROOT, folder: ws, runDir: path.join(work, 'wb') });
+    const runDir = wb.runDir;
     const { page } = wb;
     if ((await untilServes(port, 'bench start', performance.now(), 180_000)) === undefined)
       throw new Error(`the extension never served the app on port ${port} (startOnOpen)`);
@@ -174,16 +180,13 @@ export async function editorTyping({ n, delays = [0, 150, 300, 600], pauseMs = 1
     // Close everything, then check: nothing of this run may be left running.
     if (wb) await wb.close();
     for (const f of floors) await stopTool(f.tool.server, f.dir);
-    left.work = processesUnder(work);
-    left.runDir = runDir ? processesUnder(runDir) : [];
+    left = processesUnder(work); // the app, the floors' servers, code-server and its extension host
     killUnder(work);
-    if (runDir) killUnder(runDir);
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.off(s, onSignal);
     fs.rmSync(work, { recursive: true, force: true });
-    const all = [...left.work, ...left.runDir];
-    log(`  left running after close: ${all.length}${all.length ? ` (killed now): ${all.map((p) => `${p.pid} ${p.cmd}`).join('; ')}` : ''}`);
+    log(`  left running after close: ${left.length}${left.length ? ` (killed now): ${left.map((p) => `${p.pid} ${p.cmd}`).join('; ')}` : ''}`);
   }
-  result.leftRunningAfterClose = [...left.work, ...left.runDir].map((p) => p.cmd);
+  result.leftRunningAfterClose = left.map((p) => p.cmd);
   if (out) {
     fs.mkdirSync(out, { recursive: true });
     fs.writeFileSync(path.join(out, 'editor.json'), JSON.stringify(result, null, 2) + '\n');
