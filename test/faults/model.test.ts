@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { watchTree } from '../../src/core/watch/watcher';
 import { body, harness, TEST_TMP, waitState, waitUntil } from '../support/helpers';
-import { compiles, expected, Model, projectFiles, writeProject, initialState } from './model';
+import { compiles, expected, Model, projectFiles, writeProject, initialState, type FileIO } from './model';
 import { record } from './record';
 
 /**
@@ -20,6 +20,8 @@ const BOUND_MS = 30_000;
 describe('faults: the last save always wins (model test)', function () {
   const all: number[] = [];
   let total = 0;
+  /** Rounds served without a build: the paths the model must also cover. */
+  const noBuild = { restart: 0, reload: 0, cancelled: 0 };
 
   for (const seed of SEEDS) {
     it(`seed ${seed}: ${STEPS} random steps, each served as the files on disk say`, async function () {
@@ -32,7 +34,14 @@ describe('faults: the last save always wins (model test)', function () {
       try {
         h.engine.start();
         await waitState(h, 'running', 90_000, 0);
-        const model = new Model(dir, seed, { save: async (rel, text) => fs.writeFileSync(path.join(dir, rel), text) });
+        const io: FileIO = {
+          save: async (rel, text) => fs.writeFileSync(path.join(dir, rel), text),
+          // The user's Cancel on the build the last save started (ReloadEngine.cancelBuild).
+          cancelBuild: async () => {
+            await waitUntil('a build to cancel', () => h.engine.cancelBuild(), 30_000);
+          },
+        };
+        const model = new Model(dir, seed, io, true);
         assert.equal(await body(h.port), expected(model.state));
         for (let i = 1; i <= STEPS; i++) {
           const from = h.states.length;
@@ -58,6 +67,12 @@ describe('faults: the last save always wins (model test)', function () {
             );
           total++;
         }
+        for (const st of h.states) {
+          if (st.kind === 'running') {
+            if (st.timings.trigger.endsWith('(restart only, no build)')) noBuild.restart++;
+            if (st.timings.trigger.endsWith('(page reload only, no restart)')) noBuild.reload++;
+          } else if (st.kind === 'error' && st.message === 'Build cancelled.') noBuild.cancelled++;
+        }
       } catch (e) {
         (e as Error).message =
           `seed ${seed} (replay: GOPHER_RELOAD_MODEL_SEEDS=${seed} GOPHER_RELOAD_MODEL_STEPS=${STEPS}):\n  ${log.join('\n  ')}\n${(e as Error).message}\nlast states: ${h.states
@@ -78,8 +93,8 @@ describe('faults: the last save always wins (model test)', function () {
     const median = sorted[Math.floor(sorted.length / 2)];
     record({
       group: 'Load and faults',
-      test: 'The last save always wins: seeded random file changes (writes, renames, cp -p restores, move-ins, delete + recreate, package switches, imports before the package exists, go.mod and embedded-file edits, bursts)',
-      figure: `${total} of ${SEEDS.length * STEPS} steps served exactly what the files say (seeds ${SEEDS.join(', ')}); median ${median} ms, slowest ${sorted[sorted.length - 1]} ms after the last write`,
+      test: 'The last save always wins: seeded random file changes (writes, renames, cp -p restores, move-ins, delete + recreate, package switches, imports before the package exists, go.mod and embedded-file edits, files read at startup (restart, no build), templates re-read on every request (no restart), a Go save whose build is cancelled then a template save, bursts)',
+      figure: `${total} of ${SEEDS.length * STEPS} steps served exactly what the files say (seeds ${SEEDS.join(', ')}; ${noBuild.restart} restarts and ${noBuild.reload} page reloads without a build, ${noBuild.cancelled} cancelled builds); median ${median} ms, slowest ${sorted[sorted.length - 1]} ms after the last write`,
     });
   });
 });

@@ -20,17 +20,25 @@ export interface ModelState {
   embed: string;
   /** go.mod's trailing comment counter (edits that change nothing served). */
   gomod: number;
+  /** startup.tmpl, read once when the server starts (not compiled in: a change restarts the same binary). */
+  startup: string;
+  /**
+   * views/page.html, parsed again on every request by a loader that behaves as Gin's does in
+   * debug mode (LoadHTMLGlob, and the "[GIN-debug] Loaded HTML Templates" lines): a change
+   * needs neither a build nor a restart.
+   */
+  view: string;
 }
 
 export const MODULE = 'example.com/model';
 
 export function initialState(): ModelState {
-  return { m: 'm0', imp: 'pa', pkgs: { pa: 'a0', pb: 'b0' }, embed: 'e0', gomod: 0 };
+  return { m: 'm0', imp: 'pa', pkgs: { pa: 'a0', pb: 'b0' }, embed: 'e0', gomod: 0, startup: 's0', view: 'w0' };
 }
 
 /** What the server answers when the files say `s` (and they compile). */
 export function expected(s: ModelState): string {
-  return `${s.m}|${s.imp}:${s.pkgs[s.imp]}|${s.embed}`;
+  return `${s.m}|${s.imp}:${s.pkgs[s.imp]}|${s.embed}|${s.startup}|${s.view}`;
 }
 
 /** The code compiles when the package main imports exists. */
@@ -47,6 +55,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"${MODULE}/${s.imp}"
@@ -57,9 +66,39 @@ var embedded string
 
 const M = "${s.m}"
 
+// views loads templates from disk as Gin does in debug mode: it prints what it loaded, then
+// reads the files again on every request.
+type views struct{ glob string }
+
+func (v *views) LoadHTMLGlob(pattern string) {
+	v.glob = pattern
+	files, _ := filepath.Glob(pattern)
+	fmt.Printf("[GIN-debug] Loaded HTML Templates (%d): \\n\\t- \\n", len(files)+1)
+	for _, f := range files {
+		fmt.Printf("\\t- %s\\n", filepath.Base(f))
+	}
+	fmt.Println()
+}
+
+func (v *views) read() string {
+	files, _ := filepath.Glob(v.glob)
+	out := ""
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		out += strings.TrimSpace(string(b))
+	}
+	return out
+}
+
 func main() {
+	startup, err := os.ReadFile("startup.tmpl")
+	if err != nil {
+		panic(err)
+	}
+	v := &views{}
+	v.LoadHTMLGlob("views/*")
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "%s|%s|%s", M, ${s.imp}.V(), strings.TrimSpace(embedded))
+		fmt.Fprintf(w, "%s|%s|%s|%s|%s", M, ${s.imp}.V(), strings.TrimSpace(embedded), strings.TrimSpace(string(startup)), v.read())
 	})
 	port := os.Getenv("PORT")
 	if port == "" {
@@ -87,6 +126,8 @@ export function projectFiles(s: ModelState): Map<string, string> {
     ['go.mod', goMod(s)],
     ['main.go', mainGo(s)],
     ['static/version.txt', `${s.embed}\n`],
+    ['startup.tmpl', `${s.startup}\n`],
+    ['views/page.html', `${s.view}\n`],
   ]);
   for (const [name, v] of Object.entries(s.pkgs)) files.set(`${name}/${name}.go`, pkgGo(name, v));
   return files;
@@ -106,6 +147,11 @@ import { rng } from '../support/random';
 export interface FileIO {
   /** A plain save of `rel` with `text` (the editor test routes this through an editor save). */
   save(rel: string, text: string): Promise<void>;
+  /**
+   * Waits for the build the last save started and cancels it (the user's Cancel). Only where
+   * the engine is at hand: without it, the model makes no cancel steps.
+   */
+  cancelBuild?(): Promise<void>;
 }
 
 export interface Step {
@@ -139,6 +185,8 @@ export class Model {
     readonly dir: string,
     readonly seed: number,
     private readonly io: FileIO,
+    /** Also the changes that need no build (startup.tmpl, views/page.html) and cancelled builds. */
+    private readonly noBuildKinds = false,
   ) {
     this.rand = rng(seed);
   }
@@ -179,7 +227,8 @@ export class Model {
       'embed',
       'burst',
     ] as const;
-    return this.step(this.pick(kinds), true);
+    const noBuild = ['startup', 'view', 'go-then-view', ...(this.io.cancelBuild ? ['cancel-then-startup', 'cancel-then-view'] : [])];
+    return this.step(this.pick(this.noBuildKinds ? [...kinds, ...noBuild] : kinds), true);
   }
 
   private step(kind: string, allowSlow: boolean): Step {
@@ -304,10 +353,54 @@ export class Model {
         const text = `${s.embed}\n`;
         return { what: `save static/version.txt (embedded; ${s.embed})`, run: () => this.io.save('static/version.txt', text) };
       }
+      case 'startup': {
+        s.startup = this.fresh('s');
+        const text = `${s.startup}\n`;
+        return { what: `save startup.tmpl (read at startup: restart only; ${s.startup})`, run: () => this.io.save('startup.tmpl', text) };
+      }
+      case 'view': {
+        s.view = this.fresh('w');
+        const text = `${s.view}\n`;
+        return { what: `save views/page.html (re-read on every request: page reload only; ${s.view})`, run: () => this.io.save('views/page.html', text) };
+      }
+      case 'go-then-view': {
+        this.backupMain();
+        s.m = this.fresh('m');
+        const main = mainGo(s);
+        s.view = this.fresh('w');
+        const view = `${s.view}\n`;
+        const gap = this.delay(600);
+        return {
+          what: `save main.go (M=${s.m}), then views/page.html ${gap} ms later (${s.view}): the Go change must be served`,
+          run: async () => {
+            await this.io.save('main.go', main);
+            await sleep(gap);
+            await this.io.save('views/page.html', view);
+          },
+        };
+      }
+      case 'cancel-then-startup':
+      case 'cancel-then-view': {
+        this.backupMain();
+        s.m = this.fresh('m');
+        const main = mainGo(s);
+        const startup = kind === 'cancel-then-startup';
+        const rel = startup ? 'startup.tmpl' : 'views/page.html';
+        const v = startup ? (s.startup = this.fresh('s')) : (s.view = this.fresh('w'));
+        return {
+          what: `save main.go (M=${s.m}), cancel its build, then save ${rel} (${v}): the Go change must still be built`,
+          run: async () => {
+            await this.io.save('main.go', main);
+            await this.io.cancelBuild!();
+            await this.io.save(rel, `${v}\n`);
+          },
+        };
+      }
       case 'burst': {
         const n = 2 + Math.floor(this.rand() * 3);
+        const extra = this.noBuildKinds ? ['startup', 'view'] : [];
         const steps = Array.from({ length: n }, () =>
-          this.step(this.pick(['edit-main', 'edit-pkg', 'rename-over', 'move-in', 'embed', 'gomod', 'restore']), false),
+          this.step(this.pick(['edit-main', 'edit-pkg', 'rename-over', 'move-in', 'embed', 'gomod', 'restore', ...extra]), false),
         );
         return {
           what: `burst: ${steps.map((x) => x.what).join('; ')}`,

@@ -30,8 +30,11 @@ export interface ChangeQueueHost {
 export interface Round {
   /** Changed files (relative), empty for forced work. */
   files: string[];
-  /** What the most demanding file needs, as decided when each change was seen ('build' for forced work). */
-  kind: Exclude<ChangeKind, 'reload'>;
+  /**
+   * 'restart': no file of the round is read by the build (decided when each change was seen).
+   * Absent: the round needs a build (any Go change, forced work).
+   */
+  kind?: 'restart';
   /** Why it was asked ("start", "restart"...), when it was not a change. */
   forced?: string;
   /** When the last change of the round was seen (clock time), for save-to-ready timings. */
@@ -135,8 +138,8 @@ export class ChangeQueue {
 
   /** Everything waiting, as one round; the queue is empty afterwards (a respawn is folded in). */
   take(): Round {
-    const kind = this.forced || !this.dirty.size ? 'build' : (strongest(this.dirty.values()) as Round['kind']);
-    const round: Round = { files: [...this.dirty.keys()], kind, forced: this.forced, changeAt: this.lastChangeAt };
+    const restartOnly = !this.forced && this.dirty.size > 0 && strongest(this.dirty.values()) === 'restart';
+    const round: Round = { files: [...this.dirty.keys()], forced: this.forced, changeAt: this.lastChangeAt, ...(restartOnly && { kind: 'restart' as const }) };
     this.dirty.clear();
     this.forced = this.respawnReason = undefined;
     return round;

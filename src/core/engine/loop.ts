@@ -166,7 +166,7 @@ export class ReloadLoop {
 
       // Nothing the build reads changed, and the binary that runs is built from the code on disk:
       // the same binary serves the change (a restart, or not even that).
-      if (round.kind !== 'build' && !this.needsBuild && host.server.lastBinary) {
+      if (round.kind === 'restart' && !this.needsBuild && host.server.lastBinary) {
         await this.withoutBuild(round.files, trigger, changeAt, host.server.lastBinary, current);
         continue;
       }
