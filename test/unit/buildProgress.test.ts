@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BuildProgressTracker, mainImportPath, PackageLineFilter, progressSummary, withoutPackageLines } from '../../src/core/build/buildProgress';
 import { runCommand } from '../../src/core/build/command';
+import { listPackagesToCompile } from '../../src/core/build/packagesToCompile';
 import { resolveConfig } from '../../src/core/config/config';
 import { Builder } from '../../src/core/engine/builder';
 import { ProgressTicker } from '../../src/core/engine/progressTicker';
@@ -133,6 +134,22 @@ describe('build progress: go build -v output', () => {
     assert.equal(f.flush(), '', 'an unterminated package line at the end is one too');
   });
 
+  it("go list's plan makes the total exact: the union of what it calls stale and what was printed", () => {
+    const t = new BuildProgressTracker();
+    t.write('a\nb\n');
+    assert.equal(t.snapshot().total, undefined);
+    // b was compiled before go list looked at it (not stale any more), c and m are still to come.
+    t.plan(['a', 'c', 'm'], 'm');
+    assert.deepEqual([t.snapshot().done, t.snapshot().total, t.snapshot().phase], [2, 4, 'compiling']);
+    t.write('c\nm\n');
+    assert.deepEqual([t.snapshot().done, t.snapshot().total, t.snapshot().phase], [4, 4, 'linking']);
+    // Told after the main package was printed: linking at once.
+    const late = new BuildProgressTracker();
+    late.write('x\nexample.com/app\n');
+    late.plan([], 'example.com/app');
+    assert.deepEqual([late.snapshot().total, late.snapshot().phase], [2, 'linking']);
+  });
+
   it("names the main package's import path as go build -v prints it", () => {
     const gin = path.join(repoRoot(), 'test', 'fixtures', 'gin-api');
     assert.equal(mainImportPath(gin, '.'), 'example.com/gin-api');
@@ -201,14 +218,13 @@ describe('build progress: real builds', function () {
   });
 
   const quiet = { trace() {}, info() {}, warn() {}, error() {} };
-  const builder = (dir: string, seen: (BuildProgress | undefined)[], out: EngineOutput[], total?: number) =>
+  const builder = (dir: string, seen: (BuildProgress | undefined)[], out: EngineOutput[]) =>
     new Builder({
       config: () => resolveConfig(dir, {}).config,
       buildStep: () => undefined,
       log: quiet,
       out: (o) => out.push(o),
       requeue: () => undefined,
-      packageTotal: () => total,
       progress: (p) => seen.push(p),
     });
 
@@ -228,6 +244,11 @@ describe('build progress: real builds', function () {
     const last = seen[seen.length - 1]!;
     const deps = spawnSync('go', ['list', '-deps', '.'], { cwd: dir, encoding: 'utf8' }).stdout.trim().split('\n');
     assert.equal(last.done, deps.filter((p) => p !== 'unsafe').length);
+    assert.equal(last.total, last.done, 'go list, asked after a second, gave the exact total');
+    assert.ok(
+      seen.some((p) => p!.total !== undefined && p!.done < p!.total),
+      'the total was known part way',
+    );
     assert.equal(last.phase, 'linking');
     assert.equal(last.current, deps[deps.length - 1], 'the main package, listed last');
     const shown = out.filter((o) => o.source === 'build').map((o) => o.text);
@@ -251,5 +272,29 @@ describe('build progress: real builds', function () {
     assert.equal(streamed, plain.stderr);
     assert.equal(seen.pop(), undefined);
     assert.ok((seen[seen.length - 1]?.done ?? 0) >= 2, 'the two failing packages were compiled');
+  });
+
+  it('go list names as stale what go build -v then compiles, on a warm cache after an edit (an upper bound)', async () => {
+    const dir = copyFixture('gin-api');
+    const argv = ['go', 'build', '-v', '-ldflags=-s -w', '-o', path.join(dir, 'app'), '.'];
+    const build = () => spawnSync(argv[0], argv.slice(1), { cwd: dir, encoding: 'utf8' });
+    assert.equal(build().status, 0, 'warm the cache');
+    const file = path.join(dir, 'handlers', 'general.go');
+    const stamp = `${Date.now()}${Math.floor(Math.random() * 1e6)}`;
+    const both = ['example.com/gin-api/handlers', 'example.com/gin-api'];
+    // A new exported function changes what main compiles against: both are compiled.
+    fs.appendFileSync(file, `\nfunc Stamp${stamp}() {}\n`);
+    const plan = await listPackagesToCompile(argv, dir, process.env).done;
+    const r = build();
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stderr.trim().split('\n'), both);
+    assert.deepEqual(plan, { stale: both, main: 'example.com/gin-api' });
+    // A body-only change: go list still calls main stale (it cannot know before compiling), but
+    // go build finds main's compile in the cache: the total is then an upper bound.
+    fs.appendFileSync(file, `\n// ${stamp}\n`);
+    const plan2 = await listPackagesToCompile(argv, dir, process.env).done;
+    const r2 = build();
+    assert.deepEqual(plan2, { stale: both, main: 'example.com/gin-api' });
+    assert.deepEqual(r2.stderr.trim().split('\n'), ['example.com/gin-api/handlers']);
   });
 });

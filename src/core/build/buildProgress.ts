@@ -19,7 +19,7 @@ export function isPackageLine(line: string): boolean {
 }
 
 export interface BuildProgressOptions {
-  /** Packages the build may compile (see BuildProgress.total); undefined when not known. */
+  /** Packages the build may compile (see BuildProgress.total), until plan() tells; undefined when not known. */
   total?: number;
   /** The main package's import path: it is compiled last, then the binary is linked. */
   mainPackage?: string;
@@ -37,12 +37,31 @@ export class BuildProgressTracker {
   private readonly lines = new LineSplitter(MAX_PACKAGE_LINE, (line, cut) => !cut && this.line(stripAnsi(line)));
   private done = 0;
   private downloaded = 0;
+  private mainPackage?: string;
+  /** The packages printed so far (a package is printed once per build). */
+  private readonly printed = new Set<string>();
+  /** What go list said this build compiles (see plan()), and the printed packages it did not name. */
+  private planned?: Set<string>;
+  private unplanned = 0;
   private phase: BuildProgress['phase'] = 'compiling';
   private current?: string;
 
   constructor(private readonly opts: BuildProgressOptions = {}) {
     this.now = opts.now ?? (() => performance.now());
     this.started = this.now();
+    this.mainPackage = opts.mainPackage;
+  }
+
+  /**
+   * The packages this build compiles, from `go list -deps` (its stale ones) while the build runs:
+   * the total becomes exact. A package the build compiled before go list looked at it is not
+   * stale any more but was printed: the total counts the union of both.
+   */
+  plan(packages: Iterable<string>, mainPackage?: string): void {
+    this.planned = new Set(packages);
+    this.unplanned = [...this.printed].filter((p) => !this.planned!.has(p)).length;
+    if (mainPackage) this.mainPackage = mainPackage;
+    if (this.phase === 'compiling' && this.current === this.mainPackage) this.phase = 'linking';
   }
 
   write(chunk: string): void {
@@ -55,7 +74,7 @@ export class BuildProgressTracker {
   }
 
   snapshot(): BuildProgress {
-    const total = this.opts.total;
+    const total = this.total();
     return {
       done: this.done,
       ...(total !== undefined && { total: Math.max(total, this.done) }),
@@ -74,12 +93,18 @@ export class BuildProgressTracker {
       if (this.phase !== 'linking') this.phase = 'downloading';
       return;
     }
-    if (!isPackageLine(line)) return;
+    if (!isPackageLine(line) || this.printed.has(line)) return;
+    this.printed.add(line);
+    if (this.planned && !this.planned.has(line)) this.unplanned++;
     this.done++;
     this.current = line;
-    const total = this.opts.total;
+    const total = this.total();
     // The main package is compiled last; what follows is the link (silent, and seconds on a big app).
-    this.phase = line === this.opts.mainPackage || (total !== undefined && this.done >= total) ? 'linking' : 'compiling';
+    this.phase = line === this.mainPackage || (total !== undefined && this.done >= total) ? 'linking' : 'compiling';
+  }
+
+  private total(): number | undefined {
+    return this.planned ? this.planned.size + this.unplanned : this.opts.total;
   }
 }
 

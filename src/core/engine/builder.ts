@@ -8,6 +8,13 @@ import { binaryForBuild, ensureOutputDir } from '../build/buildPlan';
 import type { BuildProgress, EngineOutput } from './state';
 import { mainImportPath, PackageLineFilter, withoutPackageLines } from '../build/buildProgress';
 import { ProgressTicker } from './progressTicker';
+import { listPackagesToCompile, type PlanQuery } from '../build/packagesToCompile';
+
+/**
+ * A build still running after this long asks go list which packages it compiles (the progress's
+ * total). A quicker build, a save's usual rebuild, never pays for that query.
+ */
+const PLAN_AFTER_MS = 1000;
 import { say } from './output';
 import { StepWrites } from './stepWrites';
 
@@ -28,11 +35,6 @@ export interface BuilderHost {
   out(output: EngineOutput): void;
   /** Files the user saved while the pre-build steps ran: queued so that the loop builds them. */
   requeue(files: string[]): void;
-  /**
-   * Packages the build may compile: `go list -deps` of the main package without "unsafe" (never
-   * compiled), std included, as `go build -v` prints them on a cold cache. undefined: not known.
-   */
-  packageTotal?(): number | undefined;
   /** The running build's progress, at most ~4 times a second and every second; undefined: the build is over. */
   progress?(p: BuildProgress | undefined): void;
 }
@@ -62,7 +64,7 @@ export class Builder {
   async run(env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<BuildOutcome> {
     const emit = this.host.progress?.bind(this.host);
     const c = this.host.config();
-    const ticker = emit && new ProgressTicker(emit, { total: this.host.packageTotal?.(), mainPackage: mainImportPath(c.root, c.package) });
+    const ticker = emit && new ProgressTicker(emit, { mainPackage: mainImportPath(c.root, c.package) });
     try {
       return await this.build(env, signal, ticker);
     } finally {
@@ -138,6 +140,7 @@ export class Builder {
     say(this.host, 'info', `$ ${describeCommand(spec)}`);
     const filter = build?.ownVerbose ? new PackageLineFilter() : undefined;
     const show = (text: string) => text && this.host.out({ source: 'build', text });
+    const planner = build?.ticker && build.ownVerbose && Array.isArray(spec) ? this.planLater(spec, env, build.ticker) : undefined;
     let r = await this.track(
       () =>
         runCommand(spec, {
@@ -151,7 +154,7 @@ export class Builder {
           owner: this,
         }),
       signal,
-    );
+    ).finally(() => planner?.stop());
     if (filter) {
       show(filter.flush());
       r = { ...r, output: withoutPackageLines(r.output) };
@@ -165,6 +168,29 @@ export class Builder {
       );
     }
     return r;
+  }
+
+  /** After PLAN_AFTER_MS, go list's stale packages become the progress's total; stop() ends the query. */
+  private planLater(argv: string[], env: NodeJS.ProcessEnv, ticker: ProgressTicker): { stop(): Promise<void> } {
+    let query: PlanQuery | undefined;
+    let answered = false;
+    const timer = setTimeout(() => {
+      query = listPackagesToCompile(argv, this.host.config().root, env);
+      void query.done.then((plan) => {
+        answered = true;
+        if (plan) ticker.plan(plan);
+      });
+    }, PLAN_AFTER_MS);
+    timer.unref();
+    return {
+      async stop() {
+        clearTimeout(timer);
+        if (!query) return;
+        // Never signal a process group that has already exited (its id may be reused).
+        if (!answered) query.cancel();
+        await query.done;
+      },
+    };
   }
 
   /** Runs one command as the cancellable "current build"; the signal cancels it. */

@@ -1,4 +1,5 @@
 import { BuildProgressTracker, type BuildProgressOptions } from '../build/buildProgress';
+import type { CompilePlan } from '../build/packagesToCompile';
 import type { BuildProgress } from './state';
 
 /** How often the ticker looks: at most this many updates a second reach the UI. */
@@ -33,6 +34,11 @@ export class ProgressTicker {
     if (!this.ended) this.tracker.write(chunk);
   }
 
+  /** go list's answer: the total becomes exact (see BuildProgressTracker.plan). */
+  plan(p: CompilePlan): void {
+    if (!this.ended) this.tracker.plan(p.stale, p.main);
+  }
+
   end(): void {
     if (this.ended) return;
     this.ended = true;
@@ -44,7 +50,7 @@ export class ProgressTicker {
 
   private tick(final: boolean): void {
     const p = this.tracker.snapshot();
-    const key = `${p.phase} ${p.done} ${p.downloaded} ${p.current ?? ''}`;
+    const key = `${p.phase} ${p.done} ${p.total} ${p.downloaded} ${p.current ?? ''}`;
     const t = this.now();
     if (!final && key === this.lastKey && t - this.lastEmit < ELAPSED_MS) return;
     this.lastKey = key;

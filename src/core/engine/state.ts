@@ -65,10 +65,11 @@ export type EngineOutput =
   { source: 'build' | 'server'; text: string } | { source: 'engine'; level: OutputLevel; message: string; hint?: string; text: string };
 
 /**
- * How far a running build is (go build -v prints each package it compiles). done counts the
- * packages compiled so far; total is how many the build may compile at most (every package the
- * main package depends on, std included): exact on a cold cache, while a warm one compiles only
- * the changed packages and goes to linking before done reaches it. current: the last package
+ * How far a running build is (go build -v prints each package it compiles; cached ones are not
+ * printed). done counts the packages compiled so far. total, once go list has answered (asked
+ * when the build passes a second): the packages it calls stale, std included; exact on a cold
+ * cache, an upper bound on a warm one (a package whose dependency changed only inside a function
+ * body is stale to go list, but its compile is found in the cache). current: the last package
  * printed, or the module being downloaded.
  */
 export interface BuildProgress {
