@@ -9,7 +9,9 @@
 // each round also times the floor by hand (go build, stop, start) on a second copy of the fixture
 // outside the workspace (the extension never sees it), plain and with our -ldflags="-s -w".
 //
-//   node test/bench/editor.mjs [--n 3] [--out DIR] [--seed 1] [--pause-ms 1500] [--delays 0,150,300,600] [--plain-poll]
+//   node test/bench/editor.mjs [--n 3] [--out DIR] [--seed 1] [--pause-ms 1500] [--delays 0,150,300,600] [--terminal] [--plain-poll]
+// --terminal: show the Gopher Reload terminal first (the automatic start at open does not), as a
+// user watching the server's output would; the browser then draws it on every reload.
 //   → DIR/editor.json (DIR defaults to test/bench/results). Needs dist/ (node esbuild.mjs).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -21,7 +23,7 @@ import { ROOT, freePort, goVersion, killUnder, sleep, stats, stopTool, untilServ
 import { floor } from './tools.mjs';
 import { cpuDelta, cpuNow, cpuProcesses } from './editorCpu.mjs';
 import { listeners, untilNewServerServes } from './editorPoll.mjs';
-import { extensionLog, saveTimeline, messageOnDisk, openMessageFile, rng, selectMessage, tokenMaker, typeHuman } from './editorWorkbench.mjs';
+import { extensionLog, saveTimeline, messageOnDisk, openMessageFile, showServerOutput, rng, selectMessage, tokenMaker, typeHuman } from './editorWorkbench.mjs';
 import { CODE_SERVER_VERSION } from '../host/install.mjs';
 import { openWorkbench } from '../host/screenshot.mjs';
 import { processesUnder } from '../support/index.mjs';
@@ -49,7 +51,7 @@ function median(xs) {
 const medianCpu = (samples, window = 'total') =>
   Object.fromEntries(['browser', 'extensionHost', 'extensionHostChildren', 'self'].map((k) => [k, median(samples.map((s) => s.cpu[window][k]))]));
 
-export async function editorTyping({ n, delays = [0, 150, 300, 600], pauseMs = 1500, seed = 1, out, plainPoll = false, log = console.log }) {
+export async function editorTyping({ n, delays = [0, 150, 300, 600], pauseMs = 1500, seed = 1, out, plainPoll = false, terminal = false, log = console.log }) {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: build it first with `node esbuild.mjs`.');
   const cases = [...delays.map((d) => ({ key: String(d), delayMs: d })), { key: 'pause', delayMs: pauseMs }];
   const random = rng(seed);
@@ -101,6 +103,7 @@ export async function editorTyping({ n, delays = [0, 150, 300, 600], pauseMs = 1
     const { page } = wb;
     if ((await untilServes(port, 'bench start', performance.now(), 180_000)) === undefined)
       throw new Error(`the extension never served the app on port ${port} (startOnOpen)`);
+    if (terminal) await showServerOutput(page);
     await openMessageFile(page);
     const xlog = extensionLog(runDir);
     if (!xlog.file()) throw new Error(`no "Gopher Reload" log file under ${runDir}/udd/logs: cannot tell pre-built saves from builds`);
@@ -175,7 +178,7 @@ export async function editorTyping({ n, delays = [0, 150, 300, 600], pauseMs = 1
       for (const c of cases) samples.push(await typed(c));
       for (const f of floors) samples.push(await byHand(f));
     }
-    result = summarize({ cases, floors, samples, warmup, n, seed, startedAt, load0, plainPoll });
+    result = summarize({ cases, floors, samples, warmup, n, seed, startedAt, load0, plainPoll, terminal });
   } finally {
     // Close everything, then check: nothing of this run may be left running.
     if (wb) await wb.close();
@@ -196,7 +199,7 @@ export async function editorTyping({ n, delays = [0, 150, 300, 600], pauseMs = 1
 }
 
 /** The JSON: per case the latency stats, pre-built use and CPU; the floors; the ratios. */
-export function summarize({ cases, floors, samples, warmup, n, seed, startedAt, load0, plainPoll }) {
+export function summarize({ cases, floors, samples, warmup, n, seed, startedAt, load0, plainPoll, terminal = false }) {
   const of = (key) => samples.filter((s) => s.case === key);
   const row = (list) => ({ ...stats(list.map((s) => s.ms)), samples: list.map((s) => s.ms ?? null), cpuSecondsMedian: medianCpu(list) });
   const unexplained = samples.filter((s) => s.intervals && s.ms !== undefined && !s.prebuiltUsed && !s.builds).length;
@@ -251,6 +254,7 @@ export function summarize({ cases, floors, samples, warmup, n, seed, startedAt, 
     floor: plain.cpuSecondsMedian.self,
     floorSW: sw.cpuSecondsMedian.self,
   };
+  result.terminalShown = terminal;
   result.polling = plainPoll ? 'plain: every 3 ms from the save' : 'every 3 ms once the listening socket changed, every 100 ms before';
   result.httpRequestsPerSave = stats(typedSamples.map((s) => s.httpRequests));
   result.keyIntervalsMs = stats(typedSamples.flatMap((s) => s.intervals));
@@ -275,6 +279,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const { values: o } = parseArgs({
     options: {
       'plain-poll': { type: 'boolean' },
+      terminal: { type: 'boolean' },
       n: { type: 'string' },
       out: { type: 'string' },
       seed: { type: 'string' },
@@ -297,6 +302,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     delays: o.delays === undefined ? undefined : o.delays.split(',').map((d) => num(d.trim(), 'delays')),
     out: path.resolve(o.out ?? path.join(ROOT, 'test', 'bench', 'results')),
     plainPoll: !!o['plain-poll'],
+    terminal: !!o.terminal,
   };
   console.log(`▶ typing replay in VS Code Server (n ${args.n}, seed ${args.seed})`);
   const r = await editorTyping(args);

@@ -13,7 +13,7 @@ const times = (x) => (x === undefined || x === null ? '–' : `${x.toFixed(2)}×
 export function editorTable(e) {
   if (!e?.delays) return [];
   const lines = [
-    `**Typing in VS Code** (VS Code Server ${e.versions.codeServer} + Chromium; keys typed one at a time, ${e.keyIntervalsMs.min}–${e.keyIntervalsMs.max} ms apart, seed ${e.seed}; saves per row: ${e.n}, interleaved; the floor timed by hand in the same run, with the workbench open)`,
+    `**Typing in VS Code** (VS Code Server ${e.versions.codeServer} + Chromium; keys typed one at a time, ${e.keyIntervalsMs.min}–${e.keyIntervalsMs.max} ms apart, seed ${e.seed}; saves per row: ${e.n}, interleaved; the Gopher Reload terminal ${e.terminalShown ? 'shown' : 'not shown (as after the automatic start)'}; the floor timed by hand in the same run, with the workbench open)`,
     '',
     '| save | median save → serving | p90 | pre-built binary used | × floor | × floor -s -w |',
     '|---|---|---|---|---|---|',

@@ -60,6 +60,20 @@ export async function openMessageFile(page) {
 }
 
 /**
+ * Shows the Gopher Reload terminal (the build and server output) through the command palette, as a
+ * user who watches the server's log does; the automatic start at open does not reveal it.
+ */
+export async function showServerOutput(page) {
+  await page.keyboard.press('Control+Shift+P');
+  await page.waitForSelector('.quick-input-widget', { state: 'visible' });
+  await page.keyboard.type('Gopher Reload: Show Build and Server Output');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Show Build and Server Output' }).first().waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Enter');
+  // Visible is all that can be checked: xterm may draw on a canvas, with no text in the page.
+  await page.locator('.terminal-wrapper .xterm').first().waitFor({ state: 'visible', timeout: 30_000 });
+}
+
+/**
  * Puts the cursor before the greeting's closing quote and selects the text between the quotes
  * (its length read from disk, which the editor matches after a save): the first key typed then
  * replaces it. Go to Line, not a click: a click's position depends on fonts and layout.
