@@ -276,27 +276,34 @@ export function summarize({ cases, floors, samples, warmup, n, seed, startedAt, 
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values: o } = parseArgs({
-    options: {
-      'plain-poll': { type: 'boolean' },
-      terminal: { type: 'boolean' },
-      n: { type: 'string' },
-      out: { type: 'string' },
-      seed: { type: 'string' },
-      'pause-ms': { type: 'string' },
-      delays: { type: 'string' },
-    },
-  });
-  const num = (v, name) => {
+  const USAGE = 'usage: node test/bench/editor.mjs [--n 3] [--out DIR] [--seed 1] [--pause-ms 1500] [--delays 0,150,300,600] [--terminal] [--plain-poll]';
+  let o;
+  try {
+    ({ values: o } = parseArgs({
+      options: {
+        'plain-poll': { type: 'boolean' },
+        terminal: { type: 'boolean' },
+        n: { type: 'string' },
+        out: { type: 'string' },
+        seed: { type: 'string' },
+        'pause-ms': { type: 'string' },
+        delays: { type: 'string' },
+      },
+    }));
+  } catch (e) {
+    console.error(`${e.message}\n${USAGE}`);
+    process.exit(2);
+  }
+  const num = (v, name, min = 0) => {
     const x = Number(v);
-    if (!Number.isInteger(x) || x < 0) {
-      console.error(`--${name} must be a whole number ≥ 0, got ${JSON.stringify(v)}`);
+    if (v === '' || !Number.isInteger(x) || x < min) {
+      console.error(`--${name} must be a whole number ≥ ${min}, got ${JSON.stringify(v)}\n${USAGE}`);
       process.exit(2);
     }
     return x;
   };
   const args = {
-    n: o.n === undefined ? 3 : num(o.n, 'n'),
+    n: o.n === undefined ? 3 : num(o.n, 'n', 1),
     seed: o.seed === undefined ? 1 : num(o.seed, 'seed'),
     pauseMs: o['pause-ms'] === undefined ? 1500 : num(o['pause-ms'], 'pause-ms'),
     delays: o.delays === undefined ? undefined : o.delays.split(',').map((d) => num(d.trim(), 'delays')),
