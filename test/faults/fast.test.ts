@@ -186,12 +186,13 @@ describe('faults: changes that need no build (Gin templates, startup files, embe
     });
   }
 
-  it('cancelBuild stops a slow build, the old server keeps serving, and the next template edit still builds the Go change', async function () {
+  it('cancelBuild stops a slow build, the old server keeps serving (the proxy forwards to it), and the next template edit still builds the Go change', async function () {
     // Only the link is slow (4 s): a real go build, cancellable mid-way.
     fs.mkdirSync(TEST_TMP, { recursive: true });
     const slow = path.join(TEST_TMP, `slowlink-${process.pid}.sh`);
     fs.writeFileSync(slow, '#!/bin/sh\ncase "$1" in */link) sleep 4;; esac\nexec "$@"\n', { mode: 0o755 });
-    const h = await ginTmpl({ buildFlags: [`-toolexec=${slow}`] });
+    const proxyPort = await freePort();
+    const h = await ginTmpl({ buildFlags: [`-toolexec=${slow}`], proxyPort });
     try {
       assert.equal(h.engine.cancelBuild(), false, 'nothing to cancel');
       const pid = running(h).pid;
@@ -204,13 +205,13 @@ describe('faults: changes that need no build (Gin templates, startup files, embe
       assert.equal(e.message, 'Build cancelled.');
       assert.match(e.hint, /previous server keeps serving/);
       await h.engine.idle();
-      assert.equal(await body(h.port, '/code'), 'code v1');
+      assert.equal(await body(proxyPort, '/code'), 'code v1', 'the proxy forwards to the old server, no error page');
       assert.deepEqual(h.engine.serverPids().includes(pid), true);
       from = h.states.length;
       save(h, 'templates/index.tmpl', /template v\d/, 'template v8');
       await waitState(h, 'running', 120_000, from);
       assert.equal(builds(h, from), 1, 'the template edit built, because the running binary is older than main.go');
-      assert.equal(await body(h.port, '/code'), 'code v2');
+      assert.equal(await body(proxyPort, '/code'), 'code v2');
     } finally {
       await h.dispose();
     }

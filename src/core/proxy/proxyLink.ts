@@ -175,6 +175,9 @@ function upstreamFor(
         ? { kind: 'starting' }
         : { kind: 'down', title: words(`The server crashed (${s.signal ?? `exit ${s.exitCode}`})`), detail: s.lastOutput.join('\n') };
     case 'error':
+      // A build that could not finish (cancelled, timed out, killed) stopped no server: while the
+      // old one still answers, requests go on to it, as its message says.
+      if (servingPort !== undefined) return undefined;
       return { kind: 'down', title: words(s.message), detail: words(s.hint) };
     case 'stopped':
       return {
