@@ -54,8 +54,11 @@ export function formatState(s: EngineState): string {
 
 /** The progress line: "⟳ building 37/180 packages, 42 s" on a terminal, "building: 37/180 packages, 42 s" in a log. */
 export function formatProgress(p: BuildProgress, tty: boolean): string {
-  const what = [progressSummary(p), elapsedWords(p.elapsedMs)].filter(Boolean).join(', ');
-  return tty ? paint.cyan(`⟳ building ${what}`) : `building: ${what}`;
+  const summary = progressSummary(p);
+  const time = elapsedWords(p.elapsedMs);
+  if (!tty) return `building: ${[summary, time].filter(Boolean).join(', ')}`;
+  // "building 37/180 packages" reads on; "building: linking" names a phase.
+  return paint.cyan(`⟳ ${summary ? `building${p.phase === 'compiling' ? '' : ':'} ${summary},` : 'building…'} ${time}`);
 }
 
 /** After a build that showed progress: what it did ("compiled 180 packages, downloaded 12 modules, in 42 s"). */

@@ -47,7 +47,10 @@ describe('CLI: build progress', function () {
     line.clear();
     out += 'server: hello\n';
     line.update(at(2100, 90, { phase: 'linking' }));
-    assert.deepEqual(screen(out), ['server: hello', '⟳ building linking, 2 s']);
+    assert.deepEqual(screen(out), ['server: hello', '⟳ building: linking, 2 s']);
+    line.update(at(2500, 0, { phase: 'compiling', total: undefined }));
+    assert.deepEqual(screen(out), ['server: hello', '⟳ building… 2 s'], 'nothing counted yet (a pre-build step, go loading packages)');
+    line.update(at(2600, 90, { phase: 'linking' }));
     line.update(undefined);
     assert.deepEqual(screen(out), ['server: hello', '  compiled 90 packages in 2 s', '']);
     assert.equal(out.split('\n').length, 3, 'exactly two lines were printed for good');
