@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { goPathMatch, readByGoBuild, strongest } from '../../src/core/watch/changeKind';
 import { ginTemplateSources, GinTemplateScan, loadedBy } from '../../src/core/watch/ginTemplates';
 import { ServerInsights } from '../../src/core/insights/serverInsights';
-import { ChangeQueue } from '../../src/core/engine/changeQueue';
+import { ChangeQueue, PAGE_RELOAD_WINDOW_MS } from '../../src/core/engine/changeQueue';
 import { FakeClock } from '../support/fakeClock';
 import { TEST_TMP } from '../support/helpers';
 
@@ -182,6 +182,26 @@ describe('changeQueue: kinds', () => {
     q.force('start');
     q.add('x.html', 'restart');
     assert.equal(q.take().kind, undefined);
+  });
+
+  it('changes the running server shows by itself wait a short window; any other change in the round brings back the quiet window', async () => {
+    const clock = new FakeClock();
+    let ready = 0;
+    const q = new ChangeQueue({ ...host(() => false, []), ready: () => ready++ }, clock);
+    q.add('templates/a.tmpl', 'restart', true);
+    await clock.advance(PAGE_RELOAD_WINDOW_MS);
+    assert.equal(ready, 1);
+    q.take();
+    q.add('templates/a.tmpl', 'restart', true);
+    q.add('greeting.txt', 'restart');
+    await clock.advance(PAGE_RELOAD_WINDOW_MS);
+    assert.equal(ready, 1, 'greeting.txt restarts: the quiet window applies');
+    await clock.advance(50);
+    assert.equal(ready, 2);
+    q.take();
+    q.add('main.go', 'build', true);
+    await clock.advance(PAGE_RELOAD_WINDOW_MS);
+    assert.equal(ready, 2, 'a build change never gets the short window');
   });
 
   it('only a change the build reads supersedes the build in progress', async () => {

@@ -1,5 +1,12 @@
 import { strongest, type ChangeKind } from '../watch/changeKind';
 
+/**
+ * The quiet window of changes the running server shows by itself (a template Gin re-reads on
+ * every request): only open pages reload, so a burst costs a second page reload at worst, never
+ * a build. Short, but not 0: an editor that truncates then writes sends two events.
+ */
+export const PAGE_RELOAD_WINDOW_MS = 5;
+
 /** The longest quiet window a storm of changes can stretch to. */
 export const STORM_WINDOW_MS = 400;
 
@@ -52,6 +59,8 @@ export class ChangeQueue {
   private forced?: string;
   private respawnReason?: string;
   private lastChangeAt?: number;
+  /** Every change waiting is one the running server shows by itself (see PAGE_RELOAD_WINDOW_MS). */
+  private pagesOnly = false;
   private quietTimer?: unknown;
   /** Grows while changes keep cancelling builds; back to 0 once the latest code was built. */
   private stormWindowMs = 0;
@@ -61,29 +70,37 @@ export class ChangeQueue {
     private readonly clock: Clock = realClock,
   ) {}
 
-  /** A relevant change: starts (or extends) the quiet window, after which the loop runs. */
-  add(file: string, kind: Exclude<ChangeKind, 'reload'> = 'build'): void {
+  /**
+   * A relevant change: starts (or extends) the quiet window, after which the loop runs.
+   * `pagesOnly`: the running server shows it by itself (a short window is enough).
+   */
+  add(file: string, kind: Exclude<ChangeKind, 'reload'> = 'build', pagesOnly = false): void {
+    this.pagesOnly = (this.dirty.size === 0 || this.pagesOnly) && pagesOnly && kind === 'restart';
     this.mark(file, kind);
     this.lastChangeAt = this.clock.now();
     if (this.quietTimer !== undefined) this.clock.clearTimeout(this.quietTimer);
-    this.quietTimer = this.clock.setTimeout(() => {
-      this.quietTimer = undefined;
-      // Only a change the build reads makes the build in progress stale; a template saved
-      // meanwhile waits for it (its round restarts the server after the swap).
-      if (this.host.building() && this.staleBuild) {
-        // A storm (branch switch, generator, a stalled writer): each cancellation doubles the
-        // quiet window, up to STORM_WINDOW_MS, until a build runs to the end. A single save
-        // still waits only the configured window.
-        this.stormWindowMs = Math.min(STORM_WINDOW_MS, Math.max(this.host.quietWindowMs() * 4, this.stormWindowMs * 2));
-        this.host.supersede(this.stormWindowMs);
-      }
-      this.host.ready();
-    }, this.windowMs);
+    this.quietTimer = this.clock.setTimeout(
+      () => {
+        this.quietTimer = undefined;
+        // Only a change the build reads makes the build in progress stale; a template saved
+        // meanwhile waits for it (its round restarts the server after the swap).
+        if (this.host.building() && this.staleBuild) {
+          // A storm (branch switch, generator, a stalled writer): each cancellation doubles the
+          // quiet window, up to STORM_WINDOW_MS, until a build runs to the end. A single save
+          // still waits only the configured window.
+          this.stormWindowMs = Math.min(STORM_WINDOW_MS, Math.max(this.host.quietWindowMs() * 4, this.stormWindowMs * 2));
+          this.host.supersede(this.stormWindowMs);
+        }
+        this.host.ready();
+      },
+      this.pagesOnly ? Math.min(PAGE_RELOAD_WINDOW_MS, this.windowMs) : this.windowMs,
+    );
   }
 
   /** Files the user saved while a pre-build step ran: built next, without another quiet window. */
   requeue(files: string[]): void {
     for (const f of files) this.mark(f, 'build');
+    this.pagesOnly = false;
     this.lastChangeAt = this.clock.now();
   }
 

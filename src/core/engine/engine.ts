@@ -225,7 +225,9 @@ export class ReloadEngine {
       return false;
     }
     this.builder.stepWrites.outside(file);
-    this.queue.add(this.filter.relative(file), this.changeKind(file));
+    const rel = this.filter.relative(file);
+    const kind = this.changeKind(file);
+    this.queue.add(rel, kind, kind === 'restart' && this.pagesOnly([rel]) !== undefined);
     this.speculation.noteChange(file);
     return true;
   }
