@@ -20,6 +20,7 @@ const progress = new ProgressLine({
   write: (text) => !outputClosed && process.stdout.write(text),
   // Internal, for tests: the plain (not a terminal) line's interval.
   plainEveryMs: Number(process.env.GOPHER_RELOAD_PROGRESS_EVERY_MS) || undefined,
+  columns: () => process.stdout.columns,
 });
 const say = (line: string) => {
   progress.clear();

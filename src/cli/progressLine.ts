@@ -1,4 +1,4 @@
-import type { BuildProgress } from '../core';
+import { stripAnsi, type BuildProgress } from '../core';
 import { formatBuilt, formatProgress } from './format';
 
 /** A build shorter than this shows no progress: a save's quick rebuild stays one line. */
@@ -14,6 +14,8 @@ export interface ProgressLineOptions {
   write: (text: string) => void;
   /** Plain mode's interval (tests lower it). */
   plainEveryMs?: number;
+  /** The terminal's width: a longer line would wrap, and only its last row could be rewritten. */
+  columns?: () => number | undefined;
 }
 
 /**
@@ -35,7 +37,10 @@ export class ProgressLine {
     this.last = p;
     if (p.elapsedMs < SHOW_AFTER_MS) return;
     if (this.opts.tty) {
-      this.opts.write(CLEAR + formatProgress(p, true));
+      const width = this.opts.columns?.();
+      const text = formatProgress(p, true);
+      // Cut by characters, colour codes included: rare (a very narrow terminal), and never wraps.
+      this.opts.write(CLEAR + (width && stripAnsi(text).length >= width ? stripAnsi(text).slice(0, Math.max(1, width - 1)) : text));
       this.drawn = true;
     } else if (p.elapsedMs - this.lastPlain >= (this.opts.plainEveryMs ?? PLAIN_EVERY_MS)) {
       this.lastPlain = p.elapsedMs;

@@ -19,3 +19,4 @@ export { resolveTarget, type ResolvedTarget, type TargetResolution, type TargetS
 export { type EngineOutput, type OutputLevel } from './engine/state';
 export { isInside, within } from './util/paths';
 export { elapsedWords, progressSummary, type BuildProgress } from './build/buildProgress';
+export { stripAnsi } from './util/text';

@@ -56,6 +56,14 @@ describe('CLI: build progress', function () {
     assert.equal(out.split('\n').length, 3, 'exactly two lines were printed for good');
   });
 
+  it('on a narrow terminal the line is cut, never wrapped (only its last row could be rewritten)', () => {
+    let out = '';
+    const line = new ProgressLine({ tty: true, write: (t) => (out += t), columns: () => 20 });
+    line.update(at(61_000, 1234, { total: 5678 }));
+    assert.deepEqual(screen(out), ['⟳ building 1234/567']);
+    assert.ok(screen(out)[0].length < 20);
+  });
+
   it('not a terminal: a plain line every interval at most, no escape codes; short builds print nothing', () => {
     let out = '';
     const line = new ProgressLine({ tty: false, write: (t) => (out += t), plainEveryMs: 5000 });

@@ -9,14 +9,14 @@ import type { BuildProgress, EngineOutput } from './state';
 import { mainImportPath, PackageLineFilter, withoutPackageLines } from '../build/buildProgress';
 import { ProgressTicker } from './progressTicker';
 import { listPackagesToCompile, type PlanQuery } from '../build/packagesToCompile';
+import { say } from './output';
+import { StepWrites } from './stepWrites';
 
 /**
  * A build still running after this long asks go list which packages it compiles (the progress's
  * total). A quicker build, a save's usual rebuild, never pays for that query.
  */
 const PLAN_AFTER_MS = 1000;
-import { say } from './output';
-import { StepWrites } from './stepWrites';
 
 /** Replaces the build command (the extension runs a VS Code task instead). */
 export type BuildStep = (ctx: { binary: string; env: NodeJS.ProcessEnv; onOutput: (text: string) => void }) => RunningCommand;
