@@ -105,6 +105,10 @@ func main() {
     const s = ginTemplateSources(src);
     assert.deepEqual(s.globs, ['templates/*', 'raw/*.html']);
     assert.deepEqual(s.files, ['a/one.html', 'b/two.html']);
+    assert.equal(s.ownRenderer, undefined);
+    assert.equal(ginTemplateSources('r.LoadHTMLGlob("t/*")\nr.SetHTMLTemplate(t)').ownRenderer, true);
+    assert.equal(ginTemplateSources('r.HTMLRender = multitemplate.NewRenderer()').ownRenderer, true);
+    assert.equal(ginTemplateSources('if r.HTMLRender == nil {}').ownRenderer, undefined);
   });
 
   it('a template is loaded when its path, relative to the server folder, matches a glob or a listed file', () => {

@@ -261,6 +261,7 @@ export class ReloadEngine {
     const own = [this.config.root, ...this.scope.localDirs];
     const inside = (d: string) => own.some((o) => d === o || d.startsWith(o + path.sep));
     const sources = this.ginScan.scan(dirs.filter(inside));
+    if (sources.ownRenderer) return undefined;
     for (const rel of files) {
       const abs = path.resolve(this.config.root, rel);
       if (!names.has(path.basename(abs)) || !existsSync(abs) || !loadedBy(sources, abs, this.config.root)) return undefined;
@@ -351,6 +352,9 @@ export class ReloadEngine {
     this.config = config;
     this.buildStep = buildStep;
     this.speculation.cancel();
+    // Flags, env or the build command may have changed: the binary that runs is not what the
+    // next build would make, so no change may skip the build until one ran.
+    this.loop.markStale();
     const extra = this.filter.extraRoots;
     this.filter = new ChangeFilter(config.root, config.include, config.exclude);
     this.filter.extraRoots = extra;

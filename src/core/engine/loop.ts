@@ -117,6 +117,11 @@ export class ReloadLoop {
     this.buildAbort?.abort();
   }
 
+  /** The binary that runs is no longer what a build would make now (the configuration changed). */
+  markStale(): void {
+    this.needsBuild = true;
+  }
+
   /** The user cancels the build in progress (a newer save is not waiting): true if one ran. */
   cancelBuild(): boolean {
     if (!this.buildAbort || this.buildAbort.signal.aborted) return false;

@@ -6,6 +6,11 @@ import { goPathMatch } from './changeKind';
 export interface GinTemplateSources {
   globs: string[];
   files: string[];
+  /**
+   * The code also sets a renderer itself (SetHTMLTemplate, `.HTMLRender =`, e.g. multitemplate):
+   * what renders may be templates parsed once at startup, whatever Gin printed.
+   */
+  ownRenderer?: boolean;
 }
 
 /** Strings (kept) and comments (dropped): a commented-out LoadHTMLGlob must not count. */
@@ -18,6 +23,7 @@ const TOKENS = /"(?:[^"\\\n]|\\.)*"|`[^`]*`|'(?:[^'\\\n]|\\.)*'|\/\/[^\n]*|\/\*[
 export function ginTemplateSources(source: string): GinTemplateSources {
   const text = source.replace(TOKENS, (t) => (t.startsWith('//') || t.startsWith('/*') ? ' ' : t));
   const out: GinTemplateSources = { globs: [], files: [] };
+  if (/\.SetHTMLTemplate\(|\.HTMLRender\s*=[^=]/.test(text)) out.ownRenderer = true;
   for (const m of text.matchAll(/\.LoadHTMLGlob\(\s*("(?:[^"\\\n]|\\.)*"|`[^`]*`)\s*\)/g)) out.globs.push(unquote(m[1]));
   for (const m of text.matchAll(/\.LoadHTMLFiles\(([^)]*)\)/g)) {
     for (const lit of m[1].matchAll(/"(?:[^"\\\n]|\\.)*"|`[^`]*`/g)) out.files.push(unquote(lit[0]));
@@ -77,6 +83,7 @@ export class GinTemplateScan {
         if (!s) continue;
         all.globs.push(...s.globs);
         all.files.push(...s.files);
+        if (s.ownRenderer) all.ownRenderer = true;
       }
     }
     for (const f of this.perFile.keys()) if (!seen.has(f)) this.perFile.delete(f);
@@ -91,7 +98,7 @@ export class GinTemplateScan {
       if (hit?.key === key) return hit.sources;
       const text = readFileSync(file, 'utf8');
       // Most files never mention Gin's loaders: skip the tokenizing.
-      const sources = text.includes('LoadHTML') ? ginTemplateSources(text) : { globs: [], files: [] };
+      const sources = /LoadHTML|SetHTMLTemplate|HTMLRender/.test(text) ? ginTemplateSources(text) : { globs: [], files: [] };
       this.perFile.set(file, { key, sources });
       return sources;
     } catch {
