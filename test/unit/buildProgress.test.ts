@@ -256,6 +256,37 @@ describe('build progress: real builds', function () {
     assert.match(out.map((o) => o.text).join(''), /\$ go build -v /);
   });
 
+  it('the builder: a build cancelled part way ends its progress and its go list; nothing runs on, nothing more is emitted', async () => {
+    const dir = copyFixture('crash');
+    const cache = fs.mkdtempSync(path.join(TEST_TMP, 'gocache-'));
+    const seen: (BuildProgress | undefined)[] = [];
+    const abort = new AbortController();
+    try {
+      const run = builder(dir, seen, []).run({ ...process.env, GOCACHE: cache }, abort.signal);
+      // After the go list for the total started (1 s), before a cold build can end.
+      await new Promise((r) => setTimeout(r, 1300));
+      abort.abort();
+      const built = await run;
+      assert.equal(built.result?.cancelled, true);
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+    const n = seen.length;
+    assert.equal(seen[n - 1], undefined, 'the build is over');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(seen.length, n, 'no update after the end');
+    // Neither go build nor go list (nor their children) still works in the project.
+    if (process.platform !== 'linux') return;
+    const inDir = fs.readdirSync('/proc').filter((pid) => {
+      try {
+        return /^\d+$/.test(pid) && fs.readlinkSync(`/proc/${pid}/cwd`) === dir;
+      } catch {
+        return false;
+      }
+    });
+    assert.deepEqual(inDir, []);
+  });
+
   it('the builder: a failed build gives the output of a build without -v, streamed and in the result', async () => {
     const dir = copyFixture('broken');
     const plain = spawnSync('go', ['build', '-o', path.join(dir, 'x'), '.'], { cwd: dir, encoding: 'utf8' });
