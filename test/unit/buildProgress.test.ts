@@ -287,6 +287,32 @@ describe('build progress: real builds', function () {
     assert.deepEqual(inDir, []);
   });
 
+  it('the builder asks go list for the total only while compiling: not during a long link', async function () {
+    if (process.platform === 'win32') this.skip(); // a shell script stands in for go
+    // A `go` in front of the real one on PATH: its build first prints what it is given in
+    // GR_FIRST (as go build -v would), then waits 2 s (a long link), then runs the real build;
+    // its list leaves a mark, then runs the real list.
+    const real = spawnSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).stdout.trim();
+    const bin = fs.mkdtempSync(path.join(TEST_TMP, 'fakego-'));
+    const mark = path.join(bin, 'listed');
+    fs.writeFileSync(
+      path.join(bin, 'go'),
+      `#!/bin/sh\nif [ "$1" = list ]; then touch "${mark}"; else printf "$GR_FIRST" >&2; sleep 2; fi\nexec "${real}/bin/go" "$@"\n`,
+      { mode: 0o755 },
+    );
+    const dir = copyFixture('crash');
+    const env = (first: string) => ({ ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}`, GR_FIRST: first });
+    const seen: (BuildProgress | undefined)[] = [];
+    const linked = await builder(dir, seen, []).run(env('example.com/crash\\n'), new AbortController().signal);
+    assert.ok(linked.result?.ok, linked.result?.output);
+    assert.ok(seen.some((p) => p?.phase === 'linking' && p.elapsedMs >= 1000));
+    assert.equal(fs.existsSync(mark), false, 'no go list while linking');
+    // Control: the same 2 s spent before anything was compiled asks go list (so the check above can fail).
+    const compiling = await builder(dir, [], []).run(env(''), new AbortController().signal);
+    assert.ok(compiling.result?.ok, compiling.result?.output);
+    assert.equal(fs.existsSync(mark), true, 'go list asked while compiling');
+  });
+
   it('the builder: a failed build gives the output of a build without -v, streamed and in the result', async () => {
     const dir = copyFixture('broken');
     const plain = spawnSync('go', ['build', '-o', path.join(dir, 'x'), '.'], { cwd: dir, encoding: 'utf8' });

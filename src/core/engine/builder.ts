@@ -13,7 +13,7 @@ import { say } from './output';
 import { StepWrites } from './stepWrites';
 
 /**
- * A build still running after this long asks go list which packages it compiles (the progress's
+ * A build still compiling after this long asks go list which packages it compiles (the progress's
  * total). A quicker build, a save's usual rebuild, never pays for that query.
  */
 const PLAN_AFTER_MS = 1000;
@@ -175,6 +175,9 @@ export class Builder {
     let query: PlanQuery | undefined;
     let answered = false;
     const timer = setTimeout(() => {
+      // A save's rebuild of a large app: its packages compiled at once, then a link of seconds.
+      // A total would say nothing new there; go list would only take CPU from the linker.
+      if (ticker.linking) return;
       query = listPackagesToCompile(argv, this.host.config().root, env);
       void query.done.then((plan) => {
         answered = true;

@@ -34,6 +34,11 @@ export class ProgressTicker {
     if (!this.ended) this.tracker.write(chunk);
   }
 
+  /** The main package was compiled: only the link is left. */
+  get linking(): boolean {
+    return this.tracker.snapshot().phase === 'linking';
+  }
+
   /** go list's answer: the total becomes exact (see BuildProgressTracker.plan). */
   plan(p: CompilePlan): void {
     if (!this.ended) this.tracker.plan(p.stale, p.main);
