@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { defaultBuildArgv, resolveConfig } from '../../src/core/config/config';
 import { compileOnlyArgv, Speculation } from '../../src/core/engine/speculation';
-import { body, copyFixture, harness, waitState, type Harness } from '../support/helpers';
+import { body, copyFixture, harness, processesUnder, waitState, waitUntil, type Harness } from '../support/helpers';
 
 /**
  * Pre-build while typing: the unsaved text is built with `go build -overlay`; a save of exactly
@@ -135,6 +135,21 @@ describe('pre-build while typing (go build -overlay)', function () {
         await s.dispose();
       });
     }
+
+    it('a keystroke during the compile pass kills it: its package is not compiled, nothing keeps running', async () => {
+      const dir = copyFixture('nethttp');
+      const { config } = resolveConfig(dir, {});
+      const main = path.join(dir, 'main.go');
+      const typed = fs.readFileSync(main, 'utf8').replace('nethttp v1', `nethttp ${randomBytes(6).toString('hex')}`);
+      const s = new Speculation(() => config, quiet, 60_000);
+      s.start(new Map([[main, typed]]), process.env);
+      s.cancel(); // the next keystroke, at once
+      assert.equal(await s.take(), undefined, 'no candidate');
+      await waitUntil('nothing left', () => processesUnder(dir).length === 0, 10_000);
+      // Had the pass run on, the build cache would hold main for this text.
+      assert.deepEqual(compiledBy(dir, typed), ['main']);
+      await s.dispose();
+    });
 
     it('uses the build flags, the package, and no -o', () => {
       assert.deepEqual(compileOnlyArgv(['go', 'build', '-overlay=/o.json', '-ldflags=-s -w', '-tags=dev', '-o', '/bin/x', './cmd/api']), [
