@@ -6,7 +6,10 @@
 // (extension host, go build, the server). The floor is measured in the same run, under the same
 // load: `go build` of the same edit in a copy of the app plus starting it until it answers.
 //
-//   node test/bench/profileSave.mjs [--n 2] [--delays 0,150,300,600] [--ext <extension dir>] [--seed 1] [--out file.json]
+//   node test/bench/profileSave.mjs [--n 2] [--delays 0,150,300,600] [--ext <extension dir>] [--seed 1] [--out file.json] [--terminal] [--log]
+//
+// --terminal opens the output terminal first (Show Build and Server Output); --log prints the
+// extension's log lines of each reload.
 //
 // --ext compares another build of the extension (e.g. an older commit unpacked with git archive).
 // Small N only while other work shares the machine; it prints medians and writes every sample.
@@ -144,6 +147,16 @@ try {
   wb = await openWorkbench({ extensionDevelopmentPath: EXT, folder: app, viewport: { width: 1280, height: 720 } });
   const { page } = wb;
   await until('the server', async () => (await getBody(port)) === 'Hello from Gin v1', 180_000, 200);
+  if (process.argv.includes('--terminal')) {
+    // The output panel open, as after Show Build and Server Output: what its drawing costs a reload.
+    await page.keyboard.press('F1');
+    await page.waitForSelector('.quick-input-widget', { state: 'visible' });
+    await page.keyboard.type('Gopher Reload: Show Build and Server Output');
+    await page.waitForTimeout(500);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.terminal-wrapper', { state: 'visible', timeout: 30_000 });
+    await page.waitForTimeout(500);
+  }
   await page.keyboard.press('Control+P');
   await page.waitForSelector('.quick-input-widget', { state: 'visible' });
   await page.keyboard.type('message.go');

@@ -151,6 +151,29 @@ describe('pre-build while typing (go build -overlay)', function () {
       await s.dispose();
     });
 
+    it('matchesDisk: true only while the disk holds exactly the candidate text and nothing else changed', async () => {
+      const dir = copyFixture('nethttp');
+      const { config } = resolveConfig(dir, {});
+      const main = path.join(dir, 'main.go');
+      const original = fs.readFileSync(main, 'utf8');
+      const typed = original.replace('nethttp v1', 'nethttp v9');
+      const s = new Speculation(() => config, quiet, 60_000);
+      assert.equal(s.matchesDisk(), false, 'no candidate');
+      s.start(new Map([[main, typed]]), process.env);
+      assert.equal(s.matchesDisk(), false, 'not saved yet');
+      fs.writeFileSync(main, typed);
+      s.noteChange(main);
+      assert.equal(s.matchesDisk(), true, 'saved as typed');
+      fs.writeFileSync(main, typed + '\n');
+      assert.equal(s.matchesDisk(), false, 'saved with one more byte');
+      fs.writeFileSync(main, typed);
+      const extra = path.join(dir, 'extra.go');
+      fs.writeFileSync(extra, 'package main\n');
+      s.noteChange(extra);
+      assert.equal(s.matchesDisk(), false, 'another file changed since');
+      await s.dispose();
+    });
+
     it('uses the build flags, the package, and no -o', () => {
       assert.deepEqual(compileOnlyArgv(['go', 'build', '-overlay=/o.json', '-ldflags=-s -w', '-tags=dev', '-o', '/bin/x', './cmd/api']), [
         'go',

@@ -164,6 +164,15 @@ export class Speculation {
   }
 
   /**
+   * Whether take() would use the candidate now: what is on disk is exactly what it is built from
+   * (a save of the text typed). The quiet window that waits for more of a burst can then be
+   * skipped: a later change of the burst builds again, as any change does.
+   */
+  matchesDisk(): boolean {
+    return !!this.current && holdsDisk(this.current);
+  }
+
+  /**
    * The candidate binary, if it was built from exactly what is on disk now: every change since it
    * started is one of its files, and every one of its files now holds the text it was built from.
    * Waits for a candidate still building (it is ahead of a fresh build), and starts its full
@@ -173,8 +182,7 @@ export class Speculation {
     const cand = this.current;
     if (!cand) return undefined;
     this.current = undefined;
-    const matches = [...cand.since].every((f) => cand.overlay.has(f)) && [...cand.overlay].every(([f, hash]) => diskHash(f) === hash);
-    if (!matches) {
+    if (!holdsDisk(cand)) {
       stop(cand);
       this.log.trace('pre-built binary not used: the saved files differ from what it was built from');
       return undefined;
@@ -196,6 +204,11 @@ export function compileOnlyArgv(buildArgv: string[]): string[] {
   const flags = buildArgv.slice(2, o === -1 ? -1 : o);
   const pkg = buildArgv[buildArgv.length - 1];
   return [buildArgv[0], 'list', '-export', '-f', '{{.Export}}', ...flags, pkg];
+}
+
+/** Every change since it started is one of its files, and each of them holds the text it was built from. */
+function holdsDisk(cand: Candidate): boolean {
+  return [...cand.since].every((f) => cand.overlay.has(f)) && [...cand.overlay].every(([f, hash]) => diskHash(f) === hash);
 }
 
 function stop(cand: Candidate): void {
