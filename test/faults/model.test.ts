@@ -26,7 +26,7 @@ describe('faults: the last save always wins (model test)', function () {
   for (const seed of SEEDS) {
     it(`seed ${seed}: ${STEPS} random steps, each served as the files on disk say`, async function () {
       const dir = fs.mkdtempSync(path.join(TEST_TMP + path.sep, `model-${seed}-`));
-      writeProject(dir, initialState());
+      writeProject(dir, initialState(true));
       const h = await harness('', {}, dir);
       const watcher = watchTree(dir, h.engine.changeFilter, { onChange: (f) => h.engine.fileChanged(f) });
       await watcher.ready;
