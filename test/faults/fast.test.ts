@@ -186,6 +186,26 @@ describe('faults: changes that need no build (Gin templates, startup files, embe
     });
   }
 
+  it('after a configuration change applied without a restart (flags, env may differ), the next template edit builds; the one after only restarts', async function () {
+    const h = await ginTmpl();
+    try {
+      h.engine.reconfigure(h.engine.configuration, false);
+      let from = h.states.length;
+      save(h, 'greeting.txt', /greeting v\d/, 'greeting v2');
+      await waitState(h, 'running', 120_000, from);
+      assert.equal(builds(h, from), 1);
+      await h.engine.idle();
+      from = h.states.length;
+      save(h, 'greeting.txt', /greeting v\d/, 'greeting v3');
+      const s = await waitState(h, 'running', 30_000, from);
+      assert.equal(builds(h, from), 0);
+      assert.match(s.timings.trigger, /restart only/);
+      assert.equal(await body(h.port, '/greeting'), 'greeting v3');
+    } finally {
+      await h.dispose();
+    }
+  });
+
   it('cancelBuild stops a slow build, the old server keeps serving (the proxy forwards to it), and the next template edit still builds the Go change', async function () {
     // Only the link is slow (4 s): a real go build, cancellable mid-way.
     fs.mkdirSync(TEST_TMP, { recursive: true });
