@@ -9,7 +9,10 @@ import { ReloadEngine, readAirToml, resolveConfig } from '../core';
 import type { BuildProblem, EngineConfig, EngineState, Logger } from '../core';
 import { resolveTarget, type TargetResolution } from '../core';
 
-/** How long typing must pause before the unsaved text is pre-built (a keystroke cancels it anyway). */
+/**
+ * How long typing must pause before the unsaved text is pre-built: its compile-only pass starts
+ * then, the full build LINK_PAUSE_MS later (see Speculation). A keystroke cancels both.
+ */
 const TYPING_PAUSE_MS = 100;
 
 /** What one controller runs: a Go module, or one service of a module (gopherReload.services). */
