@@ -7,7 +7,7 @@ import { cliWords, settingWords } from './words';
 import { helpText, rawFromFlags } from './options';
 import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, ReloadEngine, resolveConfig, watchTree } from '../core';
 import { resolveTarget, within } from '../core';
-import type { BuildProgress, EngineState, Logger, RawSettings } from '../core';
+import type { EngineState, Logger, RawSettings } from '../core';
 import { ProgressLine } from './progressLine';
 
 const HELP = helpText();
@@ -92,8 +92,8 @@ function main(): void {
     progress.clear();
     process.stdout.write(o.text);
   });
-  // The engine's build progress (go build -v); optional until every engine has it.
-  (engine as unknown as ProgressSource).onProgress?.((p) => progress.update(p));
+  // The engine's build progress (go build -v): one line rewritten in place on a terminal.
+  engine.onProgress((p) => progress.update(p));
   engine.onState((s) => {
     const line = stateLine(s);
     if (line) say(line);
@@ -137,10 +137,6 @@ function main(): void {
       void shutdown();
     });
   }
-}
-
-interface ProgressSource {
-  onProgress?: (listener: (p: BuildProgress | undefined) => void) => unknown;
 }
 
 /** The engine's status line in the CLI's words; build errors and server output are printed as they are. */

@@ -19,6 +19,7 @@ export function settingWords(setting: string): string {
 }
 
 const PHRASES: [RegExp, string][] = [
+  [/run "(?:Re)?[Ss]tart Server"/g, 'restart gopher-reload'],
   [/Run "Gopher Reload: Restart Server"/g, 'Restart gopher-reload'],
   [/"?Gopher Reload: Restart Server"?/g, 'restart gopher-reload'],
   [/Start it from VS Code \(Gopher Reload: Start Server\) or save a file/g, 'Save a file or restart gopher-reload'],

@@ -5,8 +5,9 @@ import { needsRestart, readSettings, SECTION } from './settings';
 import { statusView } from './statusView';
 import { taskBuildStep } from './taskBuild';
 import { OutputTerminal } from './terminal';
+import { BuildProgressNotifier } from './buildProgress';
 import { ReloadEngine, readAirToml, resolveConfig } from '../core';
-import type { BuildProblem, EngineConfig, EngineState, Logger } from '../core';
+import type { BuildProblem, BuildProgress, EngineConfig, EngineState, Logger } from '../core';
 import { resolveTarget, type TargetResolution } from '../core';
 
 /**
@@ -49,6 +50,9 @@ export class ServerController implements vscode.Disposable {
   private buildProblems: BuildProblem[] = [];
   private typingTimer?: NodeJS.Timeout;
   private startTimer?: NodeJS.Immediate;
+  /** The build in progress (go build -v): shown in the status bar, and in a cancellable notification when it is long. */
+  private progress?: BuildProgress;
+  private readonly notifier: BuildProgressNotifier;
   /** From the last accepted change event to the build starting (quiet window + our overhead). */
   saveToBuildMs?: number;
 
@@ -79,6 +83,8 @@ export class ServerController implements vscode.Disposable {
       error: (m) => log.error(`[${name}] ${m}`),
     };
     this.engine = new ReloadEngine(this.resolve(settings), logger, settings.buildTask ? taskBuildStep(settings.buildTask, folder) : undefined);
+    this.notifier = new BuildProgressNotifier(name, () => this.engine.cancelBuild());
+    this.subs.push(this.notifier);
     this.subs.push(
       this.engine.onState((s) => this.onState(s)),
       this.engine.insights.onChange(() => {
@@ -86,6 +92,11 @@ export class ServerController implements vscode.Disposable {
         this.onChanged('insights');
       }),
       this.engine.onOutput((o) => (o.source === 'engine' ? this.terminal.line(o) : this.terminal.write(o.text))),
+      this.engine.onProgress((p) => {
+        this.progress = p;
+        this.notifier.update(p);
+        this.render();
+      }),
       vscode.workspace.onDidSaveTextDocument((d) => this.changed(d.uri)),
       vscode.workspace.onDidChangeTextDocument((e) => this.typed(e)),
       vscode.workspace.onDidChangeConfiguration((e) => this.onConfig(e)),
@@ -312,6 +323,7 @@ export class ServerController implements vscode.Disposable {
       hotReload: this.hotReload,
       state: this.engine.state,
       configIssues: this.configIssues,
+      progress: this.progress,
     });
     this.item.text = v.text;
     const md = new vscode.MarkdownString(v.tooltip, true);

@@ -34,6 +34,30 @@ describe('change queue (fake clock, no Go)', () => {
     assert.equal(q.hasWork(), false, 'taken: empty');
   });
 
+  it('now() (the save of exactly the pre-built text) ends the quiet window at once; a later save still gets a round of its own', async () => {
+    const { q, clock, events } = queue();
+    q.add('main.go');
+    q.now();
+    assert.equal(events.ready, 1, 'ready without waiting');
+    assert.deepEqual(q.take().files, ['main.go']);
+    q.add('other.go');
+    await clock.advance(QUIET - 1);
+    assert.equal(events.ready, 1, 'the next change waits its window as usual');
+    await clock.advance(1);
+    assert.equal(events.ready, 2);
+    q.now();
+    assert.equal(events.ready, 2, 'nothing waiting: now() does nothing');
+  });
+
+  it('now() does not cut the window while a build runs (the window decides whether it is superseded)', async () => {
+    const { q, clock, events } = queue(() => true);
+    q.add('main.go');
+    q.now();
+    assert.equal(events.ready, 0);
+    await clock.advance(QUIET);
+    assert.equal(events.ready, 1);
+  });
+
   it('a burst of saves each inside the window of the last is one round of every file, timed from the last save', async () => {
     const { q, clock, events } = queue();
     for (let i = 0; i < 20; i++) {

@@ -17,12 +17,12 @@ describe('config model', () => {
     assert.equal(config.quietWindowMs, 30);
     assert.equal(config.stopSignal, 'SIGINT');
     assert.equal(config.binary, path.join(root, '.gopher-reload', process.platform === 'win32' ? 'app.exe' : 'app'));
-    assert.deepEqual(defaultBuildArgv(config), ['go', 'build', '-ldflags=-s -w', '-o', config.binary, '.']);
+    assert.deepEqual(defaultBuildArgv(config), ['go', 'build', '-v', '-ldflags=-s -w', '-o', config.binary, '.']);
   });
 
   it('keeps debug info when asked (for a debugger)', () => {
     const { config } = resolveConfig(root, { debugInfo: true, buildFlags: ['-tags', 'dev'], package: './cmd/api' });
-    assert.deepEqual(defaultBuildArgv(config), ['go', 'build', '-gcflags=all=-N -l', '-tags', 'dev', '-o', config.binary, './cmd/api']);
+    assert.deepEqual(defaultBuildArgv(config), ['go', 'build', '-v', '-gcflags=all=-N -l', '-tags', 'dev', '-o', config.binary, './cmd/api']);
   });
 
   const bad: { name: string; raw: Record<string, unknown>; setting: string; check: (c: ReturnType<typeof resolveConfig>['config']) => void }[] = [

@@ -115,7 +115,7 @@ export const SETTINGS = [
     restart: true,
     cli: { flag: 'build', arg: 'cmd', help: 'build command, run in your shell (must write --binary); or give it as an argv after --' },
     description:
-      'The build command. An **array** is an argv run without a shell (`${binary}`, `${package}`, `${root}`, `${outputDir}` are replaced), for example `["go", "build", "-tags", "dev", "-o", "${binary}", "${package}"]`. A **string** is run in your shell. Empty: `go build -ldflags="-s -w" -o ${binary} ${package}`. The command must write the binary named by `#gopherReload.binary#`.',
+      'The build command. An **array** is an argv run without a shell (`${binary}`, `${package}`, `${root}`, `${outputDir}` are replaced), for example `["go", "build", "-tags", "dev", "-o", "${binary}", "${package}"]`. A **string** is run in your shell. Empty: `go build -v -ldflags="-s -w" -o ${binary} ${package}` (`-v` lists each package as it is compiled: that is the build progress; those lines are not shown). The command must write the binary named by `#gopherReload.binary#`.',
   },
   {
     key: 'buildTask',

@@ -97,6 +97,18 @@ export class ChangeQueue {
     );
   }
 
+  /**
+   * Ends the quiet window now: what is on disk is exactly a binary pre-built while typing, so
+   * there is no build to save by waiting. Safe: a later change of the burst starts another round,
+   * and the loop never serves a binary when a change arrived after its round was taken.
+   */
+  now(): void {
+    if (this.quietTimer === undefined || this.host.building()) return;
+    this.clock.clearTimeout(this.quietTimer);
+    this.quietTimer = undefined;
+    this.host.ready();
+  }
+
   /** Files the user saved while a pre-build step ran: built next, without another quiet window. */
   requeue(files: string[]): void {
     for (const f of files) this.mark(f, 'build');

@@ -9,7 +9,7 @@ import { silentLogger, type Logger } from '../util/log';
 import { parseBuildOutput } from '../build/buildOutput';
 import { sleep } from '../run/processTree';
 import { Supervisor } from '../run/supervisor';
-import type { EngineOutput, EngineState, ReloadTimings } from './state';
+import type { BuildProgress, EngineOutput, EngineState, ReloadTimings } from './state';
 import { toolchainHint } from '../build/buildPlan';
 import { looksLikeNoMainPackage, mainPackageAdvice } from '../build/mainPackages';
 import { ModuleScope } from '../watch/moduleScope';
@@ -41,6 +41,9 @@ export class ReloadEngine {
   private readonly outputEmitter = new Emitter<EngineOutput>();
   readonly onState = this.stateEmitter.event;
   readonly onOutput = this.outputEmitter.event;
+  private readonly progressEmitter = new Emitter<BuildProgress | undefined>();
+  /** The running build's progress (go build -v): about 4 times a second and every second; undefined when it is over. */
+  readonly onProgress = this.progressEmitter.event;
 
   private current: EngineState = { kind: 'stopped' };
   /** The last build failure, shown again when a crash restart brings the old binary back. */
@@ -89,6 +92,7 @@ export class ReloadEngine {
       log,
       out: (o) => this.out(o),
       requeue: (files) => this.queue.requeue(files.map((f) => this.filter.relative(f))),
+      progress: (p) => this.progressEmitter.fire(p),
     });
     this.queue = new ChangeQueue(
       {
@@ -229,6 +233,8 @@ export class ReloadEngine {
     const kind = this.changeKind(file);
     this.queue.add(rel, kind, kind === 'restart' && this.pagesOnly([rel]) !== undefined);
     this.speculation.noteChange(file);
+    // The save of exactly the text pre-built while typing: nothing to coalesce, swap at once.
+    if (kind === 'build' && !this.builder.busy && this.speculation.matchesDisk()) this.queue.now();
     return true;
   }
 
@@ -369,6 +375,7 @@ export class ReloadEngine {
     this.insights.dispose();
     this.stateEmitter.clear();
     this.outputEmitter.clear();
+    this.progressEmitter.clear();
   }
 
   /** Resolves once no build or swap is in progress and none is waiting (tests, benchmarks). */

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { binaryForBuild, ensureOutputDir } from '../build/buildPlan';
 import { runCommand, type RunningCommand } from '../build/command';
+import { withoutPackageLines } from '../build/buildProgress';
 import { defaultBuildArgv, type EngineConfig } from '../config/config';
 import type { Logger } from '../util/log';
 import { ScratchDir } from '../build/scratchDir';
@@ -101,7 +102,7 @@ export class Speculation {
     void compile.done.then((r) => {
       if (r.ok) this.lastCompileMs = ms();
       if (r.ok) this.log.trace(`compiled ${files.size} unsaved file(s) in ${ms()} ms (the build cache has them)`);
-      else if (!r.cancelled) this.log.trace(`compile-only pass failed: ${r.output.split('\n')[0]}`);
+      else if (!r.cancelled) this.log.trace(`compile-only pass failed: ${withoutPackageLines(r.output).split('\n')[0]}`);
     });
     const pause = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, this.linkPauseMs);
@@ -130,7 +131,7 @@ export class Speculation {
   }
 
   private failed(output: string): false {
-    this.log.trace(`pre-build of unsaved changes failed (the save will build and report it): ${output.split('\n')[0]}`);
+    this.log.trace(`pre-build of unsaved changes failed (the save will build and report it): ${withoutPackageLines(output).split('\n')[0]}`);
     return false;
   }
 
