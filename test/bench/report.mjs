@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from './lib.mjs';
+import { editorTable } from './editorReport.mjs';
 
 const ms = (x) => (x === undefined || x === null ? '—' : `${Math.round(x)} ms`);
 const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : '—');
@@ -55,6 +56,7 @@ export function markdown(r) {
     );
     lines.push(`| same, hot reload off | ${e.idleHotReloadOff.cpuPercent} % / ${e.idleHotReloadOff.meanRssMiB} MiB / ${e.idleHotReloadOff.peakRssMiB} MiB |`);
   }
+  if (r.editorTyping) lines.push('', ...editorTable(r.editorTyping));
   return lines.join('\n');
 }
 

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { ROOT, WORK, freePort, ginCopy, goVersion, requestStream, sleep, stats, untilServes, writeMessage } from './lib.mjs';
 import { AIR_VERSION, airDefault, airNoDelay, airOurFlags, ensureAir, floor, ours, oursProxy } from './tools.mjs';
 import { extensionCosts } from './extension.mjs';
+import { editorTyping } from './editor.mjs';
 import { writeReport } from './report.mjs';
 
 const { values: opt } = parseArgs({
@@ -143,6 +144,8 @@ if (!opt['no-extension']) {
   log('\n▶ the extension in VS Code Server: save from the editor → serving, activation, idle cost');
   results.extension = await extensionCosts({ n: N, idleMs: smoke ? 1000 : 60_000, generatedFiles: smoke ? 500 : 20_000 });
   editorRows(results);
+  log('\n▶ typing in VS Code Server, with the floor under the same load');
+  results.editorTyping = await editorTyping({ n: smoke ? 1 : 10, delays: smoke ? [0] : undefined, out: outDir, log });
 }
 
 for (const e of fs.readdirSync(WORK)) if (e !== 'bin') fs.rmSync(path.join(WORK, e), { recursive: true, force: true, maxRetries: 3 }); // keep the air binary

@@ -32,6 +32,10 @@ check(
   ['saveAll', 'branchSwitch'].every((k) => res.bursts?.[k]?.ours?.buildsStarted >= 1),
 );
 check('the extension measured in VS Code Server', res.extension?.saveToServing?.n === res.n && res.extension?.idleHotReloadOn?.cpuPercent !== undefined);
+check(
+  'typing in VS Code measured, with the floor under the same load',
+  res.editorTyping?.delays?.['0']?.n >= 1 && res.editorTyping?.floor?.median !== undefined && res.editorTyping?.leftRunningAfterClose?.length === 0,
+);
 check('a Markdown table was written', fs.existsSync(path.join(out, 'latest.md')));
 fs.rmSync(out, { recursive: true, force: true });
 // The proxy's drain with an open event stream (sse.mjs), one reload each way.
