@@ -151,7 +151,7 @@ export const SETTINGS = [
     restart: false,
     vscodeOnly: 'pre-building while typing (an editor feature; the CLI builds on save)',
     description:
-      'While you pause typing in a Go file of a running server, build the unsaved text in the background (`go build -overlay`, at low priority; nothing on disk is touched). Saving exactly that text then swaps to the pre-built binary at once, with no build after the save; any other save builds as usual. Only with the default build and no `#gopherReload.preBuild#` steps.',
+      'While you pause typing in a Go file of a running server, build the unsaved text in the background (`-overlay`; nothing on disk is touched): after 100 ms the edited packages are compiled, after 300 ms the binary is linked. Saving exactly that text then swaps to the pre-built binary at once, with no build after the save; any other save builds as usual (and finds the compile done when it saved the compiled text). Only with the default build and no `#gopherReload.preBuild#` steps.',
   },
   {
     key: 'preBuild',
