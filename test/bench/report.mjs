@@ -40,6 +40,16 @@ export function markdown(r) {
     for (const v of Object.values(byTool))
       lines.push(`| ${v.label} | ${kind === 'saveAll' ? 'Save All' : 'branch switch'} | ${v.files} | ${v.buildsStarted} | ${ms(v.toFinalCodeMs)} |`);
   }
+  if (r.templates?.length) {
+    lines.push('');
+    lines.push(
+      '**Template edits** (`test/fixtures/gin-tmpl`: `LoadHTMLGlob`, not embedded). In release mode Gin parses templates once, so the server must restart; in debug mode (its default) Gin parses them on every request, so only open pages need to reload.',
+    );
+    lines.push('');
+    lines.push('| tool | Gin mode | what is timed | median | p90 | builds run |');
+    lines.push('|---|---|---|---|---|---|');
+    for (const t of r.templates) lines.push(`| ${t.label} | ${t.mode} | ${t.what} | ${ms(t.median)} | ${ms(t.p90)} | ${t.builds} |`);
+  }
   if (r.extension) {
     const e = r.extension;
     lines.push('');

@@ -12,6 +12,7 @@ import { ROOT, WORK, freePort, ginCopy, goVersion, requestStream, sleep, stats, 
 import { AIR_VERSION, airDefault, airNoDelay, airOurFlags, ensureAir, floor, ours, oursProxy } from './tools.mjs';
 import { extensionCosts } from './extension.mjs';
 import { editorTyping } from './editor.mjs';
+import { templateBench } from './templates.mjs';
 import { writeReport } from './report.mjs';
 
 const { values: opt } = parseArgs({
@@ -139,6 +140,9 @@ for (const tool of tools.filter((t) => t.name === 'ours' || t.name === 'air-dela
     (results.bursts[kind] ??= {})[tool.name] = r;
   }
 }
+
+log('\n▶ template edits (test/fixtures/gin-tmpl): ours against air');
+results.templates = await templateBench({ n: smoke ? 1 : 10, out: outDir, log });
 
 if (!opt['no-extension']) {
   log('\n▶ the extension in VS Code Server: save from the editor → serving, activation, idle cost');

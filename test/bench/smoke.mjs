@@ -32,6 +32,7 @@ check(
   ['saveAll', 'branchSwitch'].every((k) => res.bursts?.[k]?.ours?.buildsStarted >= 1),
 );
 check('the extension measured in VS Code Server', res.extension?.saveToServing?.n === res.n && res.extension?.idleHotReloadOn?.cpuPercent !== undefined);
+check('template edits measured for ours and air, every edit served', res.templates?.length >= 4 && res.templates.every((t) => t.n >= 1 && !t.failed));
 check(
   'typing in VS Code measured, with the floor under the same load',
   res.editorTyping?.delays?.['0']?.n >= 1 && res.editorTyping?.floor?.median !== undefined && res.editorTyping?.leftRunningAfterClose?.length === 0,
