@@ -18,7 +18,7 @@ import { AIR_VERSION, airNoDelay, ensureAir, floor, ours } from './tools.mjs';
 import { generateApp, handlerFile, messageSource } from './largeApp.mjs';
 import { sampleMemory } from './largeMemory.mjs';
 import { engineRows } from './largeEngine.mjs';
-import { goBuildCosts, linkTime, packageCounts, vcsStampCost } from './largeGo.mjs';
+import { goBuildCosts, goListCost, linkTime, packageCounts, vcsStampCost } from './largeGo.mjs';
 import { processesUnder } from '../support/index.mjs';
 
 const START = 'large start';
@@ -145,6 +145,7 @@ export async function largeApp({ n = 3, out, packages = 200, funcs = 192, keep =
         log(`\n▶ the go command on its own: link time, a save's build by action, binary size`);
         results.link = linkTime(dir, log);
         results.goBuild = goBuildCosts(dir, log);
+        results.goList = goListCost(dir, log);
         results.binaryBytes = { plain: results.goBuild.plain.binaryBytes, sw: results.goBuild.sw.binaryBytes };
       }
     }

@@ -123,6 +123,27 @@ export function goBuildCosts(dir, log) {
 }
 
 /**
+ * The go list queries the engine runs around a save, each after a one-line edit, median of
+ * `count`: the package graph it reads after every good build (src/core/watch/goList.ts
+ * packageGraph) and the stale-package count a long build's progress asks for
+ * (src/core/build/packagesToCompile.ts). On a large app each costs CPU a save's build needs.
+ */
+export function goListCost(dir, log, count = 3) {
+  const graph = [];
+  const stale = [];
+  for (let i = 0; i < count; i++) {
+    fs.writeFileSync(handlerFile(dir), messageSource(`go list probe ${i}`));
+    graph.push(go(dir, ['list', '-e', '-deps', '-json=Dir,Standard,Imports,ImportMap,EmbedPatterns,EmbedFiles', '--', '.']).ms);
+    stale.push(go(dir, ['list', '-deps', '-f', '{{.Stale}} {{.ImportPath}}', '-ldflags=-s -w', '--', '.']).ms);
+  }
+  const r = { packageGraphMs: stats(graph), staleQueryMs: stats(stale) };
+  log(
+    `  go list -e -deps -json (after every good build): median ${r.packageGraphMs.median} ms; go list -deps {{.Stale}} (progress total): median ${r.staleQueryMs.median} ms`,
+  );
+  return r;
+}
+
+/**
  * `go build` with VCS stamping (-buildvcs=auto, the go command's default: inside a repo it runs
  * git to read the revision and whether the tree is modified) against -buildvcs=false, after a
  * one-line edit each, alternating, median of `count`. The flag is given on the command line, so
