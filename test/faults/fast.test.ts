@@ -144,6 +144,32 @@ describe('faults: changes that need no build (Gin templates, startup files, embe
     }
   });
 
+  it('hostile: unsaved text pre-built while typing starts embedding a file, that file changes on disk, then exactly the text is saved: it builds, the new file is served', async function () {
+    const h = await ginTmpl();
+    try {
+      const main = path.join(h.dir, 'main.go');
+      const extra = path.join(h.dir, 'extra.json');
+      fs.writeFileSync(extra, '{"v":1}');
+      h.engine.fileChanged(extra); // counts for nothing yet: no glob names it, nothing embeds it
+      const text = fs
+        .readFileSync(main, 'utf8')
+        .replace('var embedded embed.FS', 'var embedded embed.FS\n\n//go:embed extra.json\nvar extra string')
+        .replace('\tr.GET("/code"', '\tr.GET("/extra", func(c *gin.Context) { c.String(200, extra) })\n\tr.GET("/code"');
+      assert.equal(h.engine.speculate(new Map([[main, text]])), true, 'the pre-build started');
+      await h.engine.idle(); // built, with {"v":1} inside
+      fs.writeFileSync(extra, '{"v":2}');
+      h.engine.fileChanged(extra); // still nothing on disk embeds it: only the candidate does
+      const from = h.states.length;
+      fs.writeFileSync(main, text);
+      h.engine.fileChanged(main);
+      const r = await waitState(h, 'running', 120_000, from);
+      assert.notEqual(r.timings.prebuilt, true, 'the pre-built binary (with {"v":1}) was not used');
+      assert.equal(await body(h.port, '/extra'), '{"v":2}');
+    } finally {
+      await h.dispose();
+    }
+  });
+
   it('hostile: after a failed build, a template edit builds again (never restarts the old binary as if current); fixing builds', async function () {
     const h = await ginTmpl();
     try {

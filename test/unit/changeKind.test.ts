@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { goPathMatch, readByGoBuild, strongest } from '../../src/core/watch/changeKind';
-import { ginTemplateSources, GinTemplateScan, loadedBy } from '../../src/core/watch/ginTemplates';
+import { ginTemplateSources, GinTemplateScan, loadedBy, readElsewhere } from '../../src/core/watch/ginTemplates';
 import { ServerInsights } from '../../src/core/insights/serverInsights';
 import { ChangeQueue, PAGE_RELOAD_WINDOW_MS } from '../../src/core/engine/changeQueue';
 import { FakeClock } from '../support/fakeClock';
@@ -17,6 +17,10 @@ describe('changeKind: what a changed file can affect', () => {
       'x.h',
       'x.s',
       'x.S',
+      'x.sx',
+      'dev.mod',
+      'dev.sum',
+      'alt.work',
       'x.cpp',
       'x.syso',
       'x.swig',
@@ -109,6 +113,24 @@ func main() {
     assert.equal(ginTemplateSources('r.LoadHTMLGlob("t/*")\nr.SetHTMLTemplate(t)').ownRenderer, true);
     assert.equal(ginTemplateSources('r.HTMLRender = multitemplate.NewRenderer()').ownRenderer, true);
     assert.equal(ginTemplateSources('if r.HTMLRender == nil {}').ownRenderer, undefined);
+  });
+
+  it('a template other code reads too (ParseGlob over the same folder, os.ReadFile, os.DirFS, a variable path) is read elsewhere: it restarts', () => {
+    const root = path.join(TEST_TMP, 'readers');
+    const tmpl = path.join(root, 'templates', 'index.tmpl');
+    const src = (body: string) => ginTemplateSources(`package main\nfunc main() {\n\tr.LoadHTMLGlob("templates/*")\n\t${body}\n}\n`);
+    assert.equal(readElsewhere(src('greeting, _ := os.ReadFile("greeting.txt")'), tmpl, root), false, 'another file read at startup');
+    assert.equal(readElsewhere(src('db, _ := gorm.Open(postgres.Open(dsn), &gorm.Config{})'), tmpl, root), false, 'gorm.Open is no file reader');
+    assert.equal(readElsewhere(src('v, _ := embedded.ReadFile("embedded/v.txt")'), tmpl, root), false, 'an embed.FS (built in)');
+    assert.equal(
+      readElsewhere(src('mail := template.Must(template.ParseGlob("templates/*.tmpl"))'), tmpl, root),
+      true,
+      'an e-mail renderer over the same folder',
+    );
+    assert.equal(readElsewhere(src('t, _ := tmpl.ParseFiles("./templates/index.tmpl")'), tmpl, root), true);
+    assert.equal(readElsewhere(src('fsys := os.DirFS("templates")'), tmpl, root), true, 'a folder holding it');
+    assert.equal(readElsewhere(src('b, _ := os.ReadFile(cfg.Path)'), tmpl, root), true, 'a variable path: unknown, so it may be this file');
+    assert.equal(readElsewhere(src('// mail := template.ParseGlob("templates/*")'), tmpl, root), false, 'a comment');
   });
 
   it('a template is loaded when its path, relative to the server folder, matches a glob or a listed file', () => {

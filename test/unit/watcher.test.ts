@@ -3,8 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { watchTree } from '../../src/core/watch/watcher';
+import { ChangeFilter } from '../../src/core/watch/filter';
 import { freePort } from '../../src/core/run/ports';
-import { body, copyFixture, edit, harness, processesUnder, repoRoot, waitState, waitUntil, type Harness } from '../support/helpers';
+import { body, copyFixture, edit, harness, processesUnder, repoRoot, TEST_TMP, waitState, waitUntil, type Harness } from '../support/helpers';
 
 async function watched(h: Harness) {
   const w = watchTree(h.dir, h.engine.changeFilter, { onChange: (p) => h.engine.fileChanged(p) });
@@ -14,6 +15,28 @@ async function watched(h: Harness) {
 
 /** The file watcher in front of the engine, and the CLI as a user runs it. */
 describe('watcher and CLI', function () {
+  it('a second save 20 ms after the first is reported (chokidar drops it: a trailing check reports the path again)', async () => {
+    fs.mkdirSync(TEST_TMP, { recursive: true });
+    const dir = fs.mkdtempSync(path.join(TEST_TMP, 'trailing-'));
+    const file = path.join(dir, 'main.go');
+    fs.writeFileSync(file, 'v0');
+    const seen: string[] = [];
+    const w = watchTree(dir, new ChangeFilter(dir, ['**/*.go'], []), { onChange: (p) => p === file && seen.push(fs.readFileSync(p, 'utf8')) });
+    await w.ready;
+    try {
+      for (let round = 1; round <= 3; round++) {
+        fs.writeFileSync(file, `a${round}`);
+        await new Promise((r) => setTimeout(r, 20));
+        fs.writeFileSync(file, `b${round}`);
+        // What the engine reads at the last report is what is on disk: the second save.
+        await waitUntil(`b${round} reported`, () => seen.at(-1) === `b${round}` && seen.length > 0, 2000);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      await w.close();
+    }
+  });
+
   it('rebuilds on a real file write seen by the watcher', async () => {
     const h = await harness('nethttp');
     const w = await watched(h);

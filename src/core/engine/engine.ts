@@ -21,7 +21,7 @@ import { ChangeQueue, realClock, type Clock } from './changeQueue';
 import { ReloadLoop } from './loop';
 import { say, type SayOptions } from './output';
 import { readByGoBuild } from '../watch/changeKind';
-import { GinTemplateScan, loadedBy } from '../watch/ginTemplates';
+import { GinTemplateScan, loadedBy, readElsewhere } from '../watch/ginTemplates';
 import { existsSync } from 'node:fs';
 
 export type { BuildStep } from './builder';
@@ -206,6 +206,11 @@ export class ReloadEngine {
    */
   fileChanged(file: string): boolean {
     if (!this.active || this.disposed) return false;
+    // Before any filtering: the unsaved text being pre-built may import a package or embed a file
+    // that counts for nothing yet, so any change in the tree makes the candidate unusable (when
+    // in doubt, build). Not our own binaries (a custom binary path may lie outside outputDir).
+    const abs = path.resolve(file);
+    if ((this.filter.inTree(abs) || this.scope.isManifest(abs)) && !abs.startsWith(this.config.binary)) this.speculation.noteChange(abs);
     // A file no include glob names still counts when the build embeds it (//go:embed), or when
     // it is one of the env files the server runs with (a port or a flag moved to .env).
     const manifest = this.scope.isManifest(file); // also a go.work above the module
@@ -232,7 +237,7 @@ export class ReloadEngine {
     const rel = this.filter.relative(file);
     const kind = this.changeKind(file);
     this.queue.add(rel, kind, kind === 'restart' && this.pagesOnly([rel]) !== undefined);
-    this.speculation.noteChange(file);
+    this.speculation.noteChange(abs);
     // The save of exactly the text pre-built while typing: nothing to coalesce, swap at once.
     if (kind === 'build' && !this.builder.busy && this.speculation.matchesDisk()) this.queue.now();
     return true;
@@ -249,8 +254,10 @@ export class ReloadEngine {
     if (c.buildCommand || this.buildStep || c.preBuild.length) return 'build';
     if (readByGoBuild(file) || this.scope.isManifest(file) || this.isEnvFile(file)) return 'build';
     if (!this.scope.known || this.scope.embeds(file)) return 'build';
+    // A file a build flag names (-overlay, -pgo, -modfile), in the settings or in GOFLAGS.
     const base = path.basename(file);
-    if (c.buildFlags.some((f) => f.includes(base))) return 'build';
+    const goflags = [this.loop.lastEnv?.GOFLAGS, c.env.GOFLAGS, process.env.GOFLAGS].filter(Boolean).join(' ');
+    if (c.buildFlags.some((f) => f.includes(base)) || goflags.includes(base)) return 'build';
     return 'restart';
   }
 
@@ -271,6 +278,8 @@ export class ReloadEngine {
     for (const rel of files) {
       const abs = path.resolve(this.config.root, rel);
       if (!names.has(path.basename(abs)) || !existsSync(abs) || !loadedBy(sources, abs, this.config.root)) return undefined;
+      // Other code may have read it once at startup (an e-mail renderer over the same folder).
+      if (readElsewhere(sources, abs, this.config.root)) return undefined;
     }
     return 'Gin (debug mode) parses these templates again on every request';
   }

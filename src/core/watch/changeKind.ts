@@ -30,6 +30,7 @@ const COMPILED_EXT = new Set([
   '.h',
   '.s',
   '.S',
+  '.sx',
   '.cc',
   '.cpp',
   '.cxx',
@@ -48,6 +49,8 @@ const COMPILED_EXT = new Set([
 ]);
 /** Files the go command reads for every build of a module. */
 const MANIFESTS = new Set(['go.mod', 'go.sum', 'go.work', 'go.work.sum']);
+/** Any go.mod or go.work by another name: GOFLAGS=-modfile=dev.mod, go -workfile (in an env file or `go env -w`). */
+const MANIFEST_EXT = new Set(['.mod', '.sum', '.work']);
 
 /**
  * True for a file the go command reads when it builds, whatever the module says: by extension
@@ -58,7 +61,7 @@ export function readByGoBuild(file: string): boolean {
   const base = path.basename(file);
   if (MANIFESTS.has(base)) return true;
   if (base === 'modules.txt' && path.basename(path.dirname(file)) === 'vendor') return true;
-  return COMPILED_EXT.has(path.extname(base));
+  return COMPILED_EXT.has(path.extname(base)) || MANIFEST_EXT.has(path.extname(base));
 }
 
 /**

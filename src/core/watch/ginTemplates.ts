@@ -11,7 +11,22 @@ export interface GinTemplateSources {
    * what renders may be templates parsed once at startup, whatever Gin printed.
    */
   ownRenderer?: boolean;
+  /**
+   * String literals passed to other file readers in the code (template.ParseGlob/ParseFiles/
+   * ParseFS, os.ReadFile/ReadDir/Open/OpenFile/DirFS, filepath.Glob/Walk/WalkDir): such code may
+   * read a template once at startup (an e-mail renderer over the same folder), so those files
+   * restart the server. `readsUnknown`: a reader called with no literal at all (a variable path).
+   */
+  reads?: string[];
+  readsUnknown?: boolean;
 }
+
+/**
+ * Calls that read files or folders: the template parsers on any receiver (template.ParseGlob,
+ * tmpl.ParseFiles), and the os, ioutil, filepath and fs functions (sql.Open or gorm.Open are not).
+ */
+const READERS =
+  /(?:\b(?:ParseGlob|ParseFiles|ParseFS)|\b(?:os|ioutil|filepath|fs)\.(?:ReadFile|ReadDir|Open|OpenFile|DirFS|Glob|WalkDir|Walk))\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g;
 
 /** Strings (kept) and comments (dropped): a commented-out LoadHTMLGlob must not count. */
 const TOKENS = /"(?:[^"\\\n]|\\.)*"|`[^`]*`|'(?:[^'\\\n]|\\.)*'|\/\/[^\n]*|\/\*[\s\S]*?\*\//g;
@@ -27,6 +42,11 @@ export function ginTemplateSources(source: string): GinTemplateSources {
   for (const m of text.matchAll(/\.LoadHTMLGlob\(\s*("(?:[^"\\\n]|\\.)*"|`[^`]*`)\s*\)/g)) out.globs.push(unquote(m[1]));
   for (const m of text.matchAll(/\.LoadHTMLFiles\(([^)]*)\)/g)) {
     for (const lit of m[1].matchAll(/"(?:[^"\\\n]|\\.)*"|`[^`]*`/g)) out.files.push(unquote(lit[0]));
+  }
+  for (const m of text.matchAll(READERS)) {
+    const lits = [...m[1].matchAll(/"(?:[^"\\\n]|\\.)*"|`[^`]*`/g)].map((l) => unquote(l[0]));
+    if (lits.length) (out.reads ??= []).push(...lits);
+    else out.readsUnknown = true;
   }
   return out;
 }
@@ -58,6 +78,21 @@ export function loadedBy(sources: GinTemplateSources, file: string, cwd: string)
 }
 
 /**
+ * Whether other code may read `file` itself (see GinTemplateSources.reads): a reader with a
+ * variable path, or a literal naming the file, a glob matching it, or a folder holding it.
+ */
+export function readElsewhere(sources: GinTemplateSources, file: string, cwd: string): boolean {
+  if (sources.readsUnknown) return true;
+  const abs = path.resolve(file);
+  for (const r of sources.reads ?? []) {
+    const target = path.resolve(cwd, r);
+    if (target === abs || abs.startsWith(target + path.sep)) return true;
+    if (loadedBy({ globs: [r], files: [] }, abs, cwd)) return true;
+  }
+  return false;
+}
+
+/**
  * The Gin template sources of the Go files in some package folders, cached by each file's size
  * and mtime (a template edit asks again; only changed Go files are read again).
  */
@@ -84,6 +119,8 @@ export class GinTemplateScan {
         all.globs.push(...s.globs);
         all.files.push(...s.files);
         if (s.ownRenderer) all.ownRenderer = true;
+        if (s.reads) (all.reads ??= []).push(...s.reads);
+        if (s.readsUnknown) all.readsUnknown = true;
       }
     }
     for (const f of this.perFile.keys()) if (!seen.has(f)) this.perFile.delete(f);
@@ -98,7 +135,9 @@ export class GinTemplateScan {
       if (hit?.key === key) return hit.sources;
       const text = readFileSync(file, 'utf8');
       // Most files never mention Gin's loaders: skip the tokenizing.
-      const sources = /LoadHTML|SetHTMLTemplate|HTMLRender/.test(text) ? ginTemplateSources(text) : { globs: [], files: [] };
+      const sources = /LoadHTML|SetHTMLTemplate|HTMLRender|Parse(?:Glob|Files|FS)|\b(?:os|ioutil|filepath|fs)\./.test(text)
+        ? ginTemplateSources(text)
+        : { globs: [], files: [] };
       this.perFile.set(file, { key, sources });
       return sources;
     } catch {

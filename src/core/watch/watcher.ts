@@ -30,11 +30,40 @@ export function watchTree(root: string, filter: ChangeFilter, o: WatchOptions): 
     interval: o.pollIntervalMs,
     binaryInterval: o.pollIntervalMs,
   });
-  const forward = (p: string) => o.onChange(p);
+  const forward = withTrailingCheck((p) => o.onChange(p));
   w.on('add', forward).on('change', forward).on('unlink', forward);
   w.on('error', (e) => o.onError?.(e as Error));
   const ready = new Promise<void>((r) => w.once('ready', () => r()));
-  return { ready, close: () => w.close() };
+  return { ready, close: () => (forward.cancel(), w.close()) };
+}
+
+/** Longer than chokidar's 50 ms throttle of 'change' events per path. */
+const TRAILING_CHECK_MS = 75;
+
+/**
+ * chokidar drops a second 'change' of the same path within 50 ms and never reports it later
+ * (its throttle has no trailing event): a save 20 ms after another was lost, and the server kept
+ * the first. So every event is reported once more after TRAILING_CHECK_MS. That costs nothing
+ * when nothing changed since: the engine decides by content, and an identical one is dropped.
+ */
+function withTrailingCheck(report: (p: string) => void): ((p: string) => void) & { cancel(): void } {
+  const timers = new Map<string, NodeJS.Timeout>();
+  const forward = (p: string) => {
+    report(p);
+    clearTimeout(timers.get(p));
+    const t = setTimeout(() => {
+      timers.delete(p);
+      report(p);
+    }, TRAILING_CHECK_MS);
+    t.unref();
+    timers.set(p, t);
+  };
+  return Object.assign(forward, {
+    cancel: () => {
+      for (const t of timers.values()) clearTimeout(t);
+      timers.clear();
+    },
+  });
 }
 
 /**
@@ -60,9 +89,9 @@ export function redundantLink(p: string, realRoot: string): boolean {
  */
 export function watchFiles(files: string[], o: WatchOptions): { ready: Promise<void>; close(): Promise<void> } {
   const w: FSWatcher = watch(files, { ignoreInitial: true, usePolling: o.pollIntervalMs !== undefined, interval: o.pollIntervalMs });
-  const forward = (p: string) => o.onChange(path.resolve(p));
+  const forward = withTrailingCheck((p) => o.onChange(path.resolve(p)));
   w.on('add', forward).on('change', forward).on('unlink', forward);
   w.on('error', (e) => o.onError?.(e as Error));
   const ready = new Promise<void>((r) => w.once('ready', () => r()));
-  return { ready, close: () => w.close() };
+  return { ready, close: () => (forward.cancel(), w.close()) };
 }
