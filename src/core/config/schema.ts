@@ -10,7 +10,17 @@
 export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGKILL'] as const;
 export type StopSignal = (typeof STOP_SIGNALS)[number];
 
-export const DEFAULT_INCLUDE = ['**/*.go', '**/*.tmpl', '**/*.tpl', '**/*.html', 'go.mod', 'go.sum', 'go.work'];
+export const DEFAULT_INCLUDE = [
+  '**/*.go',
+  '**/*.tmpl',
+  '**/*.tpl',
+  '**/*.html',
+  'go.mod',
+  'go.sum',
+  'go.work',
+  '**/*.{c,h,s,S,sx,cc,cpp,cxx,hh,hpp,hxx,m,syso}',
+  '**/default.pgo',
+];
 /**
  * testdata/ and _test.go are left out of builds by the go command for Go sources only: a template
  * kept in testdata/ (Gin's own template example) is read at run time, so its edits must count.
