@@ -154,7 +154,8 @@ export async function largeApp({ n = 3, out, packages = 200, funcs = 192, keep =
     {
       useCache('floor');
       const tool = airNoDelay();
-      const dir = copy('air');
+      const dir = path.join(tmp, 'floor'); // its warm cache holds this folder's packages (see the engine's rows)
+      fs.writeFileSync(handlerFile(dir), messageSource(START));
       const port = await freePort();
       log(`\n▶ ${tool.label}: save → serving ×${n}`);
       running = { tool, dir };
@@ -179,7 +180,10 @@ export async function largeApp({ n = 3, out, packages = 200, funcs = 192, keep =
 
     // ---- the engine API on ours' warm cache: pre-built saves and plain saves, with timelines ----
     {
-      const dir = copy('engine');
+      // Ours' folder and warm cache: the go command's cache keys hold the package folders (no
+      // -trimpath), so a copy elsewhere would compile every package of the module again.
+      const dir = path.join(tmp, 'ours');
+      fs.writeFileSync(handlerFile(dir), messageSource(START));
       const port = await freePort();
       log(`\n▶ the engine (API, in this process): pre-built save and plain save ×${n}`);
       const r = await engineRows({ dir, port, n, env: { GOCACHE: warmCache ? process.env.GOCACHE : cache('ours') }, log });
@@ -192,7 +196,7 @@ export async function largeApp({ n = 3, out, packages = 200, funcs = 192, keep =
     // ---- VCS stamping: the same app in a git repo, one-line edits ----
     {
       useCache('floor');
-      const dir = copy('vcs');
+      const dir = path.join(tmp, 'floor'); // its warm cache holds this folder's packages (see above)
       log(`\n▶ VCS stamping: go build vs go build -buildvcs=false in a git repo ×5`);
       results.vcsStamping = vcsStampCost(dir, 5, log);
     }
