@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { BuildProgressTracker, mainImportPath, PackageLineFilter, progressSummary, withoutPackageLines } from '../../src/core/build/buildProgress';
 import { runCommand } from '../../src/core/build/command';
 import { listPackagesToCompile } from '../../src/core/build/packagesToCompile';
-import { resolveConfig } from '../../src/core/config/config';
+import { resolveConfig, type RawSettings } from '../../src/core/config/config';
 import { Builder } from '../../src/core/engine/builder';
 import { ProgressTicker } from '../../src/core/engine/progressTicker';
 import type { BuildProgress, EngineOutput } from '../../src/core/engine/state';
@@ -218,15 +218,30 @@ describe('build progress: real builds', function () {
   });
 
   const quiet = { trace() {}, info() {}, warn() {}, error() {} };
-  const builder = (dir: string, seen: (BuildProgress | undefined)[], out: EngineOutput[]) =>
+  const builder = (dir: string, seen: (BuildProgress | undefined)[], out: EngineOutput[], raw: RawSettings = {}) =>
     new Builder({
-      config: () => resolveConfig(dir, {}).config,
+      config: () => resolveConfig(dir, raw).config,
       buildStep: () => undefined,
       log: quiet,
       out: (o) => out.push(o),
       requeue: () => undefined,
       progress: (p) => seen.push(p),
     });
+
+  it("the builder: a custom build command's one-word lines are shown, never counted as packages", async () => {
+    const dir = copyFixture('crash');
+    const seen: (BuildProgress | undefined)[] = [];
+    const out: EngineOutput[] = [];
+    const cmd = ['sh', '-c', 'echo Building; echo fmt; sleep 1.3; echo done; go build -o "$GOPHER_RELOAD_BINARY" .'];
+    const built = await builder(dir, seen, out, { buildCommand: cmd }).run(process.env, new AbortController().signal);
+    assert.ok(built.result?.ok, built.result?.output);
+    assert.match(out.map((o) => o.text).join(''), /Building\nfmt\n/);
+    assert.ok(seen.length >= 2, 'the elapsed time was reported');
+    assert.ok(
+      seen.every((p) => !p || p.done === 0),
+      `counted: ${JSON.stringify(seen.map((p) => p?.done))}`,
+    );
+  });
 
   it('the builder: a cold default build reports progress to linking, and no package line reaches the output', async () => {
     const dir = copyFixture('crash'); // few std packages: a short cold build

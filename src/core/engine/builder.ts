@@ -113,10 +113,9 @@ export class Builder {
     }
     const step = this.host.buildStep();
     if (step) {
-      const onOutput = (text: string) => {
-        ticker?.write(text);
-        this.host.out({ source: 'build', text });
-      };
+      // A task's output is not ours to count (any one-word line would look like a package):
+      // its progress is the elapsed time.
+      const onOutput = (text: string) => this.host.out({ source: 'build', text });
       const result = await this.track(() => step({ binary, env, onOutput }), signal);
       return { result, binary, durationMs: done() };
     }
@@ -148,7 +147,8 @@ export class Builder {
           env,
           timeoutMs: c.buildTimeoutMs,
           onOutput: (text) => {
-            build?.ticker?.write(text);
+            // Only our own -v lines are counted: a custom command's "Building..." is no package.
+            if (build?.ownVerbose) build.ticker?.write(text);
             show(filter ? filter.write(text) : text);
           },
           owner: this,
