@@ -10,7 +10,9 @@
 // package-level table that Entry() walks, and main calls every top-layer Entry, so the linker's
 // dead-code pass keeps it all. `funcs` (functions per package) is the knob: the link time grows
 // about linearly with packages × funcs. Compiling is spread over packages (parallel, cached);
-// the link is one process on one core, which is what a save on a large app waits for.
+// the link is one process, which is what a save on a large app waits for. Measured with go1.26 on
+// 2 cores under a load of 6-10: funcs 192 links in 1.6 s (1.9 s CPU) plain, 0.9 s with -s -w; the
+// cold build took 151-223 s. A handler edit also recompiles the 3 packages importing it (~1.2 s).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from './lib.mjs';
