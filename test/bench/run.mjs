@@ -24,6 +24,7 @@ const { values: opt } = parseArgs({
     'no-readme': { type: 'boolean' },
     tools: { type: 'string' },
     'extension-only': { type: 'boolean' },
+    'report-only': { type: 'boolean' },
   },
 });
 const smoke = !!opt.smoke;
@@ -44,6 +45,18 @@ function editorRows(r) {
       ...r.extension.saveToServingPrebuilt,
     };
   }
+}
+
+// The large app (node test/bench/large.mjs --out <this folder>) runs on its own, for long: its
+// last result joins the report.
+const largeFile = path.join(outDir, 'large.json');
+const lastLarge = () => (fs.existsSync(largeFile) ? JSON.parse(fs.readFileSync(largeFile, 'utf8')) : undefined);
+
+if (opt['report-only']) {
+  const last = JSON.parse(fs.readFileSync(path.join(outDir, 'latest.json'), 'utf8'));
+  last.large = lastLarge();
+  await writeReport(last, outDir, { readme: !opt['no-readme'], chart: true });
+  process.exit(0);
 }
 
 if (opt['extension-only']) {
