@@ -16,32 +16,16 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { ROOT, freePort, goVersion, killUnder, sleep, stats, stopTool, untilServes, writeMessage } from './lib.mjs';
-import { floor } from './tools.mjs';
+import { floor, floorOurFlags } from './tools.mjs';
 import { cpuDelta, cpuNow, cpuProcesses } from './editorCpu.mjs';
 import { listeners, untilNewServerServes } from './editorPoll.mjs';
 import { extensionLog, saveTimeline, messageOnDisk, openMessageFile, showServerOutput, rng, selectMessage, tokenMaker, typeHuman } from './editorWorkbench.mjs';
 import { CODE_SERVER_VERSION } from '../host/install.mjs';
 import { openWorkbench } from '../host/screenshot.mjs';
 import { processesUnder } from '../support/index.mjs';
-
-/** tools.mjs's floor with our default flags: the same build, stop and start, only -ldflags differs. */
-function floorSW() {
-  const f = floor();
-  f.name = 'floor-sw';
-  f.label = 'floor (go build -ldflags="-s -w" -o, then restart by hand)';
-  f.build = async function (dir) {
-    this.buildCount++;
-    const code = await new Promise((resolve) =>
-      spawn('go', ['build', '-ldflags=-s -w', '-o', this.bin, '.'], { cwd: dir, stdio: 'ignore' }).on('exit', resolve),
-    );
-    if (code !== 0) throw new Error('floor: go build failed');
-  };
-  return f;
-}
 
 /** The median as lib.mjs's stats() takes it (the lower middle), to the millisecond of CPU. */
 function median(xs) {
@@ -61,7 +45,7 @@ export async function editorTyping({ n, delays = [0, 150, 300, 600], pauseMs = 1
   // The floors' copies sit next to the workspace, not in it: the extension never sees their edits.
   const floors = [
     { tool: floor(), dir: path.join(work, 'floor') },
-    { tool: floorSW(), dir: path.join(work, 'floor-sw') },
+    { tool: floorOurFlags(), dir: path.join(work, 'floor-sw') },
   ];
   // A Ctrl-C must leave nothing behind: the floors' servers and the app (own process groups),
   // code-server, our folder. Then the signal's default (exit), unless the code-server harness has

@@ -10,11 +10,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { ROOT, freePort, goVersion, killUnder, sleep, stats, untilServes } from './lib.mjs';
-import { AIR_VERSION, airNoDelay, ensureAir, floor, ours } from './tools.mjs';
+import { AIR_VERSION, airNoDelay, ensureAir, floor, floorOurFlags, ours } from './tools.mjs';
 import { generateApp, handlerFile, messageSource } from './largeApp.mjs';
 import { sampleMemory } from './largeMemory.mjs';
 import { engineRows } from './largeEngine.mjs';
@@ -22,21 +22,6 @@ import { goBuildCosts, goListCost, linkTime, packageCounts, vcsStampCost } from 
 import { processesUnder } from '../support/index.mjs';
 
 const START = 'large start';
-
-/** The floor with our flags: tools.mjs's floor (same restart by hand), only the build differs. */
-function floorOurFlags() {
-  const f = floor();
-  f.name = 'floor-sw';
-  f.label = 'floor (go build -ldflags="-s -w" -o, then restart by hand)';
-  f.build = async function (dir) {
-    this.buildCount++;
-    const code = await new Promise((resolve) =>
-      spawn('go', ['build', '-ldflags=-s -w', '-o', this.bin, '.'], { cwd: dir, stdio: 'ignore' }).on('exit', resolve),
-    );
-    if (code !== 0) throw new Error('floor-sw: go build failed');
-  };
-  return f;
-}
 
 /** One timed save: write the handler's new text, then until it is served (the floor builds and restarts by hand). */
 async function save(tool, dir, port, text) {

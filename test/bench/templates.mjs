@@ -16,7 +16,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ROOT, WORK, freePort, goVersion, sleep, startTool, stopTool, stats, untilServes } from './lib.mjs';
-import { AIR_VERSION, ensureAir } from './tools.mjs';
+import { AIR_VERSION, countLines, ensureAir } from './tools.mjs';
 
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'gin-tmpl');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -35,14 +35,6 @@ function writeTemplate(dir, text) {
     `<!doctype html>\n<html><head><title>{{ .title }}</title></head><body><p id="msg">${text}</p></body></html>\n`,
   );
 }
-
-const count = (log, re) =>
-  fs.existsSync(log)
-    ? fs
-        .readFileSync(log, 'utf8')
-        .split('\n')
-        .filter((l) => re.test(l)).length
-    : 0;
 
 /** air with its defaults written out (as tools.mjs does), optionally without the 1 s delay. */
 function airToml() {
@@ -115,7 +107,7 @@ async function runCase({ name, mode, n, log }) {
   try {
     if ((await untilServes(port, 'template start', performance.now(), 180_000, 20)) === undefined) throw new Error(`${name}: never served (see ${logFile})`);
     await sleep(1500); // the first build's go list and the like are done
-    const buildsBefore = count(logFile, c.build);
+    const buildsBefore = countLines(logFile, c.build);
     if (mode === 'debug') stream = openStream(port);
     await sleep(300);
     for (let i = 1; i <= n; i++) {
@@ -135,7 +127,7 @@ async function runCase({ name, mode, n, log }) {
       mode,
       what: stream ? 'save → live-reload event at the page' : 'save → new text served',
       ...stats(times),
-      builds: count(logFile, c.build) - buildsBefore,
+      builds: countLines(logFile, c.build) - buildsBefore,
     };
   } finally {
     stream?.close();

@@ -18,7 +18,8 @@ export function ensureAir(log = console.log) {
   return AIR;
 }
 
-const countLines = (log, re) =>
+/** Lines of a tool's log that match `re` (builds started, from its own output). */
+export const countLines = (log, re) =>
   fs.existsSync(log)
     ? fs
         .readFileSync(log, 'utf8')
@@ -101,19 +102,24 @@ export const airOurFlags = () =>
   airTool('air-sw', `air ${AIR_VERSION} (delay 0, -ldflags="-s -w")`, { delay: 0, cmd: 'go build -ldflags="-s -w" -o ./tmp/main .' });
 
 /** The floor: what a developer gets by hand. Build (old server still up), stop it, start, first 200. */
-export const floor = () => ({
-  name: 'floor',
-  label: 'floor (go build -o, then restart by hand)',
+export const floor = () => floorWith([], 'floor', 'floor (go build -o, then restart by hand)');
+
+/** The floor with our default flags: what the flags alone are worth, against the same restart by hand. */
+export const floorOurFlags = () => floorWith(['-ldflags=-s -w'], 'floor-sw', 'floor (go build -ldflags="-s -w" -o, then restart by hand)');
+
+const floorWith = (flags, name, label) => ({
+  name,
+  label,
   server: undefined,
   buildCount: 0,
   bin: undefined,
   async build(dir) {
     this.buildCount++;
     const r = await new Promise((resolve) => {
-      const c = spawn('go', ['build', '-o', this.bin, '.'], { cwd: dir, stdio: 'ignore' });
+      const c = spawn('go', ['build', ...flags, '-o', this.bin, '.'], { cwd: dir, stdio: 'ignore' });
       c.on('exit', resolve);
     });
-    if (r !== 0) throw new Error('floor: go build failed');
+    if (r !== 0) throw new Error(`${name}: go build failed`);
   },
   async run(dir, port) {
     if (this.server) {

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { goPathMatch } from './changeKind';
+import { unquote } from './goSource';
 
 /** The template files a Gin app loads from disk: `LoadHTMLGlob("…")` patterns and `LoadHTMLFiles("…", …)` paths, as written. */
 export interface GinTemplateSources {
@@ -49,15 +50,6 @@ export function ginTemplateSources(source: string): GinTemplateSources {
     else out.readsUnknown = true;
   }
   return out;
-}
-
-function unquote(lit: string): string {
-  if (lit.startsWith('`')) return lit.slice(1, -1);
-  try {
-    return JSON.parse(lit) as string;
-  } catch {
-    return lit.slice(1, -1);
-  }
 }
 
 /**

@@ -85,7 +85,8 @@ function tokenize(text: string): string[] {
   return out;
 }
 
-function unquote(lit: string): string {
+/** A Go string literal's value: `raw` as is, "interpreted" with its escapes (JSON's are Go's for what source paths use). */
+export function unquote(lit: string): string {
   if (lit.startsWith('`')) return lit.slice(1, -1);
   try {
     return JSON.parse(lit) as string;
