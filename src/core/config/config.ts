@@ -21,6 +21,12 @@ export interface EngineConfig {
   buildCommand?: CommandSpec;
   buildFlags: string[];
   debugInfo: boolean;
+  /** Run the server under Delve (headless, multi-client); implies debugInfo. */
+  debug: boolean;
+  /** The dlv binary; undefined: found at start (PATH, $GOBIN, $GOPATH/bin). */
+  dlvPath?: string;
+  /** Delve's port; undefined: a free one, kept for the engine's run. */
+  debugPort?: number;
   buildTimeoutMs: number;
   preBuild: CommandSpec[];
   /** Run once when the server is stopped for good (Stop, hot reload off, exit), not between reloads. */
@@ -163,6 +169,13 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
     else bad('port', `expected a port number from 1 to 65535, got ${JSON.stringify(raw.port)}; the port will be detected`);
   }
 
+  let debugPort: number | undefined;
+  if (raw.debugPort !== undefined && raw.debugPort !== null && raw.debugPort !== 0 && raw.debugPort !== '') {
+    const p = typeof raw.debugPort === 'string' ? Number(raw.debugPort) : raw.debugPort;
+    if (typeof p === 'number' && Number.isInteger(p) && p > 0 && p < 65536 && p !== port) debugPort = p;
+    else bad('debugPort', `expected a port number from 1 to 65535 other than the server's, got ${JSON.stringify(raw.debugPort)}; Delve takes a free port`);
+  }
+
   let proxyPort: number | undefined;
   if (raw.proxyPort !== undefined && raw.proxyPort !== null && raw.proxyPort !== 0 && raw.proxyPort !== '') {
     const p = typeof raw.proxyPort === 'string' ? Number(raw.proxyPort) : raw.proxyPort;
@@ -230,7 +243,11 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
     package: pkg,
     buildCommand: command('buildCommand', raw.buildCommand),
     buildFlags: strList('buildFlags', []),
-    debugInfo: bool('debugInfo'),
+    // A debugger needs DWARF and unoptimised code: debug implies debugInfo.
+    debugInfo: bool('debugInfo') || bool('debug'),
+    debug: bool('debug'),
+    dlvPath: str('dlvPath', '') || undefined,
+    debugPort,
     buildTimeoutMs: num('buildTimeoutMs'),
     preBuild: commands('preBuild'),
     postStop: commands('postStop'),

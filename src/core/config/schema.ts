@@ -155,6 +155,33 @@ export const SETTINGS = [
       'Build with full debug information and without optimisations (`-gcflags=all=-N -l`) for a debugger. Off: the faster development profile `-ldflags="-s -w"` (no symbol table or DWARF; panics still show file:line).',
   },
   {
+    key: 'debug',
+    kind: 'boolean',
+    default: false,
+    restart: true,
+    cli: { flag: 'debug', help: 'run the server under Delve (dlv --headless) on a printed port, again after each reload; implies --debug-info' },
+    description:
+      'Run the server under the Delve debugger, again after every reload: breakpoints survive each save. Builds with `-gcflags=all=-N -l` (implies `#gopherReload.debugInfo#`). In VS Code the debug session follows each new server by itself; the command **Debug Server (hot reload)** and a `gopher-reload` launch configuration turn it on too.',
+  },
+  {
+    key: 'dlvPath',
+    kind: 'string',
+    default: '',
+    restart: true,
+    cli: { flag: 'dlv', arg: 'path', help: 'the dlv binary (default: found on PATH, $GOBIN, $GOPATH/bin)' },
+    description:
+      "The Delve binary for `#gopherReload.debug#`. Empty: the Go extension's `go.alternateTools` entry for `dlv`, then `dlv` on PATH, in `$GOBIN` and in each `$GOPATH/bin`.",
+  },
+  {
+    key: 'debugPort',
+    kind: 'port',
+    default: null,
+    restart: true,
+    cli: { flag: 'debug-port', arg: 'n', help: 'the port Delve listens on with --debug (default: a free one, the same after every reload)' },
+    description:
+      'The port Delve listens on (loopback only) with `#gopherReload.debug#`. Empty: a free port, kept across reloads so another debugger (GoLand, nvim-dap) can attach to the same address.',
+  },
+  {
     key: 'buildWhileTyping',
     kind: 'boolean',
     default: true,

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { ChangeFilter } from '../watch/filter';
 import { ChangeLedger } from '../watch/changeLedger';
 import { describeCommand, runCommand, stopLingering } from '../build/command';
+import type { DebugClient, DebugPause, DebugTarget } from './state';
 import type { EngineConfig } from '../config/config';
 import { Emitter } from '../util/events';
 import { loadEnvFiles } from '../config/envFiles';
@@ -44,6 +45,12 @@ export class ReloadEngine {
   private readonly progressEmitter = new Emitter<BuildProgress | undefined>();
   /** The running build's progress (go build -v): about 4 times a second and every second; undefined when it is over. */
   readonly onProgress = this.progressEmitter.event;
+  private readonly debugEmitter = new Emitter<DebugTarget | undefined>();
+  /**
+   * gopherReload.debug: a new Delve listens (a new generation, before its debugger attaches and
+   * before readiness), a pause began or ended, or Delve is gone (undefined).
+   */
+  readonly onDebug = this.debugEmitter.event;
 
   private current: EngineState = { kind: 'stopped' };
   /** The last build failure, shown again when a crash restart brings the old binary back. */
@@ -81,6 +88,7 @@ export class ReloadEngine {
       // A newer save must never wait for the readiness of a server it is about to replace.
       superseded: () => this.queue.superseding,
       state: () => this.current,
+      debug: (t) => this.debugEmitter.fire(t),
       respawn: (reason) => {
         this.queue.respawn(reason);
         this.loop.ensure();
@@ -152,6 +160,26 @@ export class ReloadEngine {
       usesDefaultBuild: () => !this.config.buildCommand && !this.buildStep,
       onChange: (f) => this.fileChanged(f),
     });
+  }
+
+  /** The running server's Delve (gopherReload.debug), while there is one. */
+  get debugTarget(): DebugTarget | undefined {
+    return this.supervisor.debugTarget;
+  }
+
+  /** The debugger the engine attaches to each new generation (the VS Code adapter's); none in the CLI. */
+  setDebugClient(client: DebugClient | undefined): void {
+    this.supervisor.debugClient = client;
+  }
+
+  /** A DAP client saw generation `generation` stop (`pause`) or run again (undefined). */
+  debugPaused(generation: number, pause: DebugPause | undefined): void {
+    this.supervisor.debugPaused(generation, pause);
+  }
+
+  /** A DAP client saw the server of `generation` exit with `code` (Delve itself always exits 0). */
+  debugExited(generation: number, code: number): void {
+    this.supervisor.debugExited(generation, code);
   }
 
   get state(): EngineState {

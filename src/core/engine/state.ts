@@ -81,3 +81,42 @@ export interface BuildProgress {
   /** Modules the go command downloaded for this build (`go: downloading …`). */
   downloaded: number;
 }
+
+/** Where a server under Delve is stopped (a breakpoint, a step, an unrecovered panic). */
+export interface DebugPause {
+  /** DAP's reason ('breakpoint', 'step', 'exception', 'pause'...), or 'panic' when Delve said so on its own. */
+  reason: string;
+  /** Absolute path of the top frame's source, when a client asked for the stack. */
+  file?: string;
+  line?: number;
+  /** The exception's text (a panic's value), when there is one. */
+  description?: string;
+}
+
+/**
+ * The running server's debugger (gopherReload.debug): a headless, multi-client Delve that started
+ * this generation's binary. Each reload is a new generation: a new Delve, a new pid, the same port.
+ */
+export interface DebugTarget {
+  /** Counts the servers started under Delve in this engine run: a debug session belongs to one. */
+  generation: number;
+  /** Delve's address: loopback only. DAP (attach, mode "remote") and JSON-RPC (GoLand) both speak here. */
+  host: string;
+  port: number;
+  dlvPid: number;
+  /** The server's own pid, a child of Delve (once seen). */
+  pid?: number;
+  binary: string;
+  cwd: string;
+  /** Set while the server is stopped in the debugger. */
+  paused?: DebugPause;
+}
+
+/**
+ * A debugger the engine attaches to each new generation before it counts the server as ready (so a
+ * request the proxy held hits the breakpoints): the VS Code adapter starts a debug session. It
+ * resolves once the client's breakpoints are set (configurationDone), rejects if it cannot attach.
+ */
+export interface DebugClient {
+  attach(target: DebugTarget): Promise<void>;
+}

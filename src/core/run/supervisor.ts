@@ -5,7 +5,7 @@ import { isPortFree, ownListeners, portOwner, portTakenFrom } from './ports';
 import { sleep } from './processTree';
 import { hintedPorts, NO_PORT_GRACE_MS, waitReady, watchForListener } from './readiness';
 import { ServerProcess } from './server';
-import type { EngineOutput, EngineState, ReloadTimings } from '../engine/state';
+import type { DebugClient, DebugPause, DebugTarget, EngineOutput, EngineState, ReloadTimings } from '../engine/state';
 import { say, type SayOptions } from '../engine/output';
 
 const MAX_CRASH_RESTARTS = 3;
@@ -30,6 +30,8 @@ export interface SupervisorHost {
    * once, leaving the new server running, so the loop builds instead of waiting for it.
    */
   superseded?(): boolean;
+  /** A Delve generation began to listen, its pause changed, or it is gone (undefined). */
+  debug?(target: DebugTarget | undefined): void;
   /** The engine's current state: a late port found for a "running (no port)" server only replaces that state. */
   state?(): EngineState;
 }
@@ -54,6 +56,9 @@ export class Supervisor {
   /** The kill-delay notice is shown once per engine run (reset when the engine stops). */
   private killNoticeShown = false;
   lastBinary?: string;
+  /** gopherReload.debug: the running server's Delve, and the client attached to each new one. */
+  debugTarget?: DebugTarget;
+  debugClient?: DebugClient;
 
   constructor(private readonly host: SupervisorHost) {}
 
@@ -230,6 +235,18 @@ export class Supervisor {
       this.host.setState({ kind: 'running', pid: proc.pid, port, timings });
     });
   }
+
+  debugPaused(generation: number, pause: DebugPause | undefined): void {
+    const t = this.debugTarget;
+    if (!t || t.generation !== generation) return;
+    this.debugTarget = { ...t, paused: pause };
+    this.host.debug?.(this.debugTarget);
+  }
+
+  debugExited(generation: number, code: number): void {
+    if (this.debugTarget?.generation === generation) this.debugExitCode = code;
+  }
+  private debugExitCode?: number;
 
   /** Stops the current server and its whole tree; returns how long it took (0 if none). */
   async stop(): Promise<number> {
