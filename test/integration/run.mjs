@@ -159,6 +159,13 @@ const scenarios = [
     settings: (port) => ({ 'gopherReload.env': { PORT: String(port), GIN_MODE: 'debug' }, 'gopherReload.startOnOpen': true, 'gopherReload.killDelayMs': 500 }),
   },
   {
+    name: 'debug',
+    fixture: 'gin-api',
+    trust: false,
+    // Hot reload on from the start; the test turns the debugger on and off itself (debug.test.ts).
+    settings: (port) => ({ 'gopherReload.env': { PORT: String(port) }, 'gopherReload.startOnOpen': true, 'gopherReload.killDelayMs': 500 }),
+  },
+  {
     name: 'model',
     // test/faults/model.ts's project and seeded steps; plain saves go through the editor.
     // GOPHER_RELOAD_MODEL_SEED / GOPHER_RELOAD_MODEL_STEPS (default 7 / 16) reach the suite through the env.

@@ -1,0 +1,351 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { api, setDescribeContext, waitFor, type ModuleView } from './util';
+
+/**
+ * Debugging across reloads in a real VS Code (issue 14), on a copy of the Gin fixture that starts
+ * with hot reload on. A breakpoint set through the API in the Index handler (GET /) must stop the
+ * server under Delve, then stop the NEXT server (a new pid under a new Delve) after a save, with
+ * no F5 in between; a failed build keeps the old server, its Delve and its session; Stop in the
+ * debug toolbar and "Stop Debugging (keep hot reload)" leave no Delve behind and the server runs on
+ * without it. Each test builds on the last. Run alone:
+ *   GOPHER_RELOAD_SCENARIOS=debug node test/integration/run.mjs
+ */
+
+/** The slice of the API's `debug` this test reads (ServerView.debug, from engine.debugTarget). */
+interface DebugView {
+  generation: number;
+  port: number;
+  dlvPid: number;
+  pid?: number;
+  paused?: { reason: string; file?: string; line?: number };
+}
+
+/** One process from /proc: enough to tell a server under Delve from one that is not. */
+interface Proc {
+  pid: number;
+  ppid: number;
+  /** The kernel's one-letter state: 't' is "tracing stop", a debuggee stopped by its debugger. */
+  state: string;
+  tracerPid: number;
+  cmd: string;
+  exe: string;
+}
+
+function proc(pid: number): Proc | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (after[0] === 'Z' || after[0] === 'X') return undefined; // exited, not yet reaped
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    let exe = '';
+    try {
+      exe = fs.readlinkSync(`/proc/${pid}/exe`);
+    } catch {
+      // a kernel thread
+    }
+    return {
+      pid,
+      ppid: Number(after[1]),
+      state: after[0],
+      tracerPid: Number(/^TracerPid:\s*(\d+)/m.exec(status)?.[1] ?? 0),
+      cmd: fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim(),
+      exe,
+    };
+  } catch {
+    return undefined; // gone while we looked
+  }
+}
+
+function allProcs(): Proc[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid)
+    .map((n) => proc(Number(n)))
+    .filter((p): p is Proc => !!p);
+}
+
+/** GET that waits as long as a paused server makes it (the point is to hold it), never rejects. */
+function held(port: number, urlPath = '/'): Promise<string> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: urlPath, agent: false, timeout: 60_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve(body));
+      res.on('error', (e) => resolve(`error: ${e.message}`));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', (e) => resolve(`error: ${e.message}`));
+  });
+}
+
+/**
+ * Edits through the editor the way a user does and saves: only the matched text is replaced, so
+ * the editor keeps the breakpoint on its line (replacing the whole document would move it).
+ */
+async function editAndSave(uri: vscode.Uri, from: string, to: string): Promise<void> {
+  const doc = await vscode.workspace.openTextDocument(uri);
+  await vscode.window.showTextDocument(doc, { preserveFocus: true });
+  const at = doc.getText().indexOf(from);
+  if (at < 0) throw new Error(`${from} not found in ${uri.fsPath}`);
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(uri, new vscode.Range(doc.positionAt(at), doc.positionAt(at + from.length)), to);
+  if (!(await vscode.workspace.applyEdit(edit))) throw new Error('applyEdit failed');
+  if (!(await doc.save())) throw new Error('save failed');
+}
+
+interface DapEvent {
+  session: vscode.DebugSession;
+  event: string;
+  body: Record<string, unknown> | undefined;
+}
+
+describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', function () {
+  const folder = fs.realpathSync(vscode.workspace.workspaceFolders![0].uri.fsPath);
+  const general = vscode.Uri.file(path.join(folder, 'handlers', 'general.go'));
+  const port = Number(process.env.GOPHER_RELOAD_PORT);
+  /** The Index handler's only statement: GET / stops here. */
+  const HANDLER = 'c.String(http.StatusOK, Message)';
+  const line =
+    fs
+      .readFileSync(general.fsPath, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes(HANDLER)) + 1;
+  const where = `handlers/general.go:${line}`;
+  let mod: () => ModuleView;
+  const dbg = () => (mod() as ModuleView & { debug?: DebugView }).debug;
+  const pidOf = () => (mod().state as { pid?: number }).pid;
+
+  // Everything the debug adapters said, from our own tracker (the extension has its own).
+  const events: DapEvent[] = [];
+  const started: vscode.DebugSession[] = [];
+  const ended: vscode.DebugSession[] = [];
+  const disposables: vscode.Disposable[] = [];
+  const generationOf = (s: vscode.DebugSession) => (s.configuration.__gopherReload as { generation?: number } | undefined)?.generation;
+
+  /** Delve processes of this workspace: their command line names the binary under the folder. */
+  const delves = () => allProcs().filter((p) => /(^|\/)dlv$/.test(p.exe) && p.cmd.includes(folder));
+
+  /** Waits for the next `stopped` event after `mark` (an index into events). */
+  const stoppedAfter = (mark: number, what: string) => waitFor(what, () => events.slice(mark).find((e) => e.event === 'stopped'), 30_000);
+
+  /** The top frame of the stopped thread, asked of the session like VS Code's call stack does. */
+  async function topFrame(e: DapEvent): Promise<{ file: string; line: number; name: string }> {
+    const r = (await e.session.customRequest('stackTrace', { threadId: e.body?.threadId, startFrame: 0, levels: 1 })) as {
+      stackFrames: { name: string; line: number; source?: { path?: string } }[];
+    };
+    const f = r.stackFrames[0];
+    return { file: f.source?.path ?? '', line: f.line, name: f.name };
+  }
+
+  /** Sends GET /, asserts it stops at the breakpoint in process `pid` in `session` (when given); returns the held request. */
+  async function requestStops(pid: number, generation: number): Promise<{ answer: Promise<string>; stop: DapEvent }> {
+    const mark = events.length;
+    const answer = held(port);
+    const stop = await stoppedAfter(mark, `a stop at ${where} in generation ${generation} (pid ${pid})`);
+    assert.equal(stop.body?.reason, 'breakpoint', JSON.stringify(stop.body));
+    assert.equal(generationOf(stop.session), generation, 'the session that stopped belongs to the running server');
+    const top = await topFrame(stop);
+    assert.deepEqual({ file: top.file, line: top.line }, { file: general.fsPath, line }, `top frame ${top.name}`);
+    assert.match(top.name, /handlers\.Index$/);
+    // The kernel says which process is stopped by its debugger: this server, traced by its Delve.
+    const p = proc(pid);
+    assert.ok(p, `server pid ${pid} is alive`);
+    assert.equal(p.state, 't', `pid ${pid} is in tracing stop: ${JSON.stringify(p)}`);
+    // TracerPid names the tracing thread, which is one of Delve's threads.
+    assert.ok(fs.existsSync(`/proc/${dbg()!.dlvPid}/task/${p.tracerPid}`), `traced (by ${p.tracerPid}) by the Delve the API names (${dbg()!.dlvPid})`);
+    await waitFor(`status bar "paused at ${where}"`, () => mod().statusText.includes(`paused at ${where}`), 10_000);
+    assert.equal(dbg()?.paused?.line, line, JSON.stringify(dbg()));
+    return { answer, stop };
+  }
+
+  async function resume(stop: DapEvent): Promise<void> {
+    await stop.session.customRequest('continue', { threadId: stop.body?.threadId });
+  }
+
+  /** Waits for a server of a later generation than `after` to run under its own Delve with a session attached. */
+  async function nextGeneration(after: number): Promise<{ generation: number; pid: number; dlvPid: number; session: vscode.DebugSession }> {
+    const d = await waitFor(
+      `a debugged server after generation ${after}`,
+      () => {
+        const d = dbg();
+        return mod().state.kind === 'running' && d && d.generation > after && d.pid ? d : undefined;
+      },
+      60_000,
+    );
+    const session = await waitFor(`a gopher-reload session for generation ${d.generation}`, () =>
+      started.find((s) => generationOf(s) === d.generation && !ended.includes(s)),
+    );
+    assert.equal(session.type, 'gopher-reload');
+    const p = proc(d.pid!);
+    assert.ok(p, `pid ${d.pid} alive`);
+    assert.equal(p.ppid, d.dlvPid, `the server is Delve's child: ${JSON.stringify(p)}`);
+    assert.equal(p.exe.startsWith(folder), true, `the server runs the binary built in the workspace: ${p.exe}`);
+    assert.equal(pidOf(), d.pid, 'the state and the debug view name the same server');
+    return { generation: d.generation, pid: d.pid!, dlvPid: d.dlvPid, session };
+  }
+
+  /** After debugging is off: no Delve of this workspace, a plain untraced server that answers at once. */
+  async function runsWithoutDelve(expected: string): Promise<void> {
+    await waitFor('the debug view cleared and the server running', () => !dbg() && mod().state.kind === 'running' && pidOf(), 60_000);
+    await waitFor('no Delve left', () => delves().length === 0, 10_000).catch(() => {
+      throw new Error(`Delve left running: ${JSON.stringify(delves())}`);
+    });
+    const p = proc(pidOf()!)!;
+    assert.equal(p.tracerPid, 0, `the server is not traced: ${JSON.stringify(p)}`);
+    assert.ok(!/(^|\/)dlv$/.test(proc(p.ppid)?.exe ?? ''), 'its parent is not Delve');
+    assert.equal(vscode.debug.breakpoints.length, 1, 'the breakpoint is still set');
+    const mark = events.length;
+    assert.equal(await held(port), expected, 'GET / answers at once although the breakpoint is set');
+    assert.equal(events.slice(mark).filter((e) => e.event === 'stopped').length, 0);
+    assert.equal(started.filter((s) => s.type === 'gopher-reload' && !ended.includes(s)).length, 0, 'no gopher-reload session left open');
+    assert.doesNotMatch(mod().statusText, /debugging|paused/);
+  }
+
+  before(async () => {
+    const a = await api();
+    mod = () => a.modules()[0];
+    setDescribeContext(
+      () =>
+        `state: ${JSON.stringify(mod().state).slice(0, 300)}; status: ${mod().statusText}; debug: ${JSON.stringify(dbg())}; ` +
+        `sessions: ${started.map((s) => `${s.id}/${generationOf(s)}${ended.includes(s) ? ' ended' : ''}`).join(', ')}; ` +
+        `last events: ${events
+          .slice(-6)
+          .map((e) => e.event)
+          .join(', ')}; output: ${mod().serverOutput.join(' | ').slice(-400)}`,
+    );
+    disposables.push(
+      vscode.debug.registerDebugAdapterTrackerFactory('gopher-reload', {
+        createDebugAdapterTracker: (session) => ({
+          onDidSendMessage: (m: { type?: string; event?: string; body?: Record<string, unknown> }) => {
+            if (m.type === 'event' && m.event) events.push({ session, event: m.event, body: m.body });
+          },
+        }),
+      }),
+      vscode.debug.onDidStartDebugSession((s) => started.push(s)),
+      vscode.debug.onDidTerminateDebugSession((s) => ended.push(s)),
+    );
+  });
+
+  // Each test builds on the one before: after a failure the rest would only repeat it.
+  let failed = false;
+  beforeEach(function () {
+    if (failed) this.skip();
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') failed = true;
+  });
+
+  after(async () => {
+    for (const d of disposables) d.dispose();
+    vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
+  });
+
+  it('runs the Gin server with hot reload and not under Delve', async () => {
+    await waitFor('running', () => mod().state.kind === 'running' && pidOf());
+    assert.equal(await held(port), 'Hello from Gin v1');
+    assert.equal(dbg(), undefined);
+    assert.equal(proc(pidOf()!)?.tracerPid, 0);
+    assert.equal(delves().length, 0);
+    assert.ok(line > 0, `${HANDLER} found in general.go`);
+  });
+
+  let gen: { generation: number; pid: number; dlvPid: number; session: vscode.DebugSession };
+
+  it('Debug Server (hot reload) runs it under Delve with a session attached; GET / stops at the breakpoint set through the API', async () => {
+    vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(new vscode.Location(general, new vscode.Position(line - 1, 0)))]);
+    const plainPid = pidOf()!;
+    await vscode.commands.executeCommand('gopherReload.debugServer', mod().id);
+    gen = await nextGeneration(0);
+    assert.notEqual(gen.pid, plainPid, 'a new server, built for the debugger, under Delve');
+    assert.match(mod().statusText, /debugging/);
+    assert.equal(delves().length, 1, JSON.stringify(delves()));
+    const { answer, stop } = await requestStops(gen.pid, gen.generation);
+    assert.equal(stop.session.id, gen.session.id);
+    // Held while paused: the server answers nothing until Continue.
+    assert.equal(await Promise.race([answer, new Promise((r) => setTimeout(() => r('still held'), 500))]), 'still held');
+    await resume(stop);
+    assert.equal(await answer, 'Hello from Gin v1');
+    await waitFor('the status bar no longer says paused', () => !mod().statusText.includes('paused') && !dbg()?.paused, 10_000);
+  });
+
+  it('after a save of the handler, the new server (a new pid under a new Delve) stops at the same breakpoint with no F5', async () => {
+    const old = gen;
+    await editAndSave(general, HANDLER, 'c.String(http.StatusOK, Message+" (edited)")');
+    gen = await nextGeneration(old.generation);
+    assert.notEqual(gen.pid, old.pid);
+    assert.notEqual(gen.dlvPid, old.dlvPid);
+    assert.notEqual(gen.session.id, old.session.id);
+    await waitFor('the old session ended', () => ended.includes(old.session), 10_000);
+    assert.equal(proc(old.pid), undefined, 'the old server is gone');
+    assert.equal(proc(old.dlvPid), undefined, 'the old Delve is gone');
+    assert.equal(delves().length, 1, JSON.stringify(delves()));
+    assert.equal(vscode.debug.breakpoints.length, 1);
+    assert.equal((vscode.debug.breakpoints[0] as vscode.SourceBreakpoint).location.range.start.line, line - 1, 'the breakpoint stayed on its line');
+    const { answer, stop } = await requestStops(gen.pid, gen.generation);
+    assert.equal(stop.session.id, gen.session.id);
+    await resume(stop);
+    assert.equal(await answer, 'Hello from Gin v1 (edited)');
+  });
+
+  it('a broken save lands in Problems; the old server, its Delve and its session stay, still debuggable', async () => {
+    await editAndSave(general, 'Message+" (edited)"', 'Message+missingName');
+    await waitFor('build failed', () => mod().state.kind === 'build-failed');
+    const diags = vscode.languages.getDiagnostics(general).filter((d) => d.source === 'go build');
+    assert.equal(diags.length, 1, JSON.stringify(diags));
+    assert.match(diags[0].message, /undefined: missingName/);
+    assert.equal(diags[0].range.start.line, line - 1);
+    assert.equal(dbg()?.generation, gen.generation, 'no new generation');
+    assert.equal(dbg()?.pid, gen.pid);
+    assert.ok(!ended.includes(gen.session), 'the session is still there');
+    assert.equal(vscode.debug.activeDebugSession?.id, gen.session.id);
+    const { answer, stop } = await requestStops(gen.pid, gen.generation);
+    assert.equal(stop.session.id, gen.session.id, 'the same session stopped');
+    await resume(stop);
+    assert.equal(await answer, 'Hello from Gin v1 (edited)', 'the last good build answers');
+  });
+
+  it('saving the fix while paused at the breakpoint still reloads, and the new server stops there again', async () => {
+    const old = gen;
+    const first = await requestStops(old.pid, old.generation);
+    await editAndSave(general, 'Message+missingName', 'Message+" (fixed)"');
+    gen = await nextGeneration(old.generation);
+    await waitFor('diagnostics cleared', () => vscode.languages.getDiagnostics(general).filter((d) => d.source === 'go build').length === 0, 10_000);
+    // The request the old server held while paused ends with it (an error, never a hang).
+    const settled = await Promise.race([first.answer, new Promise<string>((r) => setTimeout(() => r('still held'), 15_000))]);
+    assert.notEqual(settled, 'still held', 'the request held by the stopped server ended with it');
+    assert.equal(proc(old.pid), undefined, 'the paused server is gone');
+    assert.equal(proc(old.dlvPid), undefined, 'its Delve is gone');
+    await waitFor('the old session ended', () => ended.includes(old.session), 10_000);
+    const { answer, stop } = await requestStops(gen.pid, gen.generation);
+    await resume(stop);
+    assert.equal(await answer, 'Hello from Gin v1 (fixed)');
+  });
+
+  it('Stop in the debug toolbar turns debugging off: the server runs on without Delve and nothing of Delve is left', async () => {
+    const old = gen;
+    await vscode.debug.stopDebugging(old.session);
+    await runsWithoutDelve('Hello from Gin v1 (fixed)');
+    assert.equal(proc(old.dlvPid), undefined);
+    assert.notEqual(pidOf(), old.pid);
+  });
+
+  it('Debug Server again, then Stop Debugging (keep hot reload): debugging ends, hot reload goes on', async () => {
+    await vscode.commands.executeCommand('gopherReload.debugServer', mod().id);
+    gen = await nextGeneration(gen.generation);
+    const { answer, stop } = await requestStops(gen.pid, gen.generation);
+    await resume(stop);
+    assert.equal(await answer, 'Hello from Gin v1 (fixed)');
+    await vscode.commands.executeCommand('gopherReload.stopDebugging', mod().id);
+    await runsWithoutDelve('Hello from Gin v1 (fixed)');
+    const pid = pidOf();
+    await editAndSave(general, 'Message+" (fixed)"', 'Message+" (after debugging)"');
+    await waitFor('the save served without Delve', async () => pidOf() !== pid && (await held(port)) === 'Hello from Gin v1 (after debugging)');
+    assert.equal(delves().length, 0);
+    assert.equal(dbg(), undefined);
+  });
+});
