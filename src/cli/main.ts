@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import * as path from 'node:path';
 import { existsSync, statSync } from 'node:fs';
+import { DebugLines } from './debugLines';
 import { formatState, paint } from './format';
 import { intFlag, mergeGlobs, parseCli, UsageError } from './args';
 import { cliWords, settingWords } from './words';
@@ -98,6 +99,10 @@ function main(): void {
     const line = stateLine(s);
     if (line) say(line);
   });
+  if (config.debug) {
+    const lines = new DebugLines(runRoot, say);
+    engine.onDebug((t) => lines.update(t));
+  }
   // A panic's location, once, after its trace (which the server printed itself).
   let seen = new Set<unknown>();
   engine.insights.onChange(() => {

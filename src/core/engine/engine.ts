@@ -164,22 +164,22 @@ export class ReloadEngine {
 
   /** The running server's Delve (gopherReload.debug), while there is one. */
   get debugTarget(): DebugTarget | undefined {
-    return this.supervisor.debugTarget;
+    return this.supervisor.delve.target;
   }
 
   /** The debugger the engine attaches to each new generation (the VS Code adapter's); none in the CLI. */
   setDebugClient(client: DebugClient | undefined): void {
-    this.supervisor.debugClient = client;
+    this.supervisor.delve.client = client;
   }
 
   /** A DAP client saw generation `generation` stop (`pause`) or run again (undefined). */
   debugPaused(generation: number, pause: DebugPause | undefined): void {
-    this.supervisor.debugPaused(generation, pause);
+    this.supervisor.delve.paused(generation, pause);
   }
 
   /** A DAP client saw the server of `generation` exit with `code` (Delve itself always exits 0). */
   debugExited(generation: number, code: number): void {
-    this.supervisor.debugExited(generation, code);
+    this.supervisor.delve.exited(generation, code);
   }
 
   get state(): EngineState {

@@ -19,10 +19,13 @@ import {
 import { newTreeMarker, readStat, startTicks, withTreeMarker } from './procScan';
 import type { StopSignal } from '../config/config';
 import { registerGroup, releaseGroup } from './reaperClient';
+import { debuggeeAlive, debuggeeOf, delveArgv, ListeningLine, pausedInDebugger, type DelveLaunch } from './debuggee';
 
 export interface ExitInfo {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** Run under Delve: the program's own exit status is not known here (Delve exits 0 whatever it was). */
+  underDelve?: boolean;
 }
 
 export interface StopResult {
@@ -49,13 +52,33 @@ export class ServerProcess {
   /** Pids killed because the server died on its own and left them (crash orphans). */
   orphansKilled: number[] = [];
   private readonly tree: TreeId;
-  private constructor(child: ChildProcess, marker: string, onOutput: (text: string, stream: 'stdout' | 'stderr') => void) {
+  /** Under Delve: where it listens, once its first line said so (rejects if it exits first). */
+  readonly listening?: Promise<{ host: string; port: number }>;
+  /** Under Delve: the program's pid (Delve's child), once seen. */
+  debuggee?: number;
+  private debuggeeWatch?: NodeJS.Timeout;
+  private constructor(
+    child: ChildProcess,
+    marker: string,
+    onOutput: (text: string, stream: 'stdout' | 'stderr') => void,
+    readonly delve?: DelveLaunch,
+  ) {
     this.pid = child.pid!;
     this.tree = { pid: this.pid, marker, start: startTicks(this.pid) };
+    const line = delve ? new ListeningLine() : undefined;
+    let heard: (where: { host: string; port: number }) => void = () => {};
+    if (delve) this.listening = new Promise((resolve) => (heard = resolve));
     const forward = (stream: 'stdout' | 'stderr') => {
       // One decoder per stream: a multi-byte character split across two chunks stays whole.
       const decoder = new StringDecoder('utf8');
       const emit = (text: string) => {
+        if (line && stream === 'stdout' && !line.done) {
+          const r = line.feed(text);
+          if (r.port !== undefined) heard({ host: r.host!, port: r.port });
+          text = r.rest;
+        }
+        // Headless Delve's own word when its program ends (the engine says that in its own words).
+        if (delve && stream === 'stdout' && /^Stop reason: exited\r?\n?$/.test(text)) return;
         if (!text) return;
         this.output.push(text);
         onOutput(text, stream);
@@ -68,7 +91,8 @@ export class ServerProcess {
     // 'exit', not 'close': a child that inherited stdout would keep 'close' from ever firing.
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
-        this.exitInfo = { code, signal };
+        if (this.debuggeeWatch) clearInterval(this.debuggeeWatch);
+        this.exitInfo = delve ? { code: null, signal: null, underDelve: true } : { code, signal };
         if (!this.stopping && process.platform !== 'win32') {
           // It died on its own: whatever it spawned is orphaned and may hold the port. No parent
           // is left to stop them gracefully and the crash restart needs the port in 500 ms, so
@@ -80,6 +104,28 @@ export class ServerProcess {
       }),
     );
     registerGroup(this.pid, marker);
+    if (delve) this.watchDebuggee();
+  }
+
+  /**
+   * Headless Delve outlives its program (a client may still want to look): when the program
+   * exits on its own, Delve is stopped too, so this tree exits the way a plain server's would.
+   */
+  private watchDebuggee(): void {
+    this.debuggeeWatch = setInterval(() => {
+      if (this.exitInfo) return;
+      if (this.debuggee === undefined) {
+        this.debuggee = debuggeeOf(this.pid);
+        return;
+      }
+      if (this.stopping || debuggeeAlive(this.debuggee)) return;
+      clearInterval(this.debuggeeWatch);
+      signalQuietly(-this.pid, 'SIGTERM');
+      void within(this.exited, 2000).then((r) => {
+        if (!r) void killTree(this.pid, 'SIGKILL');
+      });
+    }, 100);
+    this.debuggeeWatch.unref?.();
   }
 
   /** Starts `binary args...`; rejects with the spawn error (ENOENT, EACCES) instead of a late 'error' event. */
@@ -88,12 +134,13 @@ export class ServerProcess {
     args: string[],
     opts: { cwd: string; env: NodeJS.ProcessEnv },
     onOutput: (text: string, stream: 'stdout' | 'stderr') => void,
+    delve?: DelveLaunch,
   ): Promise<ServerProcess> {
     return new Promise((resolve, reject) => {
       let child: ChildProcess;
       const marker = newTreeMarker();
       try {
-        child = spawnCommand([binary, ...args], opts.cwd, withTreeMarker(opts.env, marker));
+        child = spawnCommand(delve ? delveArgv(delve, binary, args) : [binary, ...args], opts.cwd, withTreeMarker(opts.env, marker));
       } catch (e) {
         reject(e);
         return;
@@ -102,7 +149,7 @@ export class ServerProcess {
       child.once('spawn', () => {
         child.removeListener('error', reject);
         child.on('error', () => {}); // later errors (EPIPE...) are not fatal to the engine
-        resolve(new ServerProcess(child, marker, onOutput));
+        resolve(new ServerProcess(child, marker, onOutput, delve));
       });
     });
   }
@@ -115,6 +162,12 @@ export class ServerProcess {
   members(): number[] {
     if (process.platform === 'win32') return this.alive ? [this.pid] : [];
     return treeMembers(this.pid, this.pid, listProcesses());
+  }
+
+  /** The pids whose sockets are the server's: under Delve, not Delve itself (it listens on the debugger's port). */
+  appMembers(): number[] {
+    const all = this.members();
+    return this.delve ? all.filter((p) => p !== this.pid) : all;
   }
 
   /** What is still alive of the tree: the server, the snapshot, and (if any) its group. */
@@ -142,6 +195,30 @@ export class ServerProcess {
    * everything carrying the tree's marker. Children that ignore the signal, outlive their parent
    * or escaped to another session are in the snapshot taken first, so they are killed too.
    */
+  /**
+   * Under Delve the program gets the stop signal first, in its own group (Delve forwards it to a
+   * running program, which shuts down gracefully in milliseconds; signalling Delve first makes it
+   * halt and detach, 0.3-1 s). A program stopped in the debugger cannot take a signal until a
+   * client continues it, so it gets SIGKILL at once. Delve, with no program left, then exits fast.
+   */
+  private async stopDebuggee(signal: StopSignal, killDelayMs: number): Promise<void> {
+    const pid = this.debuggee ?? debuggeeOf(this.pid);
+    if (pid === undefined || !debuggeeAlive(pid)) return;
+    if (signal === 'SIGKILL' || (await pausedInDebugger(pid))) {
+      signalQuietly(pid, 'SIGKILL');
+    } else {
+      signalQuietly(-pid, signal);
+      signalQuietly(pid, signal);
+    }
+    const deadline = performance.now() + killDelayMs;
+    while (debuggeeAlive(pid) && performance.now() < deadline) {
+      // Stopped at a breakpoint in its shutdown code: it will not go on by itself.
+      if (await pausedInDebugger(pid)) break;
+      await sleep(5);
+    }
+    if (debuggeeAlive(pid)) signalQuietly(pid, 'SIGKILL');
+  }
+
   async stop(signal: StopSignal, killDelayMs: number): Promise<StopResult> {
     this.stopping = true;
     const t0 = performance.now();
@@ -150,6 +227,7 @@ export class ServerProcess {
       await this.exited;
       return { graceful: false, durationMs: Math.round(performance.now() - t0), survivors: [] };
     }
+    if (this.delve) await this.stopDebuggee(signal, killDelayMs);
     // Descendants now, while the tree is intact: children that left the group are still found.
     const snapshot = new Set(descendantsOf(this.pid));
     signalQuietly(-this.pid, signal);

@@ -3,9 +3,11 @@ import type { EngineConfig } from '../config/config';
 import type { Logger } from '../util/log';
 import { isPortFree, ownListeners, portOwner, portTakenFrom } from './ports';
 import { sleep } from './processTree';
-import { hintedPorts, NO_PORT_GRACE_MS, waitReady, watchForListener } from './readiness';
+import { hintedPorts, NO_PORT_GRACE_MS, waitReady, watchForListener, type ReadyResult } from './readiness';
 import { ServerProcess } from './server';
-import type { DebugClient, DebugPause, DebugTarget, EngineOutput, EngineState, ReloadTimings } from '../engine/state';
+import type { DebugTarget, EngineOutput, EngineState, ReloadTimings } from '../engine/state';
+import { DelveRuns } from './delveRuns';
+import { PANIC_PAUSE } from './debuggee';
 import { say, type SayOptions } from '../engine/output';
 
 const MAX_CRASH_RESTARTS = 3;
@@ -56,11 +58,17 @@ export class Supervisor {
   /** The kill-delay notice is shown once per engine run (reset when the engine stops). */
   private killNoticeShown = false;
   lastBinary?: string;
-  /** gopherReload.debug: the running server's Delve, and the client attached to each new one. */
-  debugTarget?: DebugTarget;
-  debugClient?: DebugClient;
+  /** gopherReload.debug: each generation's Delve, and the client that attaches to it. */
+  readonly delve: DelveRuns;
 
-  constructor(private readonly host: SupervisorHost) {}
+  constructor(private readonly host: SupervisorHost) {
+    this.delve = new DelveRuns({
+      log: host.log,
+      say: (level, message, options) => this.say(level, message, options),
+      setState: (st) => host.setState(st),
+      debug: host.debug && ((t) => host.debug!(t)),
+    });
+  }
 
   private say(level: Parameters<typeof say>[1], message: string, options?: SayOptions): void {
     say(this.host, level, message, options);
@@ -99,6 +107,9 @@ export class Supervisor {
     const old = this.server?.alive ? this.server : undefined;
     const oldPids = old && !this.heldPorts.length ? old.members() : [];
     const oldPorts = this.heldPorts.length ? this.heldPorts : (ownListeners(oldPids) ?? []);
+    // Delve is found before the old server stops: without it the old one keeps serving.
+    const delve = c.debug ? await this.delve.launch(c, env) : undefined;
+    if (c.debug && !delve) return undefined;
     const stopMs = await this.stop();
     if (!current()) return undefined;
     this.heldPorts = [];
@@ -106,16 +117,27 @@ export class Supervisor {
     const port = c.port;
     if (port !== undefined && !(await this.ensurePortFree(port, current))) return undefined;
     for (const p of oldPorts) if (p !== port && !(await this.awaitOldPort(p, oldPids, current))) return undefined;
+    if (delve && !(await this.ensurePortFree(delve.port, current, 'Delve'))) return undefined;
 
     let proc: ServerProcess;
     const started = performance.now();
     try {
-      proc = await ServerProcess.start(binary, c.args, { cwd: c.root, env }, (text) => this.host.out({ source: 'server', text }));
+      proc = await ServerProcess.start(
+        binary,
+        c.args,
+        { cwd: c.root, env },
+        (text) => {
+          this.host.out({ source: 'server', text });
+          if (delve && text.includes(PANIC_PAUSE)) this.onPanicPause(proc);
+        },
+        delve,
+      );
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      const message = `Could not start ${binary}: ${err.code ?? err.message}.`;
-      const hint =
-        err.code === 'ENOENT'
+      const message = `Could not start ${delve ? delve.dlv : binary}: ${err.code ?? err.message}.`;
+      const hint = delve
+        ? 'Check gopherReload.dlvPath, or install Delve: go install github.com/go-delve/delve/cmd/dlv@latest'
+        : err.code === 'ENOENT'
           ? 'The build did not write the binary there: check gopherReload.binary and your build command.'
           : 'Check that the binary is executable and for this platform.';
       this.host.setState({ kind: 'error', message, hint });
@@ -131,34 +153,37 @@ export class Supervisor {
     this.lastBinary = binary;
     void proc.exited.then(() => this.onExit(proc));
     this.host.setState({ kind: 'starting', pid: proc.pid, port });
+    if (delve && !(await this.delve.attach(proc, binary, c.root, current))) return undefined;
 
     let saidEarly: string | undefined;
-    const ready = await waitReady({
-      port: c.port,
-      previousPort: this.lastReadyPort,
-      givenPort: portFromEnv(env.PORT),
-      healthUrl: c.healthUrl,
-      readyPattern: c.readyPattern,
-      timeoutMs: c.startupTimeoutMs,
-      outputTail: () => proc.output.tail(50),
-      members: () => proc.members(),
-      exited: proc.exited,
-      aborted: () => !current() || this.server !== proc,
-      superseded: this.host.superseded && (() => this.host.superseded!()),
-      // Twice what the last start took to listen (a server that opens its database first), so
-      // it does not flicker through "no port" at every reload.
-      noPortGraceMs: Math.min(c.startupTimeoutMs, Math.max(NO_PORT_GRACE_MS, 2 * (this.lastListenMs ?? 0))),
-      // It listens, but not on the port it was given (behind the proxy: ignores $PORT). Said now,
-      // not after startupTimeoutMs; the server keeps running (reachable on its own port) and the
-      // wait goes on, in case the given port comes later.
-      onElsewhere: (own) => {
-        if (!current() || this.server !== proc || !proc.alive || this.host.superseded?.()) return;
-        const m = elsewhereMessage(c, proc.pid, own, hintedPorts(proc.output.tail(50)));
-        saidEarly = `${m.message} ${m.hint}`;
-        this.say('warning', m.message, { hint: m.hint });
-        this.host.setState({ kind: 'unready', pid: proc.pid, port, message: saidEarly, lastOutput: proc.output.tail(20) });
-      },
-    });
+    const ready = await this.waitReadyOrPaused(proc, current, () =>
+      waitReady({
+        port: c.port,
+        previousPort: this.lastReadyPort,
+        givenPort: portFromEnv(env.PORT),
+        healthUrl: c.healthUrl,
+        readyPattern: c.readyPattern,
+        timeoutMs: c.startupTimeoutMs,
+        outputTail: () => proc.output.tail(50),
+        members: () => proc.appMembers(),
+        exited: proc.exited,
+        aborted: () => !current() || this.server !== proc,
+        superseded: this.host.superseded && (() => this.host.superseded!()),
+        // Twice what the last start took to listen (a server that opens its database first), so
+        // it does not flicker through "no port" at every reload.
+        noPortGraceMs: Math.min(c.startupTimeoutMs, Math.max(NO_PORT_GRACE_MS, 2 * (this.lastListenMs ?? 0))),
+        // It listens, but not on the port it was given (behind the proxy: ignores $PORT). Said now,
+        // not after startupTimeoutMs; the server keeps running (reachable on its own port) and the
+        // wait goes on, in case the given port comes later.
+        onElsewhere: (own) => {
+          if (!current() || this.server !== proc || !proc.alive || this.host.superseded?.()) return;
+          const m = elsewhereMessage(c, proc.pid, own, hintedPorts(proc.output.tail(50)));
+          saidEarly = `${m.message} ${m.hint}`;
+          this.say('warning', m.message, { hint: m.hint });
+          this.host.setState({ kind: 'unready', pid: proc.pid, port, message: saidEarly, lastOutput: proc.output.tail(20) });
+        },
+      }),
+    );
     if (!ready.ready) {
       if (ready.reason === 'superseded') {
         this.host.log.info(`a newer change arrived while pid ${proc.pid} was starting: building it now (this server runs until the next swap)`);
@@ -166,7 +191,7 @@ export class Supervisor {
       }
       if (ready.reason === 'timeout') {
         // A configured port the server moved away from: say where it does listen.
-        const own = c.port !== undefined && proc.alive ? (ownListeners(proc.members()) ?? []) : [];
+        const own = c.port !== undefined && proc.alive ? (ownListeners(proc.appMembers()) ?? []) : [];
         const elsewhere = own.length > 0 && !own.includes(c.port!) ? elsewhereMessage(c, proc.pid, own, hintedPorts(proc.output.tail(50))) : undefined;
         const message = `The server started (pid ${proc.pid}) but was not ready after ${Math.round(c.startupTimeoutMs / 1000)} s.`;
         const hint =
@@ -215,7 +240,7 @@ export class Supervisor {
     const until = proc.startedAt + this.host.config().startupTimeoutMs;
     const gone = () => this.server !== proc || !proc.alive;
     void watchForListener(
-      () => proc.members(),
+      () => proc.appMembers(),
       () => proc.output.tail(50),
       until,
       gone,
@@ -224,7 +249,7 @@ export class Supervisor {
       if (port === undefined || gone()) return;
       this.detectedPort = this.lastReadyPort = port;
       if (given === undefined) this.lastListenMs = performance.now() - proc.startedAt;
-      this.heldPorts = ownListeners(proc.members()) ?? [port];
+      this.heldPorts = ownListeners(proc.appMembers()) ?? [port];
       this.host.log.info(`pid ${proc.pid} now listens on :${port}${given === undefined ? '' : ', the port in its PORT'}`);
       const st = this.host.state?.();
       // Only a "running" of this pid is replaced (a portless one, or for `given` one on another
@@ -236,22 +261,32 @@ export class Supervisor {
     });
   }
 
-  debugPaused(generation: number, pause: DebugPause | undefined): void {
-    const t = this.debugTarget;
-    if (!t || t.generation !== generation) return;
-    this.debugTarget = { ...t, paused: pause };
-    this.host.debug?.(this.debugTarget);
+  /**
+   * Readiness, except that a server stopped in the debugger before it was ready (a breakpoint in
+   * main) is paused, not slow: it is never called unready for that, and the wait starts again
+   * once it goes on.
+   */
+  private async waitReadyOrPaused(proc: ServerProcess, current: () => boolean, wait: () => Promise<ReadyResult>): Promise<ReadyResult> {
+    const gone = () => !current() || this.server !== proc || !proc.alive;
+    for (;;) {
+      const r = await wait();
+      if (r.ready || r.reason !== 'timeout' || !this.delve.isPaused(proc)) return r;
+      this.host.log.info(`pid ${proc.pid} is paused in the debugger before it was ready: waiting until it goes on`);
+      while (this.delve.isPaused(proc) && !gone()) await sleep(100);
+      if (gone()) return r;
+    }
   }
 
-  debugExited(generation: number, code: number): void {
-    if (this.debugTarget?.generation === generation) this.debugExitCode = code;
+  private onPanicPause(proc: ServerProcess | undefined): void {
+    if (proc) this.delve.panicked(proc);
   }
-  private debugExitCode?: number;
 
   /** Stops the current server and its whole tree; returns how long it took (0 if none). */
   async stop(): Promise<number> {
     const s = this.server;
     this.server = undefined;
+    // First, so a debug client that sees its session end knows the engine ended it.
+    this.delve.ended(s);
     if (s?.alive) this.heldPorts = []; // a swap read them before stopping; after a stop for good they are stale
     if (!s?.alive) return 0;
     const c = this.host.config();
@@ -299,15 +334,15 @@ export class Supervisor {
     return true;
   }
 
-  private async ensurePortFree(port: number, current: () => boolean): Promise<boolean> {
+  private async ensurePortFree(port: number, current: () => boolean, whose = 'the server'): Promise<boolean> {
     const deadline = performance.now() + 2000;
     while (!(await isPortFree(port))) {
       if (!current()) return false;
       if (performance.now() > deadline) {
         const owner = portOwner(port);
         const who = owner ? `pid ${owner.pid} (${owner.name})` : 'another process';
-        const message = `Port ${port} is in use by ${who}, so the new server was not started.`;
-        const hint = `Gopher Reload did not touch that process. Stop it${owner ? ` (kill ${owner.pid})` : ''}, or move your server to another port, then save or Restart Server.`;
+        const message = `Port ${port}${whose === 'Delve' ? ", Delve's," : ''} is in use by ${who}, so the new server was not started.`;
+        const hint = `Gopher Reload did not touch that process. Stop it${owner ? ` (kill ${owner.pid})` : ''}, or move ${whose === 'Delve' ? 'the debugger to another port (gopherReload.debugPort)' : 'your server to another port'}, then save or Restart Server.`;
         this.say('error', message, { hint, log: message });
         this.host.setState({ kind: 'error', message, hint });
         return false;
@@ -320,7 +355,11 @@ export class Supervisor {
   private onExit(proc: ServerProcess): void {
     if (proc.stopping || this.server !== proc) return;
     this.server = undefined;
-    const { code, signal } = proc.exitInfo!;
+    const { signal, underDelve } = proc.exitInfo!;
+    const code = underDelve ? this.delve.exitCodeOf(proc) : proc.exitInfo!.code;
+    this.delve.ended(proc);
+    // Delve exits 0 whatever its program did; unless a client saw the status, it is not known.
+    const how = signal ?? (code === null ? 'a status Delve does not pass on' : `code ${code}`);
     if (proc.orphansKilled.length)
       this.host.log.info(`killed ${proc.orphansKilled.length} process(es) the server left behind when it exited: pid ${proc.orphansKilled.join(', ')}`);
     const lastOutput = proc.output.tail(20);
@@ -331,7 +370,7 @@ export class Supervisor {
       // the holder is our own proxy, which "stop pid N" would wrongly blame.
       const message = `The server tried to listen on :${taken}, the proxy's own port, and exited: behind the proxy it must listen on the port Gopher Reload gave it (${c.proxyPortEnv}=${c.port}).`;
       const hint = `Make it read ${c.proxyPortEnv} (listen on ":" + os.Getenv("${c.proxyPortEnv}")), or keep its port: set gopherReload.port to ${taken} and gopherReload.proxyPort to another port, the one you browse to.`;
-      this.say('error', message, { hint, log: `${message} (the server exited with ${signal ?? `code ${code}`})` });
+      this.say('error', message, { hint, log: `${message} (the server exited with ${how})` });
       this.host.setState({ kind: 'error', message, hint, lastOutput });
       return;
     }
@@ -341,7 +380,7 @@ export class Supervisor {
       const who = owner ? `pid ${owner.pid} (${owner.name})` : 'another process';
       const message = `Port ${taken} is in use by ${who}, so your server could not listen.`;
       const hint = `Gopher Reload did not touch that process. Stop it${owner ? ` (kill ${owner.pid})` : ''}, or move your server to another port (and set gopherReload.port if you use it), then save or Restart Server.`;
-      this.say('error', message, { hint, log: `${message} (the server exited with ${signal ?? `code ${code}`})` });
+      this.say('error', message, { hint, log: `${message} (the server exited with ${how})` });
       this.host.setState({ kind: 'error', message, hint, lastOutput });
       return;
     }
@@ -355,10 +394,8 @@ export class Supervisor {
     const active = this.host.active();
     const retry = this.host.config().restartOnCrash && active && this.crashCount <= MAX_CRASH_RESTARTS;
     const retryInMs = retry ? Math.min(500 * 2 ** (this.crashCount - 1), 8000) : undefined;
-    this.host.log.warn(
-      `server exited with ${signal ?? `code ${code}`} after ${Math.round(uptime)} ms (crash ${this.crashCount})${retry ? `; restarting in ${retryInMs} ms` : ''}`,
-    );
-    this.say('error', `the server exited with ${signal ?? `code ${code}`}${retry ? `; restarting in ${retryInMs} ms` : active ? '; save to try again' : ''}`, {
+    this.host.log.warn(`server exited with ${how} after ${Math.round(uptime)} ms (crash ${this.crashCount})${retry ? `; restarting in ${retryInMs} ms` : ''}`);
+    this.say('error', `the server exited with ${how}${retry ? `; restarting in ${retryInMs} ms` : active ? '; save to try again' : ''}`, {
       log: false,
     });
     this.host.setState({ kind: 'crashed', exitCode: code, signal, lastOutput, crashCount: this.crashCount, retryInMs });

@@ -1,0 +1,157 @@
+import type { EngineConfig } from '../config/config';
+import type { DebugClient, DebugPause, DebugTarget, EngineState } from '../engine/state';
+import type { Logger } from '../util/log';
+import type { SayOptions } from '../engine/output';
+import { findDlv, INSTALL_DLV, isExecutable } from './delve';
+import type { DelveLaunch } from './debuggee';
+import { freePort } from './ports';
+import { sleep, within } from './processTree';
+import type { ServerProcess } from './server';
+
+/** How long a debugger client gets to attach (VS Code starting a session) before the server goes on without it. */
+const ATTACH_TIMEOUT_MS = 15_000;
+/** How long Delve gets to print where it listens (it loads the binary's DWARF first). */
+const LISTEN_TIMEOUT_MS = 20_000;
+
+export interface DelveHost {
+  log: Logger;
+  say(level: 'info' | 'warning' | 'error', message: string, options?: SayOptions): void;
+  setState(s: EngineState): void;
+  /** A generation began to listen, its pause changed, or it is gone (undefined). */
+  debug?(target: DebugTarget | undefined): void;
+}
+
+/**
+ * gopherReload.debug, for the supervisor: which dlv and port each generation runs with, the
+ * running generation's target (its pause, its exit status as a client saw it), and the client
+ * that attaches to each new one. One generation at a time, like servers.
+ */
+export class DelveRuns {
+  target?: DebugTarget;
+  client?: DebugClient;
+  private generation = 0;
+  /** Picked once per engine run: a client (GoLand, nvim-dap) keeps one address across reloads. */
+  private port?: number;
+  private dlv?: { path: string; from: string };
+  private exitCode?: { generation: number; code: number };
+
+  constructor(private readonly host: DelveHost) {}
+
+  /** Which dlv and port the next generation runs with; undefined after saying why there is none. */
+  async launch(c: EngineConfig, env: NodeJS.ProcessEnv): Promise<DelveLaunch | undefined> {
+    if (c.dlvPath) {
+      if (!isExecutable(c.dlvPath)) {
+        const message = `gopherReload.dlvPath is ${c.dlvPath}, which is not an executable file.`;
+        const hint = `Point it at dlv (which dlv), or clear it to have dlv found on PATH, in $GOBIN or in $GOPATH/bin. The previous server, if any, keeps running.`;
+        this.host.say('error', message, { hint });
+        this.host.setState({ kind: 'error', message, hint });
+        return undefined;
+      }
+      this.dlv = { path: c.dlvPath, from: 'gopherReload.dlvPath' };
+    } else if (!this.dlv) {
+      const found = await findDlv({ env });
+      if (found) this.dlv = { path: found.path, from: found.via };
+    }
+    if (!this.dlv) {
+      const message = 'Debugging needs Delve (dlv), and it was not found on PATH, in $GOBIN or in $GOPATH/bin.';
+      const hint = `Install it with: ${INSTALL_DLV.join(' ')} (then save or Restart Server), set gopherReload.dlvPath, or turn gopherReload.debug off. The previous server, if any, keeps running.`;
+      this.host.say('error', message, { hint });
+      this.host.setState({ kind: 'error', message, hint });
+      return undefined;
+    }
+    if (this.generation === 0) this.host.log.info(`debugging with ${this.dlv.path} (from ${this.dlv.from})`);
+    const port = c.debugPort ?? (this.port ??= await freePort());
+    return { dlv: this.dlv.path, port };
+  }
+
+  /**
+   * Delve started: learn where it listens, make it the target, let the client attach. False when
+   * the server should not go on (Delve failed, or the engine moved on meanwhile).
+   */
+  async attach(proc: ServerProcess, binary: string, cwd: string, current: () => boolean): Promise<boolean> {
+    const where = await within(Promise.race([proc.listening!, proc.exited.then(() => undefined)]), LISTEN_TIMEOUT_MS);
+    if (!current()) return false;
+    if (!where) {
+      const tail = proc.output.tail(5).join('').trim();
+      const message = proc.alive
+        ? `Delve (pid ${proc.pid}) did not say where it listens within ${LISTEN_TIMEOUT_MS / 1000} s.`
+        : `Delve exited before it listened${tail ? `: ${tail}` : '.'}`;
+      const hint = 'Check that dlv runs (dlv version) and that its port is free (gopherReload.debugPort), then save or Restart Server.';
+      this.host.say('error', message, { hint });
+      this.host.setState({ kind: 'error', message, hint, lastOutput: proc.output.tail(20) });
+      return false;
+    }
+    const target: DebugTarget = { generation: ++this.generation, host: where.host, port: where.port, dlvPid: proc.pid, binary, cwd };
+    this.target = target;
+    this.host.log.info(`Delve (pid ${proc.pid}) listens on ${where.host}:${where.port}: generation ${target.generation}`);
+    this.host.debug?.(target);
+    void this.noteDebuggee(proc, target);
+    const client = this.client;
+    if (!client) return true;
+    const t0 = performance.now();
+    try {
+      const r = await within(
+        client.attach(target).then(() => true),
+        ATTACH_TIMEOUT_MS,
+      );
+      if (!r) throw new Error(`it did not attach within ${ATTACH_TIMEOUT_MS / 1000} s`);
+      this.host.log.info(`debugger attached to generation ${target.generation} in ${Math.round(performance.now() - t0)} ms`);
+    } catch (e) {
+      if (current() && this.target === target)
+        this.host.say('warning', `The debugger could not attach to the new server (${(e as Error).message}).`, {
+          hint: `The server runs under Delve on ${where.host}:${where.port} without it: save or Restart Server to try again.`,
+        });
+    }
+    return current();
+  }
+
+  /** The program's pid, once Delve has started it (for the status and the client). */
+  private async noteDebuggee(proc: ServerProcess, target: DebugTarget): Promise<void> {
+    for (let i = 0; i < 200 && proc.alive && this.target === target; i++) {
+      if (proc.debuggee !== undefined) {
+        this.target = { ...this.target, pid: proc.debuggee };
+        this.host.debug?.(this.target);
+        return;
+      }
+      await sleep(50);
+    }
+  }
+
+  paused(generation: number, pause: DebugPause | undefined): void {
+    const t = this.target;
+    if (!t || t.generation !== generation) return;
+    this.target = { ...t, paused: pause };
+    this.host.debug?.(this.target);
+  }
+
+  /** Delve said the program panicked and waits for a client: the server is paused, not hung. */
+  panicked(proc: ServerProcess): void {
+    const t = this.target;
+    if (!t || t.dlvPid !== proc.pid || t.paused) return;
+    this.paused(t.generation, { reason: 'panic', description: 'an unrecovered panic (Delve keeps the program stopped for a debugger)' });
+    this.host.say('warning', `The server panicked and is paused in Delve on ${t.host}:${t.port}.`, {
+      hint: 'Attach a debugger to look at it, or save to rebuild (the panic is printed once the program goes on).',
+    });
+  }
+
+  isPaused(proc: ServerProcess): boolean {
+    return !!this.target?.paused && this.target.dlvPid === proc.pid;
+  }
+
+  exited(generation: number, code: number): void {
+    this.exitCode = { generation, code };
+  }
+
+  /** The program's exit status as a client saw it (Delve itself exits 0 whatever the program did). */
+  exitCodeOf(proc: ServerProcess): number | null {
+    const t = this.target;
+    return t && t.dlvPid === proc.pid && this.exitCode?.generation === t.generation ? this.exitCode.code : null;
+  }
+
+  /** The generation is over (stopped, swapped, exited): nothing to attach to. */
+  ended(proc?: ServerProcess): void {
+    if (!this.target || (proc && this.target.dlvPid !== proc.pid)) return;
+    this.target = undefined;
+    this.host.debug?.(undefined);
+  }
+}
