@@ -3,7 +3,7 @@
 // the Gin fixture, all in one run on this machine; then the extension's own costs in the real VS
 // Code host. Writes test/bench/results/latest.{json,md} and media/bench.png, and the README's
 // Performance section. Timing never fails anything: numbers are recorded, not asserted.
-//   node test/bench/run.mjs [--n 20] [--smoke] [--out dir] [--no-extension] [--no-readme]
+//   node test/bench/run.mjs [--n 20] [--smoke] [--out dir] [--no-extension] [--no-readme] [--no-debug]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,6 +13,7 @@ import { AIR_VERSION, airDefault, airNoDelay, airOurFlags, ensureAir, floor, our
 import { extensionCosts } from './extension.mjs';
 import { editorTyping } from './editor.mjs';
 import { templateBench } from './templates.mjs';
+import { debugBench } from './debug.mjs';
 import { writeReport } from './report.mjs';
 
 const { values: opt } = parseArgs({
@@ -22,6 +23,7 @@ const { values: opt } = parseArgs({
     out: { type: 'string' },
     'no-extension': { type: 'boolean' },
     'no-readme': { type: 'boolean' },
+    'no-debug': { type: 'boolean' },
     tools: { type: 'string' },
     'extension-only': { type: 'boolean' },
     'report-only': { type: 'boolean' },
@@ -51,10 +53,14 @@ function editorRows(r) {
 // last result joins the report.
 const largeFile = path.join(outDir, 'large.json');
 const lastLarge = () => (fs.existsSync(largeFile) ? JSON.parse(fs.readFileSync(largeFile, 'utf8')) : undefined);
+// The debug bench (node test/bench/debug.mjs) also runs alone: its last result is folded in too.
+const debugFile = path.join(outDir, 'debug.json');
+const lastDebug = () => (fs.existsSync(debugFile) ? JSON.parse(fs.readFileSync(debugFile, 'utf8')) : undefined);
 
 if (opt['report-only']) {
   const last = JSON.parse(fs.readFileSync(path.join(outDir, 'latest.json'), 'utf8'));
   last.large = lastLarge();
+  last.debug = lastDebug() ?? last.debug;
   await writeReport(last, outDir, { readme: !opt['no-readme'], chart: true });
   process.exit(0);
 }
@@ -156,6 +162,11 @@ for (const tool of tools.filter((t) => t.name === 'ours' || t.name === 'air-dela
 
 log('\n▶ template edits (test/fixtures/gin-tmpl): ours against air');
 results.templates = await templateBench({ n: smoke ? 1 : 10, out: outDir, log });
+
+if (!opt['no-debug']) {
+  log('\n▶ debug mode: save → serving with --debug, in normal mode, and the debug floor by hand');
+  results.debug = await debugBench({ n: smoke ? 1 : 7, out: outDir, log });
+}
 
 if (!opt['no-extension']) {
   log('\n▶ the extension in VS Code Server: save from the editor → serving, activation, idle cost');

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { debugProblems } from './debugCheck.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'gopher-reload-bench-smoke-'));
@@ -38,6 +39,14 @@ check(
   res.editorTyping?.delays?.['0']?.n >= 1 && res.editorTyping?.floor?.median !== undefined && res.editorTyping?.leftRunningAfterClose?.length === 0,
 );
 check('a Markdown table was written', fs.existsSync(path.join(out, 'latest.md')));
+{
+  // The debug bench: each row measured, under dlv where it should be, the first switch, nothing left.
+  const problems = debugProblems(res.debug);
+  check(
+    `debug mode measured: --debug, normal and the debug floor, no dlv or server left${problems.length ? ` (${problems.join('; ')})` : ''}`,
+    problems.length === 0,
+  );
+}
 fs.rmSync(out, { recursive: true, force: true });
 // The proxy's drain with an open event stream (sse.mjs), one reload each way.
 const sseOut = fs.mkdtempSync(path.join(os.tmpdir(), 'gopher-reload-bench-sse-'));
