@@ -14,6 +14,7 @@ import { extensionCosts } from './extension.mjs';
 import { editorTyping } from './editor.mjs';
 import { templateBench } from './templates.mjs';
 import { debugBench } from './debug.mjs';
+import { findDlv } from './debugTools.mjs';
 import { writeReport } from './report.mjs';
 
 const { values: opt } = parseArgs({
@@ -77,6 +78,7 @@ if (opt['extension-only']) {
 }
 
 ensureAir(log);
+if (!opt['no-debug']) findDlv(); // the debug section needs Delve: say so now, not after the other sections
 // The smoke run (npm test) exercises every code path once: ours, the floor, and air (one variant;
 // the others differ only in their .air.toml).
 const chosen = opt.tools?.split(',') ?? (smoke ? ['ours', 'ours-proxy', 'floor', 'air-delay0'] : undefined);

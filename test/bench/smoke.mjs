@@ -11,7 +11,8 @@ import { debugProblems } from './debugCheck.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'gopher-reload-bench-smoke-'));
-const r = spawnSync(process.execPath, [path.join(here, 'run.mjs'), '--smoke', '--out', out], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 900_000 });
+// 18 min: the debug section's first switch compiles the standard library and Gin twice (~2 min).
+const r = spawnSync(process.execPath, [path.join(here, 'run.mjs'), '--smoke', '--out', out], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 1_080_000 });
 const checks = [];
 const check = (title, ok) => {
   checks.push(ok);
