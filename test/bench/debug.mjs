@@ -76,11 +76,12 @@ async function firstSwitch(contenders, track, log) {
     fs.cpSync(base, cache, { recursive: true });
     try {
       const s = await launch(tool, `debug-first-${tool.name}`, track, { GOCACHE: cache });
+      for (let i = 0; i < 20 && tool.readyLines && !tool.readyLines().length; i++) await sleep(100); // its "● running" line follows readiness
       out.rows[tool.name] = {
         label: tool.label,
         ms: round1(s.ms),
         underDlv: s.underDlv,
-        buildMs: tool.name === 'floor-debug' ? round1(s.startReturnedMs) : undefined,
+        buildMs: tool.readyLines ? tool.readyLines()[0]?.buildMs : round1(s.startReturnedMs),
       };
       log(`  ${tool.label}: first switch to debug mode ${(s.ms / 1000).toFixed(1)} s${s.underDlv ? '' : ' (NOT under dlv)'}`);
       out.leftRunning.push(...(await stopAndCheck(s, track)));
@@ -103,6 +104,7 @@ export async function debugBench({ n = 7, out = path.join(ROOT, 'test', 'bench',
   const track = tracker();
   const onSignal = (sig) => {
     track.killAll();
+    for (const d of track.dirs) fs.rmSync(d, { recursive: true, force: true });
     if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(sig, onSignal);
@@ -113,7 +115,7 @@ export async function debugBench({ n = 7, out = path.join(ROOT, 'test', 'bench',
     loadavgStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
     versions: { go: goVersion(), node: process.version, dlv: dlvVersion(dlv) },
     n,
-    polling: `every ${POLL_MS} ms from the file write`,
+    polling: `every ${POLL_MS} ms`,
     floorStop:
       'Ctrl-C to dlv (SIGINT to its process group, as a terminal sends it; Delve stops the app, which runs in a group of its own), then dlv exec again once dlv has exited',
     debugGcflags: DEBUG_GCFLAGS,

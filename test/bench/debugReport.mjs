@@ -16,7 +16,7 @@ export function debugTable(d) {
   const normal = s.ours?.median;
   const floor = s['floor-debug']?.median;
   const lines = [
-    `**Debug mode** (\`gopher-reload --debug\`: every server generation runs under \`dlv exec --headless --accept-multiclient --continue\`, no debugger attached; Delve ${d.versions.dlv}; the Gin fixture, ${d.n} rounds of the same one-line edit, one save per row per round, the order rotating; from the file write to the first answer with the new text, polled ${d.polling})`,
+    `**Debug mode** (\`gopher-reload --debug\`: every server generation runs under \`dlv exec --headless --accept-multiclient --continue\`, no debugger attached; Delve ${d.versions.dlv}; the Gin fixture, ${d.n} round${d.n === 1 ? '' : 's'} of the same one-line edit, one save per row per round, the order rotating; from the file write to the first answer with the new text, polled ${d.polling})`,
     '',
     '| contender | min | median | p90 | max | × normal mode | × debug floor |',
     '|---|---|---|---|---|---|---|',
@@ -47,8 +47,9 @@ export function debugTable(d) {
   const f = d.firstSwitch;
   if (f) {
     const rows = Object.values(f.rows).map((r) => `${r.label} ${secs(r.ms)}`);
+    const builds = Object.entries(f.rows).map(([k, r]) => `${k === 'floor-debug' ? 'the floor' : 'Gopher Reload'} ${secs(r.buildMs)}`);
     lines.push(
-      `First switch to debug mode, once, from a build cache holding only the normal build (its own cold build took ${secs(f.coldNormalBuildMs)}): start → first answer, ${rows.join('; ')}${f.rows['floor-debug']?.buildMs ? ` (of which the floor's \`go build\` ${secs(f.rows['floor-debug'].buildMs)})` : ''}. Every later debug build finds the -N -l packages in the cache.`,
+      `First switch to debug mode, once, from a build cache holding only the normal build (its own cold build took ${secs(f.coldNormalBuildMs)}): start → first answer, ${rows.join('; ')} (one sample each; of it the build: ${builds.join(', ')}). Every later debug build finds the -N -l packages in the cache.`,
     );
   }
   lines.push(
