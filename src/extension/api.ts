@@ -1,4 +1,4 @@
-import type { EngineState, GinRoute, RuntimePanic } from '../core';
+import type { DebugPause, EngineState, GinRoute, RuntimePanic } from '../core';
 
 /**
  * What activate() returns: read-only views of each server, for other extensions and for the
@@ -35,4 +35,16 @@ export interface ServerView {
   routes: readonly GinRoute[];
   panics: Pick<RuntimePanic, 'kind' | 'message' | 'site'>[];
   localModuleDirs: string[];
+  /** gopherReload.debug: the running server's Delve (engine.debugTarget), while there is one. */
+  debug?: {
+    /** Counts the servers started under Delve in this engine run; each has its own debug session. */
+    generation: number;
+    /** Delve's port (loopback). */
+    port: number;
+    dlvPid: number;
+    /** The server's pid, a child of Delve, once seen. */
+    pid?: number;
+    /** Set while the server is stopped in the debugger. */
+    paused?: DebugPause;
+  };
 }

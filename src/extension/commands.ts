@@ -26,6 +26,16 @@ export function registerCommands(w: CommandHost): vscode.Disposable[] {
       const c = await w.pick(root);
       if (c) await c.setHotReload(!c.isHotReload);
     },
+    'gopherReload.debugServer': async (root) => (await w.pick(root))?.debug(),
+    'gopherReload.stopDebugging': async (root) => {
+      const debugging = [...w.controllers.values()].filter((c) => c.debugWanted);
+      const c = root ? w.controllers.get(root) : debugging.length === 1 ? debugging[0] : await w.pick(root);
+      if (!c?.debugWanted) {
+        if (c || !root) void vscode.window.showInformationMessage('Gopher Reload: this server is not being debugged.');
+        return;
+      }
+      c.stopDebugging();
+    },
     'gopherReload.showLogs': () => w.log.show(),
     'gopherReload.convertAirToml': async (root) => (await w.pick(root))?.convertAirToml(),
     'gopherReload.showTerminal': async (root) => (await w.pick(root))?.showTerminal(),

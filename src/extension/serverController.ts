@@ -7,7 +7,9 @@ import { taskBuildStep } from './taskBuild';
 import { OutputTerminal } from './terminal';
 import { BuildProgressNotifier } from './buildProgress';
 import { ReloadEngine, readAirToml, resolveConfig } from '../core';
-import type { BuildProblem, BuildProgress, EngineConfig, EngineState, Logger } from '../core';
+import type { BuildProblem, BuildProgress, DebugPause, DebugTarget, EngineConfig, EngineState, Logger, RawSettings } from '../core';
+import type { DebugServer, DebugSessions } from './debugSession';
+import { lookUpDlv, offerDlvInstall } from './debugInstall';
 import { resolveTarget, type TargetResolution } from '../core';
 
 /**
@@ -31,7 +33,7 @@ export interface Target {
  * Problems, status bar item, and the VS Code events that feed the engine. Everything here is
  * glue; decisions live in the engine.
  */
-export class ServerController implements vscode.Disposable {
+export class ServerController implements vscode.Disposable, DebugServer {
   readonly id: string;
   readonly name: string;
   readonly folder: vscode.WorkspaceFolder;
@@ -55,12 +57,28 @@ export class ServerController implements vscode.Disposable {
   private readonly notifier: BuildProgressNotifier;
   /** From the last accepted change event to the build starting (quiet window + our overhead). */
   saveToBuildMs?: number;
+  /**
+   * This window's choice from Debug Server, a gopher-reload launch configuration, Stop Debugging or
+   * the debug toolbar's Stop; undefined: gopherReload.debug decides. Not kept across windows: like
+   * F5, a debug session is something you start, the setting is what you keep.
+   */
+  private debugChoice?: boolean;
+  /** gopherReload.debug as resolved for this server (a service may set it). */
+  private debugSetting = false;
+  /** The dlv found for this server, once looked up (undefined: not yet, or missing). */
+  private dlv?: string;
+  /** The user asked to debug: the next session may show Run and Debug. Sessions after a reload are quiet. */
+  private revealSession = false;
+  /** A start waiting for Delve to be found; a newer start or a stop makes it moot. */
+  private startSeq = 0;
+  private disposed = false;
 
   constructor(
     private readonly target: Target,
     private readonly memento: vscode.Memento,
     private readonly log: vscode.LogOutputChannel,
     private readonly onChanged: (what?: 'insights') => void,
+    private readonly sessions?: DebugSessions,
   ) {
     const { id, name, folder } = target;
     this.id = id;
@@ -83,6 +101,7 @@ export class ServerController implements vscode.Disposable {
       error: (m) => log.error(`[${name}] ${m}`),
     };
     this.engine = new ReloadEngine(this.resolve(settings), logger, settings.buildTask ? taskBuildStep(settings.buildTask, folder) : undefined);
+    this.engine.setDebugClient(sessions?.clientFor(this));
     this.notifier = new BuildProgressNotifier(name, () => this.engine.cancelBuild());
     this.subs.push(this.notifier);
     this.subs.push(
@@ -92,6 +111,7 @@ export class ServerController implements vscode.Disposable {
         this.onChanged('insights');
       }),
       this.engine.onOutput((o) => (o.source === 'engine' ? this.terminal.line(o) : this.terminal.write(o.text))),
+      this.engine.onDebug(() => this.render()),
       this.engine.onProgress((p) => {
         this.progress = p;
         this.notifier.update(p);
@@ -155,14 +175,166 @@ export class ServerController implements vscode.Disposable {
         .then((a) => a && vscode.commands.executeCommand('workbench.trust.manage'));
       return;
     }
+    const seq = ++this.startSeq;
+    if (this.debugWanted && !this.dlv) {
+      // Delve first (a lookup, maybe an offer to install it); the server starts either way.
+      void this.findDlv().then(() => {
+        if (seq !== this.startSeq || this.disposed) return;
+        this.engine.reconfigure(this.resolve(), false, this.buildStep());
+        this.startNow(reason, reveal);
+      });
+      return;
+    }
+    this.startNow(reason, reveal);
+  }
+
+  private startNow(reason: string, reveal: boolean): void {
     this.log.info(`[${this.name}] ${reason}: effective configuration ${describe(this.engine.configuration)}`);
     if (reveal) this.terminal.show(true);
     this.engine.start(reason);
+    this.render();
   }
 
   async stop(): Promise<void> {
     clearImmediate(this.startTimer);
+    this.startSeq++;
     await this.engine.stop();
+  }
+
+  private buildStep() {
+    const task = readSettings(vscode.Uri.file(this.target.moduleRoot)).buildTask;
+    return task ? taskBuildStep(task, this.folder) : undefined;
+  }
+
+  /** Debugging is asked for (the commands, launch.json or gopherReload.debug), whether or not Delve was found. */
+  get debugWanted(): boolean {
+    return this.debugChoice ?? this.debugSetting;
+  }
+
+  /** The running server's Delve, while there is one. */
+  get debugTarget(): DebugTarget | undefined {
+    return this.engine.debugTarget;
+  }
+
+  get debugGeneration(): number | undefined {
+    return this.engine.debugTarget?.generation;
+  }
+
+  debugPaused(generation: number, pause: DebugPause | undefined): void {
+    this.engine.debugPaused(generation, pause);
+  }
+
+  debugExited(generation: number, code: number): void {
+    this.engine.debugExited(generation, code);
+  }
+
+  takeReveal(): boolean {
+    const r = this.revealSession;
+    this.revealSession = false;
+    return r;
+  }
+
+  /**
+   * Debug Server, or a gopher-reload launch configuration: debug this server from now on (this
+   * window), starting it (and hot reload) if needed. Already debugging: show the session.
+   */
+  async debug(): Promise<void> {
+    if (!vscode.workspace.isTrusted) return this.start('debug');
+    if (this.debugWanted && this.engine.debugTarget && this.sessions?.hasSession(this.id, this.engine.debugTarget.generation)) {
+      await vscode.commands.executeCommand('workbench.view.debug');
+      return;
+    }
+    this.debugChoice = true;
+    this.revealSession = true;
+    this.log.info(`[${this.name}] debugging on`);
+    if (!this.hotReload) return this.setHotReload(true);
+    const target = this.engine.debugTarget;
+    if (target && this.engine.configuration.debug) {
+      // Delve runs but no session is attached (it failed or timed out): attach again.
+      await this.sessions
+        ?.clientFor(this)
+        .attach(target)
+        .catch((e: Error) => this.log.warn(`[${this.name}] attach failed: ${e.message}`));
+      return;
+    }
+    if (!this.dlv) await this.findDlv();
+    this.applyDebug();
+  }
+
+  /** Stop Debugging: the server restarts without Delve and keeps hot reloading. */
+  stopDebugging(why = 'debugging off'): void {
+    this.debugChoice = false;
+    this.log.info(`[${this.name}] ${why}`);
+    this.applyDebug();
+  }
+
+  /** The debug toolbar's Stop or Disconnect on this server's current session. */
+  debugEndedByUser(): void {
+    if (this.disposed || !this.engine.configuration.debug) return;
+    this.stopDebugging('the debug session was stopped from the toolbar: debugging off, the server restarts without Delve');
+    void vscode.window.showInformationMessage(
+      `Gopher Reload: debugging is off for ${this.name}; the server restarts without the debugger and hot reload keeps running. "Debug Server (hot reload)" turns it on again.`,
+    );
+  }
+
+  /** Puts the current choice into the engine: a running server restarts with or without Delve. */
+  private applyDebug(): void {
+    const before = this.engine.configuration.debug;
+    const config = this.resolve();
+    const restart = config.debug !== before;
+    this.engine.reconfigure(config, restart, this.buildStep());
+    if (restart && this.engine.state.kind === 'stopped' && this.hotReload) this.start('start');
+    this.render();
+  }
+
+  /**
+   * Looks Delve up (dlvPath, go.alternateTools, PATH, GOBIN, GOPATH/bin). Missing: the server runs
+   * without it, and the user is offered an install; once installed, debugging turns on.
+   */
+  private async findDlv(): Promise<void> {
+    const scope = vscode.Uri.file(this.target.moduleRoot);
+    const env = { ...process.env, ...this.engine.configuration.env };
+    const r = await lookUpDlv(scope, this.folder.uri.fsPath, this.rawDlvPath, env);
+    if ('found' in r) {
+      this.dlv = r.found.path;
+      this.log.info(`[${this.name}] Delve: ${r.found.path} (from ${r.found.via})`);
+      return;
+    }
+    if ('problem' in r) {
+      this.log.warn(`[${this.name}] ${r.problem}`);
+      void vscode.window
+        .showWarningMessage(`Gopher Reload: ${r.problem}. Debugging stays off; hot reload runs without the debugger.`, 'Open Settings')
+        .then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.dlvPath`));
+      return;
+    }
+    this.log.warn(`[${this.name}] Delve (dlv) not found: the server runs without the debugger`);
+    void offerDlvInstall(this.folder, this.log).then(async (installed) => {
+      if (this.disposed) return;
+      if (!installed) {
+        // Declined: no more offers on every start; the commands ask again.
+        if (this.debugChoice !== false && this.debugWanted) this.debugChoice = false;
+        this.render();
+        return;
+      }
+      const again = await lookUpDlv(scope, this.folder.uri.fsPath, this.rawDlvPath, env);
+      if (!('found' in again)) {
+        void vscode.window.showErrorMessage(
+          'Gopher Reload: Delve was installed but not found in $GOBIN, $GOPATH/bin or on PATH; set gopherReload.dlvPath to the dlv binary. Debugging stays off.',
+        );
+        return;
+      }
+      this.dlv = again.found.path;
+      this.log.info(`[${this.name}] Delve installed: ${again.found.path}`);
+      if (this.debugWanted) this.applyDebug();
+    });
+  }
+
+  /** gopherReload.dlvPath as set for this server. */
+  private rawDlvPath?: string;
+
+  private noteDebugSettings(raw: RawSettings): void {
+    this.debugSetting = raw.debug === true;
+    this.rawDlvPath = typeof raw.dlvPath === 'string' && raw.dlvPath ? raw.dlvPath : undefined;
   }
 
   async setHotReload(on: boolean): Promise<void> {
@@ -211,16 +383,12 @@ export class ServerController implements vscode.Disposable {
 
   /** The engine configuration: this module's settings, or its service's; the precedence is resolveTarget's. */
   private resolve(settings = readSettings(vscode.Uri.file(this.target.moduleRoot))): EngineConfig {
-    const scope = vscode.Uri.file(this.target.moduleRoot);
-    // A module target ignores `services` (the workspace replaces it once services appear).
-    const services = this.target.service ? vscode.workspace.getConfiguration(SECTION, scope).get('services') : undefined;
-    const r = resolveTarget({ moduleRoot: this.target.moduleRoot, folderRoot: this.folder.uri.fsPath, settings: settings.raw, services });
-    const found = r.targets.find((t) => t.service === this.target.service);
+    const { r, found } = this.targetOf(settings);
     const serviceIssues = found ? [] : [`${SECTION}.services: service "${this.target.service}" is no longer defined`];
     const { root, raw } = found ?? { root: this.target.moduleRoot, raw: settings.raw };
     this.root = root;
     this.specJson = JSON.stringify([this.root, raw]);
-    const { config, issues } = resolveConfig(this.root, raw);
+    const { config, issues } = resolveConfig(this.root, this.withDebug(raw));
     this.configIssues = [...serviceIssues, ...(found ? this.airNotes(r) : []), ...issues.map((i) => `${SECTION}.${i.setting}: ${i.message}`)];
     for (const i of this.configIssues) this.log.warn(`[${this.name}] ${i}`);
     if (issues.length) {
@@ -232,6 +400,26 @@ export class ServerController implements vscode.Disposable {
         .then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', SECTION));
     }
     return config;
+  }
+
+  /** This server's settings: the module's, or its service's (resolveTarget's precedence). No side effects. */
+  private targetOf(settings: ReturnType<typeof readSettings>) {
+    const scope = vscode.Uri.file(this.target.moduleRoot);
+    // A module target ignores `services` (the workspace replaces it once services appear).
+    const services = this.target.service ? vscode.workspace.getConfiguration(SECTION, scope).get('services') : undefined;
+    const r = resolveTarget({ moduleRoot: this.target.moduleRoot, folderRoot: this.folder.uri.fsPath, settings: settings.raw, services });
+    const found = r.targets.find((t) => t.service === this.target.service);
+    return { r, found, raw: found?.raw ?? settings.raw };
+  }
+
+  /**
+   * The debug settings as this window decides them: on only when asked for AND Delve was found (a
+   * server never waits for an install; it runs without the debugger until dlv is there).
+   */
+  private withDebug(raw: RawSettings): RawSettings {
+    this.noteDebugSettings(raw);
+    const on = this.debugWanted && this.dlv !== undefined;
+    return { ...raw, debug: on, ...(on ? { dlvPath: this.dlv } : {}) };
   }
 
   /**
@@ -278,6 +466,17 @@ export class ServerController implements vscode.Disposable {
   private onConfig(e: vscode.ConfigurationChangeEvent): void {
     const scope = vscode.Uri.file(this.target.moduleRoot);
     if (!e.affectsConfiguration(SECTION, scope)) return;
+    if (e.affectsConfiguration(`${SECTION}.dlvPath`, scope)) this.dlv = undefined;
+    // The setting changed: it decides again, over this window's earlier choice.
+    if (e.affectsConfiguration(`${SECTION}.debug`, scope)) this.debugChoice = undefined;
+    this.noteDebugSettings(this.targetOf(readSettings(scope)).raw);
+    // Debugging is asked for and Delve not looked up yet: look first, then restart once.
+    if (this.debugWanted && !this.dlv && this.engine.state.kind !== 'stopped') void this.findDlv().then(() => !this.disposed && this.applyConfig(e));
+    else this.applyConfig(e);
+  }
+
+  private applyConfig(e: vscode.ConfigurationChangeEvent): void {
+    const scope = vscode.Uri.file(this.target.moduleRoot);
     const settings = readSettings(scope);
     const before = this.specJson;
     const config = this.resolve(settings);
@@ -324,6 +523,8 @@ export class ServerController implements vscode.Disposable {
       state: this.engine.state,
       configIssues: this.configIssues,
       progress: this.progress,
+      debug: this.engine.debugTarget,
+      root: this.root,
     });
     this.item.text = v.text;
     const md = new vscode.MarkdownString(v.tooltip, true);
@@ -336,6 +537,7 @@ export class ServerController implements vscode.Disposable {
         'gopherReload.showTerminal',
         'gopherReload.openInBrowser',
         'gopherReload.toggle',
+        'gopherReload.stopDebugging',
         'workbench.trust.manage',
       ],
     };
@@ -345,12 +547,14 @@ export class ServerController implements vscode.Disposable {
   }
 
   async disposeAsync(): Promise<void> {
+    this.disposed = true;
     clearImmediate(this.startTimer);
     await this.engine.dispose();
     this.dispose();
   }
 
   dispose(): void {
+    this.disposed = true;
     clearTimeout(this.typingTimer);
     clearImmediate(this.startTimer);
     for (const s of this.subs) s.dispose();

@@ -1,4 +1,4 @@
-import { elapsedWords, type BuildProgress, type EngineState } from '../core';
+import { elapsedWords, type BuildProgress, type DebugTarget, type EngineState } from '../core';
 
 /**
  * The status bar as a pure function of state, kept free of `vscode` so it is unit-tested in
@@ -20,6 +20,10 @@ export interface StatusInput {
   configIssues: string[];
   /** The running build's progress (engine.onProgress), while the state is building. */
   progress?: BuildProgress;
+  /** The server's Delve (gopherReload.debug), while there is one (engine.debugTarget). */
+  debug?: DebugTarget;
+  /** Where the server builds and runs: a paused file is shown relative to it. */
+  root?: string;
 }
 
 /** A build shorter than this keeps the plain "building…" text: a save's rebuild does not flicker. */
@@ -53,6 +57,7 @@ function links(id: string) {
     browser: `[$(globe) Open in Browser](command:gopherReload.openInBrowser${a})`,
     toggle: (on: boolean) => `[$(${on ? 'circle-slash' : 'zap'}) Turn hot reload ${on ? 'off' : 'on'}](command:gopherReload.toggle${a})`,
     trust: '[$(shield) Manage Workspace Trust](command:workbench.trust.manage)',
+    stopDebugging: `[$(debug-disconnect) Stop Debugging (keep hot reload)](command:gopherReload.stopDebugging${a})`,
   };
 }
 
@@ -61,6 +66,54 @@ const code = (lines: string[]) => (lines.length ? '\n\n```\n' + lines.slice(-8).
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
 
 export function statusView(i: StatusInput): StatusView {
+  const v = baseView(i);
+  return i.debug && i.trusted ? debugView(i, i.debug, v) : v;
+}
+
+/** `handlers/users.go:42`: relative to the server's root when inside it (forward slashes), else the full path. */
+export function pausedWhere(p: NonNullable<DebugTarget['paused']>, root?: string): string | undefined {
+  if (!p.file) return undefined;
+  const norm = (x: string) => x.replace(/\\/g, '/');
+  const r = root ? norm(root).replace(/\/$/, '') + '/' : undefined;
+  const f = norm(p.file);
+  return `${r && f.startsWith(r) ? f.slice(r.length) : f}${p.line ? `:${p.line}` : ''}`;
+}
+
+/**
+ * Under Delve: while paused, the status says where (a paused server answers nothing, so this is
+ * the first thing to know); while running, `:8080 · debugging`. A build, a failed build or a crash
+ * keep their own text: they matter more, and the tooltip still says Delve's address.
+ */
+function debugView(i: StatusInput, d: DebugTarget, v: StatusView): StatusView {
+  const LINKS = links(i.id);
+  const kind = i.state.kind;
+  const address = `Delve listens on ${d.host}:${d.port} (pid ${d.dlvPid}${d.pid ? `; the server is pid ${d.pid}` : ''}): every reload starts the server under a new Delve on the same address and a new debug session, and your breakpoints bind again.`;
+  const off = `Stop Debugging (or Stop in the debug toolbar) turns the debugger off; hot reload keeps running. ${LINKS.stopDebugging}`;
+  const s = i.state;
+  // Paused matters most while this server is the one serving: it answers nothing until you continue.
+  const serving = kind === 'running' || kind === 'starting' || kind === 'unready' || ((s.kind === 'building' || s.kind === 'build-failed') && s.serving);
+  if (d.paused && serving) {
+    const where = pausedWhere(d.paused, i.root);
+    const what = d.paused.reason === 'panic' ? ' on a panic' : '';
+    const because = d.paused.reason === 'panic' ? ` (panic: ${esc(d.paused.description ?? '')})` : d.paused.reason ? ` (${esc(d.paused.reason)})` : '';
+    const also = s.kind === 'building' ? ' · building…' : s.kind === 'build-failed' ? ` · build failed (${s.problems.length})` : '';
+    const paused = `Paused in the debugger${where ? ` at \`${where}\`` : ''}${because}. The server answers no request until you continue (Continue in the debug toolbar, F5); it is not counted as hung.`;
+    const rest = s.kind === 'building' || s.kind === 'build-failed' ? v.tooltip.replace(/^[^\n]*\n\n/, '') + '\n\n' : '';
+    return {
+      text: `$(debug-pause) paused${what}${where ? ` at ${where}` : ''}${also}`,
+      tooltip: `**Gopher Reload** — ${esc(i.name)}\n\n${paused}\n\n${rest}${address}\n\n${off}`,
+      background: s.kind === 'build-failed' ? 'error' : undefined,
+    };
+  }
+  const tip = `${v.tooltip}\n\n$(debug-alt) **Debugging.** ${address}\n\n${off}`;
+  if (kind === 'running') {
+    const port = i.state.port;
+    return { ...v, text: `$(debug-alt) ${port ? `:${port}` : 'running'} · debugging`, tooltip: tip };
+  }
+  return { ...v, tooltip: tip };
+}
+
+function baseView(i: StatusInput): StatusView {
   const LINKS = links(i.id);
   const head = `**Gopher Reload** — ${esc(i.name)}`;
   const issues = i.configIssues.length ? '\n\n$(warning) Settings: ' + i.configIssues.map(esc).join('; ') : '';

@@ -7,7 +7,10 @@ import { SECTION } from './settings';
 import { summaryView } from './summaryView';
 import { RoutesView, treeLabels } from './routesView';
 import { resolveTarget } from '../core';
-import type { GopherReloadApi } from './api';
+import type { GopherReloadApi, ServerView } from './api';
+import type { DebugTarget } from '../core';
+import { DebugSessions } from './debugSession';
+import { registerDebugConfigurations } from './debugConfig';
 
 /**
  * The extension's state: one ServerController per server: per Go module (a workspace folder with
@@ -15,6 +18,12 @@ import type { GopherReloadApi } from './api';
  * in step with the folders and settings. With several servers one summary item replaces their
  * status bar items. Also sets the context keys that decide which commands the palette shows.
  */
+function debugView(t: DebugTarget | undefined): ServerView['debug'] {
+  if (!t) return undefined;
+  const { generation, port, dlvPid, pid, paused } = t;
+  return { generation, port, dlvPid, pid, paused };
+}
+
 export class Workspace implements vscode.Disposable {
   /** By target id: the module root, or `<module root>#<service>`. */
   readonly controllers = new Map<string, ServerController>();
@@ -23,6 +32,11 @@ export class Workspace implements vscode.Disposable {
   /** How long activate() took (measured by main.ts), for the benchmark. */
   activationMs?: number;
   private readonly subs: vscode.Disposable[] = [];
+  /** Every debug session Gopher Reload starts (one per server generation under Delve). */
+  private readonly debugSessions = new DebugSessions(
+    (id) => this.controllers.get(id),
+    (line) => this.log.warn(line),
+  );
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -34,7 +48,9 @@ export class Workspace implements vscode.Disposable {
       this.summary,
       this.routes,
       vscode.window.registerTreeDataProvider('gopherReload.routes', this.routes),
+      this.debugSessions,
       ...registerCommands(this),
+      ...registerDebugConfigurations((folder, which) => this.debugFromLaunch(folder, which)),
       vscode.workspace.onDidChangeWorkspaceFolders(() => void this.discover()),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SECTION}.services`) && void this.discover()),
     );
@@ -99,11 +115,17 @@ export class Workspace implements vscode.Disposable {
       );
       this.controllers.set(
         id,
-        new ServerController(t, this.context.workspaceState, this.log, (what) => {
-          // Routes change with insights; whether one opens depends on the port, known a moment later.
-          if (what !== 'insights') this.updateContext();
-          this.routes.refresh();
-        }),
+        new ServerController(
+          t,
+          this.context.workspaceState,
+          this.log,
+          (what) => {
+            // Routes change with insights; whether one opens depends on the port, known a moment later.
+            if (what !== 'insights') this.updateContext();
+            this.routes.refresh();
+          },
+          this.debugSessions,
+        ),
       );
     }
     this.updateContext();
@@ -132,6 +154,39 @@ export class Workspace implements vscode.Disposable {
     return picked?.cs ?? [];
   }
 
+  /**
+   * A gopher-reload launch configuration (F5): its `folder` names the server (a module root,
+   * absolute or relative to the workspace folder; a service's name; or a server id); none: the
+   * workspace folder's only server, else the user picks.
+   */
+  private async debugFromLaunch(folder: vscode.WorkspaceFolder | undefined, which?: string): Promise<void> {
+    await this.discovering;
+    const all = [...this.controllers.values()];
+    let c: ServerController | undefined;
+    if (which) {
+      const abs = folder ? path.resolve(folder.uri.fsPath, which) : path.resolve(which);
+      c =
+        this.controllers.get(which) ??
+        all.find((x) => x.id === abs) ??
+        all.find((x) => x.root === abs) ??
+        all.find((x) => x.name === which || x.id.endsWith(`#${which}`));
+      if (!c) {
+        void vscode.window.showErrorMessage(
+          `Gopher Reload: the launch configuration's "folder": "${which}" names no Go module or service here (servers: ${all.map((x) => x.name).join(', ') || 'none'}). Use a module folder, relative to the workspace folder, or a service name.`,
+        );
+        return;
+      }
+    } else {
+      const inFolder = folder ? all.filter((x) => x.folder.uri.toString() === folder.uri.toString()) : all;
+      c = inFolder.length === 1 ? inFolder[0] : await this.pick();
+    }
+    if (!c) {
+      if (!all.length) void vscode.window.showErrorMessage('Gopher Reload: there is no Go module (go.mod) in this workspace to debug.');
+      return;
+    }
+    await c.debug();
+  }
+
   updateContext(): void {
     const all = [...this.controllers.values()];
     const set = (k: string, v: boolean) => void vscode.commands.executeCommand('setContext', `gopherReload.${k}`, v);
@@ -154,6 +209,10 @@ export class Workspace implements vscode.Disposable {
       all.some((c) => c.isHotReload),
     );
     set('severalServers', all.length > 1);
+    set(
+      'debugging',
+      all.some((c) => c.debugWanted),
+    );
     this.renderSummary(all);
   }
 
@@ -210,6 +269,7 @@ export class Workspace implements vscode.Disposable {
           routes: c.engine.insights.routes,
           panics: c.engine.insights.panics.map((p) => ({ kind: p.kind, message: p.message, site: p.site })),
           localModuleDirs: c.engine.localModuleDirs,
+          debug: debugView(c.debugTarget),
         })),
       routesTree: () => treeLabels(this.routes),
     };
