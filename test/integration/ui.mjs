@@ -34,6 +34,12 @@ const oneSummary = plan.add('several services: ONE status bar item says "2 runni
 const summaryTable = plan.add('hovering it shows a table of the three servers, crasher "crashing: exit 1"');
 const liveReload = plan.add('a page open in Chromium through the proxy reloads itself after a save, shows the build errors, and recovers');
 const nothingLeft = plan.add('the CLI stopped its server and the proxy on Ctrl-C: nothing left running');
+// ——— Debugging across reloads (issue 14): registered here, run in its own block below. ———
+const debugPaused = plan.add(
+  'debugging: after a reload the new server stops at the breakpoint set with F9; the status bar says "paused at handlers/general.go:N", the call stack shows handlers.Index',
+);
+const debugContinue = plan.add('debugging: Continue (F5) answers the held request with the reloaded code');
+const debugNothingLeft = plan.add('debugging: closing the window leaves no dlv and no server process');
 
 const statusItems = (page) => page.$$eval(`${STATUSBAR} .statusbar-item`, (els) => els.map((e) => e.innerText.trim()).filter(Boolean));
 async function waitStatus(page, re, timeout = 90_000) {
@@ -252,6 +258,133 @@ await plan.section('the services workbench', async () => {
     await wb?.close();
   }
 });
+// ——— Debugging across reloads (issue 14) ———
+// gopherReload.debug on from the start, a breakpoint set the way a person does (F9 on the Index
+// handler's line), a save of another file (a reload: a new server under a new Delve), then GET /
+// stops in the new server: the workbench paused there, with the status bar and the call stack.
+await plan.section('the gin-api workbench with the debugger', async () => {
+  const port = await freePort();
+  // Its own copy (the first section's gin-api folder holds that section's edits).
+  const dir = path.join(work, 'gin-api-debug');
+  fs.cpSync(path.join(root, 'test', 'fixtures', 'gin-api'), dir, { recursive: true });
+  fs.mkdirSync(path.join(dir, '.vscode'));
+  const settings = {
+    'gopherReload.startOnOpen': true,
+    'gopherReload.debug': true,
+    'gopherReload.env': { PORT: String(port) },
+    'gopherReload.killDelayMs': 500,
+  };
+  fs.writeFileSync(path.join(dir, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
+  const general = fs.readFileSync(path.join(dir, 'handlers', 'general.go'), 'utf8').split('\n');
+  const line = general.findIndex((l) => l.includes('c.String(http.StatusOK, Message)')) + 1;
+  const message = fs.readFileSync(path.join(dir, 'handlers', 'message.go'), 'utf8');
+  let wb;
+  let held;
+  try {
+    wb = await openWorkbench({ extensionDevelopmentPath: root, folder: dir, viewport: { width: 1280, height: 720 } });
+    const { page } = wb;
+    await debugPaused(async () => {
+      await waitStatus(page, /debugging/);
+      // The breakpoint: Quick Open "general.go:<line>", then F9 (Toggle Breakpoint).
+      await page.keyboard.press('Control+P');
+      await page.waitForSelector('.quick-input-widget', { state: 'visible' });
+      await page.keyboard.type('general.go');
+      await page.waitForSelector('.quick-input-list .monaco-list-row', { state: 'visible', timeout: 30_000 });
+      await page.keyboard.type(`:${line}`);
+      await page.waitForTimeout(500);
+      await page.keyboard.press('Enter');
+      await page.locator('.monaco-editor .view-lines', { hasText: 'c.String(http.StatusOK, Message)' }).waitFor({ timeout: 10_000 });
+      await page.keyboard.press('F9');
+      await page.waitForSelector('.monaco-editor .codicon-debug-breakpoint', { state: 'visible', timeout: 10_000 });
+      // A reload: the greeting saved in message.go (a new server, a new Delve, the breakpoint set again).
+      await typeFile(page, 'message.go', message.replace('Gin v1', 'Gin v2'));
+      await until(
+        page,
+        'the reloaded server never rendered v2 on /home',
+        async () => {
+          const body = await get(port, '/home');
+          return { ok: body?.includes('Hello from Gin v2'), seen: body?.slice(0, 200) };
+        },
+        90_000,
+      );
+      // The new server listens before its debug session has set the breakpoints (Delve runs it with
+      // --continue): "· debugging" again means the engine saw the session attach and called it ready.
+      await waitStatus(page, /· debugging/);
+      // Back to the handler, then the request that stops there.
+      await page.keyboard.press('Control+P');
+      await page.waitForSelector('.quick-input-widget', { state: 'visible' });
+      await page.keyboard.type('general.go');
+      await page.waitForSelector('.quick-input-list .monaco-list-row', { state: 'visible', timeout: 30_000 });
+      await page.keyboard.press('Enter');
+      held = heldGet(port);
+      const paused = await waitStatus(page, new RegExp(`paused at handlers/general\\.go:${line}`), 30_000);
+      await page.keyboard.press('Control+Shift+D');
+      const stack = page.locator('.debug-call-stack .monaco-list-row');
+      // The session, then the goroutine that stopped, may be shown collapsed: open them as a person would.
+      const closed = page
+        .locator('.debug-call-stack .monaco-list-row[aria-expanded="false"]', { hasText: /PAUSED ON BREAKPOINT|handlers\.Index/ })
+        .locator('.monaco-tl-twistie');
+      // Twenty-odd goroutines are listed and only the rows in view exist: scroll down to the one that stopped.
+      await until(page, 'the call stack never showed handlers.Index in general.go', async () => {
+        const rows = (await stack.allInnerTexts()).map((r) => r.replace(/\s+/g, ' ').trim());
+        const ok = rows.some((r) => r.includes('handlers.Index') && r.includes('general.go'));
+        if (!ok && (await closed.count())) await closed.first().click();
+        else if (!ok) {
+          await page.locator('.debug-call-stack').hover();
+          await page.mouse.wheel(0, 66);
+        }
+        return { ok, seen: { paused, rows } };
+      });
+      // For the picture only (not checked): the empty Watch pane folded, the handler's locals open.
+      const watch = page.locator('.split-view-view .pane', { has: page.locator('.pane-header .title', { hasText: /^Watch$/i }) }).locator('.pane-header');
+      if ((await watch.getAttribute('aria-expanded', { timeout: 5000 }).catch(() => null)) === 'true') await watch.click();
+      await page
+        .locator('.debug-variables .monaco-list-row', { hasText: 'Locals' })
+        .locator('.monaco-tl-twistie')
+        .click({ timeout: 5000 })
+        .catch(() => undefined);
+      // The editor shows the stopped line (VS Code's "top stack frame" highlight).
+      await page.waitForSelector('.monaco-editor .debug-top-stack-frame-line', { state: 'attached', timeout: 10_000 });
+      await page.mouse.move(640, 700);
+      await page.waitForTimeout(600);
+      await page.screenshot({ path: path.join(shots, 'debug-paused.png') });
+    });
+    await debugContinue(async () => {
+      await page.keyboard.press('F5');
+      const body = await held;
+      if (body !== 'Hello from Gin v2') throw new Error(`the held request got ${JSON.stringify(body)}`);
+      await waitStatus(page, /debugging/);
+    });
+  } finally {
+    await wb?.close();
+    await debugNothingLeft(async () => {
+      // The window is closed: nothing of this workspace may run, and no dlv that names it.
+      await new Promise((r) => setTimeout(r, 500));
+      const left = processesUnder(dir);
+      for (const p of left)
+        try {
+          process.kill(p.pid, 'SIGKILL');
+        } catch {}
+      if (left.length) throw new Error(`left behind: ${left.map((p) => `${p.pid} ${p.cmd}`).join('; ')}`);
+    }).catch(() => undefined); // counted by the check
+  }
+});
+
+/** GET / that waits as long as the paused server holds it (getBody gives up after 2 s idle). */
+function heldGet(port) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 60_000 }, (res) => {
+      let b = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (b += c));
+      res.on('end', () => resolve(b));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
+}
+// ——— end of the debugging block ———
+
 fs.rmSync(work, { recursive: true, force: true });
 
 // Live reload in the real browser: the CLI with --proxy-port on the Gin app, its /home page open in
