@@ -190,7 +190,7 @@ export class DebugSessions implements vscode.Disposable {
           if (w && !w.dropped && server.debugGeneration === tag.generation) w.userEnd = true;
         },
       },
-      (file) => isInside(server.root, file),
+      (file) => isInside(file, server.root),
     );
     this.watches.set(session.id, { watch, tag });
     const p = this.pending.get(key);

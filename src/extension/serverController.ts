@@ -176,16 +176,15 @@ export class ServerController implements vscode.Disposable, DebugServer {
       return;
     }
     const seq = ++this.startSeq;
-    if (this.debugWanted && !this.dlv) {
-      // Delve first (a lookup, maybe an offer to install it); the server starts either way.
-      void this.findDlv().then(() => {
-        if (seq !== this.startSeq || this.disposed) return;
-        this.engine.reconfigure(this.resolve(), false, this.buildStep());
-        this.startNow(reason, reveal);
-      });
-      return;
-    }
-    this.startNow(reason, reveal);
+    const go = () => {
+      if (seq !== this.startSeq || this.disposed) return;
+      // The engine's debug setting follows this window's choice and the dlv found.
+      if (this.engine.configuration.debug !== (this.debugWanted && this.dlv !== undefined)) this.engine.reconfigure(this.resolve(), false, this.buildStep());
+      this.startNow(reason, reveal);
+    };
+    // Delve first (a lookup, maybe an offer to install it); the server starts either way.
+    if (this.debugWanted && !this.dlv) void this.findDlv().then(go);
+    else go();
   }
 
   private startNow(reason: string, reveal: boolean): void {
@@ -248,6 +247,7 @@ export class ServerController implements vscode.Disposable, DebugServer {
     this.revealSession = true;
     this.log.info(`[${this.name}] debugging on`);
     if (!this.hotReload) return this.setHotReload(true);
+    if (this.engine.state.kind === 'stopped') return this.start('debug');
     const target = this.engine.debugTarget;
     if (target && this.engine.configuration.debug) {
       // Delve runs but no session is attached (it failed or timed out): attach again.

@@ -1,0 +1,232 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { DapWatch } from '../../src/extension/dapWatch';
+import { findDlv, isInside, type DebugPause } from '../../src/core';
+import { get, harness, waitState, waitUntil } from '../support/helpers';
+
+/*
+ * The extension's DapWatch (what its DebugAdapterTracker does with each message) against a real
+ * Delve running the engine's server: this client sends what VS Code sends, in VS Code's order
+ * (the top frame alone, then the rest), and every message both ways goes through the watch, as
+ * the tracker sees them. Wired to the engine as the extension wires it (engine.debugPaused).
+ */
+
+interface Msg {
+  seq: number;
+  type: string;
+  command?: string;
+  event?: string;
+  request_seq?: number;
+  success?: boolean;
+  message?: string;
+  arguments?: Record<string, unknown>;
+  body?: Record<string, unknown>;
+}
+
+/** A DAP client that shows every message to a DapWatch, like VS Code's tracker. */
+class WatchedClient {
+  private seq = 1;
+  private buf = Buffer.alloc(0);
+  private readonly pending = new Map<number, (m: Msg) => void>();
+  readonly events: Msg[] = [];
+  private sock!: net.Socket;
+
+  constructor(private readonly watch: DapWatch) {}
+
+  connect(port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.sock = net.connect(port, '127.0.0.1', () => resolve());
+      this.sock.once('error', reject);
+      this.sock.on('data', (d) => this.read(d));
+      this.sock.on('close', () => {
+        for (const p of this.pending.values()) p({ seq: 0, type: 'response', success: false, message: 'closed' });
+      });
+    });
+  }
+
+  private read(d: Buffer): void {
+    this.buf = Buffer.concat([this.buf, d]);
+    for (;;) {
+      const h = this.buf.indexOf('\r\n\r\n');
+      if (h < 0) return;
+      const len = Number(/Content-Length: (\d+)/i.exec(this.buf.subarray(0, h).toString())![1]);
+      if (this.buf.length < h + 4 + len) return;
+      const m = JSON.parse(this.buf.subarray(h + 4, h + 4 + len).toString()) as Msg;
+      this.buf = this.buf.subarray(h + 4 + len);
+      this.watch.fromAdapter(m);
+      if (m.type === 'event') this.events.push(m);
+      if (m.type === 'response') {
+        this.pending.get(m.request_seq!)?.(m);
+        this.pending.delete(m.request_seq!);
+      }
+    }
+  }
+
+  request(command: string, args: Record<string, unknown> = {}): Promise<Msg> {
+    const m: Msg = { seq: this.seq++, type: 'request', command, arguments: args };
+    this.watch.toAdapter(m);
+    const answer = new Promise<Msg>((resolve) => this.pending.set(m.seq, resolve));
+    const body = JSON.stringify(m);
+    this.sock.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    return answer;
+  }
+
+  async nextEvent(name: string, from: number, why: () => string = () => ''): Promise<Msg> {
+    return waitUntil(`a ${name} event${why()}`, () => this.events.slice(from).find((e) => e.event === name), 30_000).catch((e: Error) => {
+      throw new Error(`${e.message}${why()}; events since: ${JSON.stringify(this.events.slice(from)).slice(0, 600)}`);
+    });
+  }
+
+  /** What VS Code does to attach: initialize, attach (remote), breakpoints, configurationDone. */
+  async attach(breakpoints: { file: string; line: number }[]): Promise<void> {
+    await this.request('initialize', { adapterID: 'gopher-reload', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    await this.request('attach', { type: 'gopher-reload', request: 'attach', mode: 'remote' });
+    for (const b of breakpoints) await this.request('setBreakpoints', { source: { path: b.file }, breakpoints: [{ line: b.line }] });
+    await this.request('setExceptionBreakpoints', { filters: ['unrecovered-panic', 'runtime-fatal-throw'] });
+    await this.request('configurationDone');
+  }
+
+  /** What VS Code asks after a stop: the threads, the stopped thread's top frame, then the rest. */
+  async afterStop(stopped: Msg): Promise<void> {
+    const threadId = stopped.body!.threadId as number;
+    await this.request('threads');
+    await this.request('stackTrace', { threadId, startFrame: 0, levels: 1 });
+    await this.request('stackTrace', { threadId, startFrame: 1, levels: 19 });
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
+}
+
+function lineOf(file: string, text: string): number {
+  return (
+    fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes(text)) + 1
+  );
+}
+
+/** A server under Delve (the engine's), a client attached through a DapWatch wired to the engine as the extension wires it. */
+async function debugged(breakpoints: (dir: string) => { file: string; line: number }[]) {
+  const h = await harness('panicky', { debug: true, env: { GIN_MODE: 'debug' } });
+  h.engine.start();
+  await waitState(h, 'running', 180_000);
+  const target = await waitUntil('the debug target', () => (h.engine.debugTarget?.pid ? h.engine.debugTarget : undefined));
+  const seen = { pauses: [] as (DebugPause | undefined)[], exits: [] as number[], ends: 0 };
+  const watch = new DapWatch(
+    {
+      configured: () => {},
+      paused: (p) => {
+        seen.pauses.push(p);
+        h.engine.debugPaused(target.generation, p);
+      },
+      exited: (c) => seen.exits.push(c),
+      endRequested: () => seen.ends++,
+    },
+    (file) => isInside(file, h.dir),
+  );
+  const dap = new WatchedClient(watch);
+  await dap.connect(target.port);
+  await dap.attach(breakpoints(h.dir));
+  return { h, dap, seen, last: () => seen.pauses.at(-1) };
+}
+
+describe('extension: DapWatch reads a real Delve session the way the tracker does', function () {
+  this.timeout(240_000);
+  const index = (dir: string) => {
+    const file = path.join(dir, 'main.go');
+    return { file, line: lineOf(file, 'c.String(http.StatusOK, "ok")') };
+  };
+
+  before(async () => {
+    assert.ok(await findDlv(), 'dlv is needed: go install github.com/go-delve/delve/cmd/dlv@latest');
+  });
+
+  it('a breakpoint: paused with the top frame’s file and line; Continue (no `continued` event from Delve) clears it', async () => {
+    const { h, dap, seen, last } = await debugged((dir) => [index(dir)]);
+    const { file, line } = index(h.dir);
+    const mark = dap.events.length;
+    const held = get(h.port, '/').catch((e: Error) => ({ status: 0, body: e.message }));
+    const stopped = await dap.nextEvent('stopped', mark);
+    assert.deepEqual(last(), { reason: 'breakpoint' }, 'paused at once, before the stack is known');
+    await dap.afterStop(stopped);
+    assert.deepEqual(last(), { reason: 'breakpoint', file, line });
+    assert.deepEqual(h.engine.debugTarget?.paused, { reason: 'breakpoint', file, line }, 'the engine knows where');
+    const n = seen.pauses.length;
+    await dap.request('continue', { threadId: stopped.body!.threadId });
+    assert.equal(seen.pauses.length, n + 1);
+    assert.equal(last(), undefined, 'running again');
+    assert.equal(h.engine.debugTarget?.paused, undefined);
+    assert.equal((await held).body, 'ok');
+    assert.equal(
+      dap.events.slice(mark).filter((e) => e.event === 'continued').length,
+      0,
+      'Delve sent no continued event: the continue response is what says it runs',
+    );
+    dap.close();
+  });
+
+  it('a step is a pause of its own, with its own place', async () => {
+    const { h, dap, last } = await debugged((dir) => [index(dir)]);
+    const mark = dap.events.length;
+    const held = get(h.port, '/').catch((e: Error) => ({ status: 0, body: e.message }));
+    const stopped = await dap.nextEvent('stopped', mark);
+    await dap.afterStop(stopped);
+    const mark2 = dap.events.length;
+    await dap.request('next', { threadId: stopped.body!.threadId });
+    assert.equal(last(), undefined, 'running while it steps');
+    const stepped = await dap.nextEvent('stopped', mark2);
+    await dap.afterStop(stepped);
+    const p = last()!;
+    assert.equal(p.reason, 'step');
+    assert.ok(p.file && p.line, JSON.stringify(p));
+    assert.notDeepEqual({ file: p.file, line: p.line }, index(h.dir), 'a new place');
+    await dap.request('setBreakpoints', { source: { path: index(h.dir).file }, breakpoints: [] });
+    await dap.request('continue', { threadId: stepped.body!.threadId });
+    assert.equal(last(), undefined);
+    await held; // answered, or cut by the 2 s client timeout while stepping: either way it is over
+    dap.close();
+  });
+
+  it('an unrecovered panic: paused as "panic" with its value, at the frame in the server’s own code (not runtime/panic.go)', async () => {
+    const { h, dap, seen, last } = await debugged(() => []);
+    const boom = path.join(h.dir, 'handlers', 'boom.go');
+    const line = lineOf(boom, 'panic("crash: worker exploded")');
+    const mark = dap.events.length;
+    await get(h.port, '/crash').catch(() => undefined);
+    const stopped = await dap.nextEvent('stopped', mark);
+    assert.equal(stopped.body!.reason, 'exception', JSON.stringify(stopped.body));
+    assert.equal(last()?.reason, 'panic');
+    await dap.afterStop(stopped);
+    const p = last()!;
+    assert.deepEqual({ reason: p.reason, file: p.file, line: p.line }, { reason: 'panic', file: boom, line });
+    assert.match(p.description ?? '', /crash: worker exploded/);
+    assert.equal(h.engine.debugTarget?.paused?.reason, 'panic');
+    // Continue: the program dies of the panic; Delve reports its exit code.
+    await dap.request('continue', { threadId: stopped.body!.threadId });
+    await dap.nextEvent('exited', mark);
+    assert.equal(seen.exits.length, 1);
+    assert.notEqual(seen.exits[0], 0, 'a panic exits with a non-zero status');
+    assert.equal(last(), undefined);
+    // VS Code disconnects after `terminated`/`exited`: not the user's Stop.
+    await Promise.race([dap.request('disconnect', { restart: false, terminateDebuggee: false }), new Promise((r) => setTimeout(r, 2000))]);
+    assert.equal(seen.ends, 0, 'a disconnect after the program exited is not a Stop');
+    dap.close();
+  });
+});
+
+describe('extension: DapWatch, the user’s Stop', () => {
+  it('a disconnect or terminate before the program exited is the user ending the session (once); a restart is not', () => {
+    let ends = 0;
+    const w = new DapWatch({ configured: () => {}, paused: () => {}, exited: () => {}, endRequested: () => ends++ });
+    w.toAdapter({ type: 'request', seq: 9, command: 'disconnect', arguments: { restart: true } });
+    assert.equal(ends, 0, 'VS Code’s Restart');
+    w.toAdapter({ type: 'request', seq: 10, command: 'disconnect', arguments: { restart: false, terminateDebuggee: true } });
+    w.toAdapter({ type: 'request', seq: 11, command: 'terminate', arguments: {} });
+    assert.equal(ends, 1);
+  });
+});
