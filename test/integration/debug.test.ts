@@ -15,15 +15,6 @@ import { api, setDescribeContext, waitFor, type ModuleView } from './util';
  *   GOPHER_RELOAD_SCENARIOS=debug node test/integration/run.mjs
  */
 
-/** The slice of the API's `debug` this test reads (ServerView.debug, from engine.debugTarget). */
-interface DebugView {
-  generation: number;
-  port: number;
-  dlvPid: number;
-  pid?: number;
-  paused?: { reason: string; file?: string; line?: number };
-}
-
 /** One process from /proc: enough to tell a server under Delve from one that is not. */
 interface Proc {
   pid: number;
@@ -110,20 +101,23 @@ describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', func
   const port = Number(process.env.GOPHER_RELOAD_PORT);
   /** The Index handler's only statement: GET / stops here. */
   const HANDLER = 'c.String(http.StatusOK, Message)';
-  const line =
+  /** The breakpoint's line (1-based): a test below moves it by adding a line above it. */
+  let line =
     fs
       .readFileSync(general.fsPath, 'utf8')
       .split('\n')
       .findIndex((l) => l.includes(HANDLER)) + 1;
-  const where = `handlers/general.go:${line}`;
+  const where = () => `handlers/general.go:${line}`;
   let mod: () => ModuleView;
-  const dbg = () => (mod() as ModuleView & { debug?: DebugView }).debug;
+  const dbg = () => mod().debug;
   const pidOf = () => (mod().state as { pid?: number }).pid;
 
   // Everything the debug adapters said, from our own tracker (the extension has its own).
   const events: DapEvent[] = [];
   const started: vscode.DebugSession[] = [];
   const ended: vscode.DebugSession[] = [];
+  /** Sessions whose breakpoints Delve accepted (configurationDone answered): the extension may retry a stuck attach in a new session. */
+  const configured = new Set<string>();
   const disposables: vscode.Disposable[] = [];
   const generationOf = (s: vscode.DebugSession) => (s.configuration.__gopherReload as { generation?: number } | undefined)?.generation;
 
@@ -148,7 +142,7 @@ describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', func
   async function requestStops(pid: number, generation: number): Promise<{ answer: Promise<string>; stop: DapEvent }> {
     const mark = events.length;
     const answer = held(port);
-    const stop = await stoppedAfter(mark, `a stop at ${where} in generation ${generation} (pid ${pid})`);
+    const stop = await stoppedAfter(mark, `a stop at ${where()} in generation ${generation} (pid ${pid})`);
     assert.equal(stop.body?.reason, 'breakpoint', JSON.stringify(stop.body));
     assert.equal(generationOf(stop.session), generation, 'the session that stopped belongs to the running server');
     const top = await topFrame(stop);
@@ -160,7 +154,7 @@ describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', func
     assert.equal(p.state, 't', `pid ${pid} is in tracing stop: ${JSON.stringify(p)}`);
     // TracerPid names the tracing thread, which is one of Delve's threads.
     assert.ok(fs.existsSync(`/proc/${dbg()!.dlvPid}/task/${p.tracerPid}`), `traced (by ${p.tracerPid}) by the Delve the API names (${dbg()!.dlvPid})`);
-    await waitFor(`status bar "paused at ${where}"`, () => mod().statusText.includes(`paused at ${where}`), 10_000);
+    await waitFor(`status bar "paused at ${where()}"`, () => mod().statusText.includes(`paused at ${where()}`), 10_000);
     assert.equal(dbg()?.paused?.line, line, JSON.stringify(dbg()));
     return { answer, stop };
   }
@@ -180,7 +174,7 @@ describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', func
       60_000,
     );
     const session = await waitFor(`a gopher-reload session for generation ${d.generation}`, () =>
-      started.find((s) => generationOf(s) === d.generation && !ended.includes(s)),
+      started.find((s) => generationOf(s) === d.generation && configured.has(s.id) && !ended.includes(s)),
     );
     assert.equal(session.type, 'gopher-reload');
     const p = proc(d.pid!);
@@ -226,8 +220,9 @@ describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', func
     disposables.push(
       vscode.debug.registerDebugAdapterTrackerFactory('gopher-reload', {
         createDebugAdapterTracker: (session) => ({
-          onDidSendMessage: (m: { type?: string; event?: string; body?: Record<string, unknown> }) => {
+          onDidSendMessage: (m: { type?: string; event?: string; command?: string; success?: boolean; body?: Record<string, unknown> }) => {
             if (m.type === 'event' && m.event) events.push({ session, event: m.event, body: m.body });
+            if (m.type === 'response' && m.command === 'configurationDone' && m.success) configured.add(session.id);
           },
         }),
       }),
@@ -246,6 +241,10 @@ describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', func
   });
 
   after(async () => {
+    // How many sessions each generation took to attach (the extension retries a stuck one).
+    const tries = new Map<number, number>();
+    for (const s of started) if (s.type === 'gopher-reload') tries.set(generationOf(s) ?? -1, (tries.get(generationOf(s) ?? -1) ?? 0) + 1);
+    console.log(`debug sessions started per generation: ${[...tries].map(([g, n]) => `${g}: ${n}`).join(', ')}`);
     for (const d of disposables) d.dispose();
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
   });
@@ -321,6 +320,32 @@ describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', func
     gen = await nextGeneration(old.generation);
     await waitFor('diagnostics cleared', () => vscode.languages.getDiagnostics(general).filter((d) => d.source === 'go build').length === 0, 10_000);
     // The request the old server held while paused ends with it (an error, never a hang).
+    const settled = await Promise.race([first.answer, new Promise<string>((r) => setTimeout(() => r('still held'), 15_000))]);
+    assert.notEqual(settled, 'still held', 'the request held by the stopped server ended with it');
+    assert.equal(proc(old.pid), undefined, 'the paused server is gone');
+    assert.equal(proc(old.dlvPid), undefined, 'its Delve is gone');
+    await waitFor('the old session ended', () => ended.includes(old.session), 10_000);
+    const { answer, stop } = await requestStops(gen.pid, gen.generation);
+    await resume(stop);
+    assert.equal(await answer, 'Hello from Gin v1 (fixed)');
+  });
+
+  it('a line added above the breakpoint: the breakpoint moves with its line and the next server stops at the new line', async () => {
+    const old = gen;
+    await editAndSave(general, '// Index answers GET /', '// A comment a user adds above the handler.\n// Index answers GET /');
+    line += 1;
+    gen = await nextGeneration(old.generation);
+    assert.equal((vscode.debug.breakpoints[0] as vscode.SourceBreakpoint).location.range.start.line, line - 1, 'the breakpoint moved with its line');
+    const { answer, stop } = await requestStops(gen.pid, gen.generation);
+    await resume(stop);
+    assert.equal(await answer, 'Hello from Gin v1 (fixed)');
+  });
+
+  it('Restart Server while paused at the breakpoint: the paused server goes, the new one stops there again', async () => {
+    const old = gen;
+    const first = await requestStops(old.pid, old.generation);
+    await vscode.commands.executeCommand('gopherReload.restart', mod().id);
+    gen = await nextGeneration(old.generation);
     const settled = await Promise.race([first.answer, new Promise<string>((r) => setTimeout(() => r('still held'), 15_000))]);
     assert.notEqual(settled, 'still held', 'the request held by the stopped server ended with it');
     assert.equal(proc(old.pid), undefined, 'the paused server is gone');
