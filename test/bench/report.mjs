@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from './lib.mjs';
 import { editorTable } from './editorReport.mjs';
+import { debugTable } from './debugReport.mjs';
 
 const ms = (x) => (x === undefined || x === null ? '—' : `${Math.round(x)} ms`);
 const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : '—');
@@ -67,6 +68,7 @@ export function markdown(r) {
     lines.push(`| same, hot reload off | ${e.idleHotReloadOff.cpuPercent} % / ${e.idleHotReloadOff.meanRssMiB} MiB / ${e.idleHotReloadOff.peakRssMiB} MiB |`);
   }
   if (r.editorTyping) lines.push('', ...editorTable(r.editorTyping));
+  if (r.debug) lines.push('', ...debugTable(r.debug));
   if (r.large) lines.push('', ...largeTable(r.large));
   return lines.join('\n');
 }
