@@ -65,7 +65,7 @@ export class DebugSessions implements vscode.Disposable {
 
   constructor(
     private readonly server: (id: string) => DebugServer | undefined,
-    private readonly log?: (line: string) => void,
+    private readonly log?: Pick<vscode.LogOutputChannel, 'warn' | 'info' | 'trace'>,
   ) {
     this.subs.push(
       vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
@@ -137,7 +137,7 @@ export class DebugSessions implements vscode.Disposable {
         if (!this.pending.has(key)) return; // settled or given up meanwhile: no late session
         tryTimer = setTimeout(() => {
           // Stuck (see TRY_MS): leave that connection without a word and attach again.
-          this.log?.(`[${server.name}] Delve did not answer the breakpoints of try ${n} in ${TRY_MS / 1000} s: attaching again`);
+          this.log?.warn(`[${server.name}] Delve did not answer the breakpoints of try ${n} in ${TRY_MS / 1000} s: attaching again`);
           this.dropTry(key);
           attempt(n + 1);
         }, TRY_MS);
@@ -196,8 +196,14 @@ export class DebugSessions implements vscode.Disposable {
     const p = this.pending.get(key);
     if (p) p.sessionId = session.id;
     return {
-      onWillReceiveMessage: (m: unknown) => watch.toAdapter(m as object),
-      onDidSendMessage: (m: unknown) => watch.fromAdapter(m as object),
+      onWillReceiveMessage: (m: unknown) => {
+        this.log?.trace(`[${server.name}] dap ${tag.generation} > ${brief(m)}`);
+        watch.toAdapter(m as object);
+      },
+      onDidSendMessage: (m: unknown) => {
+        this.log?.trace(`[${server.name}] dap ${tag.generation} < ${brief(m)}`);
+        watch.fromAdapter(m as object);
+      },
       onError: (e) => this.ownTry(key, session)?.reject(e),
     };
   }
@@ -219,6 +225,9 @@ export class DebugSessions implements vscode.Disposable {
     const key = `${w.tag.id}#${w.tag.generation}`;
     if (!w.dropped) this.ownTry(key, session)?.reject(new Error('the debug session ended before its breakpoints were set'));
     const server = this.server(w.tag.id);
+    this.log?.trace(
+      `[${server?.name ?? w.tag.id}] session of generation ${w.tag.generation} ended${w.userEnd ? ' by the user' : ''}${w.dropped ? ' (dropped)' : ''}`,
+    );
     if (this.disposed || !server || !w.userEnd) return;
     // Another session (VS Code's Restart of this one) still attached to the same generation.
     for (const other of this.watches.values()) if (other.tag.id === w.tag.id && other.tag.generation === w.tag.generation) return;
@@ -231,6 +240,13 @@ export class DebugSessions implements vscode.Disposable {
     this.pending.clear();
     for (const s of this.subs) s.dispose();
   }
+}
+
+/** One line per DAP message for the trace log: its kind and name, never its payload. */
+function brief(m: unknown): string {
+  const x = m as { type?: string; command?: string; event?: string; success?: boolean; arguments?: { restart?: boolean; terminateDebuggee?: boolean } };
+  const args = x.command === 'disconnect' ? ` ${JSON.stringify(x.arguments ?? {})}` : '';
+  return `${x.type} ${x.command ?? x.event ?? ''}${x.success === false ? ' (failed)' : ''}${args}`;
 }
 
 function tagOf(c: vscode.DebugConfiguration): SessionTag | undefined {

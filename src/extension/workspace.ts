@@ -33,15 +33,13 @@ export class Workspace implements vscode.Disposable {
   activationMs?: number;
   private readonly subs: vscode.Disposable[] = [];
   /** Every debug session Gopher Reload starts (one per server generation under Delve). */
-  private readonly debugSessions = new DebugSessions(
-    (id) => this.controllers.get(id),
-    (line) => this.log.warn(line),
-  );
+  private readonly debugSessions: DebugSessions;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     readonly log: vscode.LogOutputChannel,
   ) {
+    this.debugSessions = new DebugSessions((id) => this.controllers.get(id), log);
     this.summary.name = 'Gopher Reload';
     this.summary.command = { command: 'gopherReload.servers', title: 'Servers…' };
     this.subs.push(
