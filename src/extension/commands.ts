@@ -69,6 +69,7 @@ async function serverPick(w: CommandHost): Promise<void> {
     { label: '$(debug-restart) Restart', run: (id: string) => vscode.commands.executeCommand('gopherReload.restart', id) },
     { label: '$(debug-stop) Stop', run: (id: string) => vscode.commands.executeCommand('gopherReload.stop', id) },
     { label: '$(zap) Toggle Hot Reload', run: (id: string) => vscode.commands.executeCommand('gopherReload.toggle', id) },
+    { label: '$(debug-alt) Debug Server (hot reload)', run: (id: string) => vscode.commands.executeCommand('gopherReload.debugServer', id) },
     ...(cs.length === 1
       ? [
           { label: '$(terminal) Show Output', run: (id: string) => vscode.commands.executeCommand('gopherReload.showTerminal', id) },

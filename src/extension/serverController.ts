@@ -538,6 +538,7 @@ export class ServerController implements vscode.Disposable, DebugServer {
         'gopherReload.openInBrowser',
         'gopherReload.toggle',
         'gopherReload.stopDebugging',
+        'gopherReload.debugServer',
         'workbench.trust.manage',
       ],
     };

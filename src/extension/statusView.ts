@@ -58,6 +58,7 @@ function links(id: string) {
     toggle: (on: boolean) => `[$(${on ? 'circle-slash' : 'zap'}) Turn hot reload ${on ? 'off' : 'on'}](command:gopherReload.toggle${a})`,
     trust: '[$(shield) Manage Workspace Trust](command:workbench.trust.manage)',
     stopDebugging: `[$(debug-disconnect) Stop Debugging (keep hot reload)](command:gopherReload.stopDebugging${a})`,
+    debug: `[$(debug-alt) Debug](command:gopherReload.debugServer${a})`,
   };
 }
 
@@ -168,7 +169,7 @@ function baseView(i: StatusInput): StatusView {
           : '';
       return {
         text: `$(pass-filled) ${s.port ? `:${s.port}` : s.noPort ? 'running (no port)' : 'running'}${reloaded}`,
-        tooltip: `${head}\n\nRunning${s.port ? ` on http://localhost:${s.port}` : ''} (pid ${s.pid}${s.appPort ? `; through the proxy, the app itself listens on :${s.appPort}` : ''}).${noPort} Hot reload is ${i.hotReload ? 'on' : 'off'}; click to turn it ${i.hotReload ? 'off' : 'on'}.${table}${foot([LINKS.restart, LINKS.stop, ...(s.port ? [LINKS.browser] : []), LINKS.output, LINKS.logs])}`,
+        tooltip: `${head}\n\nRunning${s.port ? ` on http://localhost:${s.port}` : ''} (pid ${s.pid}${s.appPort ? `; through the proxy, the app itself listens on :${s.appPort}` : ''}).${noPort} Hot reload is ${i.hotReload ? 'on' : 'off'}; click to turn it ${i.hotReload ? 'off' : 'on'}.${table}${foot([LINKS.restart, LINKS.stop, ...(s.port ? [LINKS.browser] : []), ...(i.debug ? [] : [LINKS.debug]), LINKS.output, LINKS.logs])}`,
       };
     }
     case 'unready':

@@ -22,8 +22,11 @@ describe('extension: the status bar while debugging', () => {
     assert.equal(v.background, undefined);
   });
 
-  it('without Delve the text is the plain one', () => {
-    assert.doesNotMatch(view({}).text, /debugging|paused/);
+  it('without Delve the text is the plain one, and the tooltip offers Debug; under Delve it offers Stop Debugging instead', () => {
+    const plain = view({});
+    assert.doesNotMatch(plain.text, /debugging|paused/);
+    assert.match(plain.tooltip, /\[\$\(debug-alt\) Debug\]\(command:gopherReload\.debugServer\?/);
+    assert.doesNotMatch(view({ debug }).tooltip, /command:gopherReload\.debugServer/);
   });
 
   it('paused at a breakpoint: "paused at handlers/users.go:42", relative to the server root', () => {
