@@ -74,6 +74,20 @@ function held(port: number, urlPath = '/'): Promise<string> {
   });
 }
 
+/** GET with a short timeout, for polling (undefined when nothing answers at once). */
+function quick(port: number, urlPath: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: urlPath, agent: false, timeout: 1000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve(body));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
+}
+
 /**
  * Edits through the editor the way a user does and saves: only the matched text is replaced, so
  * the editor keeps the breakpoint on its line (replacing the whole document would move it).
@@ -98,6 +112,7 @@ interface DapEvent {
 describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', function () {
   const folder = fs.realpathSync(vscode.workspace.workspaceFolders![0].uri.fsPath);
   const general = vscode.Uri.file(path.join(folder, 'handlers', 'general.go'));
+  const message = vscode.Uri.file(path.join(folder, 'handlers', 'message.go'));
   const port = Number(process.env.GOPHER_RELOAD_PORT);
   /** The Index handler's only statement: GET / stops here. */
   const HANDLER = 'c.String(http.StatusOK, Message)';
@@ -377,5 +392,42 @@ describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', func
     await waitFor('the save served without Delve', async () => pidOf() !== pid && (await held(port)) === 'Hello from Gin v1 (after debugging)');
     assert.equal(delves().length, 0);
     assert.equal(dbg(), undefined);
+  });
+
+  it('gopherReload.debug turned on in the settings runs it under Delve again', async () => {
+    const cfg = vscode.workspace.getConfiguration('gopherReload', vscode.Uri.file(folder));
+    await cfg.update('debug', true, vscode.ConfigurationTarget.Workspace);
+    gen = await nextGeneration(gen.generation);
+    const { answer, stop } = await requestStops(gen.pid, gen.generation);
+    await resume(stop);
+    assert.equal(await answer, 'Hello from Gin v1 (after debugging)');
+  });
+
+  it('a request sent the moment the new server answers (a browser refreshed right after the save) stops at the breakpoint, save after save', async () => {
+    const misses: string[] = [];
+    for (let v = 2; v <= 5; v++) {
+      const before = gen.generation;
+      // GET /home has no breakpoint: the new greeting on it says the new server listens.
+      await editAndSave(message, `Hello from Gin v${v - 1}"`, `Hello from Gin v${v}"`);
+      await waitFor(`the new server answering /home with v${v}`, async () => (await quick(port, '/home'))?.includes(`Hello from Gin v${v}`), 60_000);
+      const mark = events.length;
+      const answer = held(port);
+      const first = await Promise.race([stoppedAfter(mark, `a stop at the breakpoint in the server of v${v}`), answer]);
+      if (typeof first === 'string') {
+        misses.push(`v${v}: answered ${JSON.stringify(first)} without stopping (debug: ${JSON.stringify(dbg())}, state ${mod().state.kind})`);
+      } else {
+        assert.ok((generationOf(first.session) ?? 0) > before, `the new server stopped, not generation ${before}`);
+        await resume(first);
+        assert.equal(await answer, `Hello from Gin v${v} (after debugging)`);
+      }
+      gen = await nextGeneration(before);
+    }
+    assert.deepEqual(misses, [], 'GET / reached a new server before its breakpoints were set');
+  });
+
+  it('gopherReload.debug turned off in the settings: no Delve left, the server runs on without it', async () => {
+    const cfg = vscode.workspace.getConfiguration('gopherReload', vscode.Uri.file(folder));
+    await cfg.update('debug', undefined, vscode.ConfigurationTarget.Workspace);
+    await runsWithoutDelve('Hello from Gin v5 (after debugging)');
   });
 });
