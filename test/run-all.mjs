@@ -75,6 +75,16 @@ if (go.status !== 0) {
 }
 console.log(`using ${go.stdout.trim()}, node ${process.version}`);
 
+// Debugging across reloads is tested against the real Delve: installed from the Go module proxy
+// when this machine has none (pinned: the version the tests were written against), and its
+// folder put on PATH for every suite.
+const gobin = spawnSync('go', ['env', 'GOBIN', 'GOPATH'], { encoding: 'utf8' }).stdout.split('\n');
+const dlvDir = gobin[0].trim() || path.join(gobin[1].trim().split(path.delimiter)[0], 'bin');
+const hasDlv = () => spawnSync('dlv', ['version'], { env: { ...process.env, PATH: `${process.env.PATH}${path.delimiter}${dlvDir}` } }).status === 0;
+if (!hasDlv()) step('install Delve (dlv) for the debugging tests', 'go', ['install', 'github.com/go-delve/delve/cmd/dlv@v1.27.2']);
+process.env.PATH = `${process.env.PATH}${path.delimiter}${dlvDir}`;
+console.log(`using ${spawnSync('dlv', ['version'], { encoding: 'utf8' }).stdout.split('\n')[1]?.trim() ?? 'dlv (version unknown)'}`);
+
 step('type-check', process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.']);
 // Lint: who may import what, no import cycles, no dropped promise (eslint.config.mjs), then the
 // one format (Prettier); both read their own config, so `npm run lint` checks the same.

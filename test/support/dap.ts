@@ -70,7 +70,22 @@ export class DapClient {
     });
   }
 
+  /**
+   * Delve sends `stopped` a moment before it takes requests for the stopped program ("Unable to
+   * process `stackTrace`: debuggee is running"): such an answer is asked again, for up to 1 s.
+   */
   async request(command: string, args: Record<string, unknown> = {}): Promise<DapMessage> {
+    for (let i = 0; ; i++) {
+      try {
+        return await this.requestOnce(command, args);
+      } catch (e) {
+        if (i >= 20 || !/Unable to process/.test((e as Error).message)) throw e;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  private async requestOnce(command: string, args: Record<string, unknown>): Promise<DapMessage> {
     const seq = this.seq++;
     const body = JSON.stringify({ seq, type: 'request', command, arguments: args });
     const answer = new Promise<DapMessage>((resolve) => this.pending.set(seq, resolve));

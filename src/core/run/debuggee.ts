@@ -16,9 +16,11 @@ export interface DelveLaunch {
 }
 
 /**
- * Headless and multi-client: the program runs at once (--continue), a DAP client (VS Code, nvim-dap)
- * attaches with mode "remote" and GoLand with JSON-RPC, on the same loopback port. Without
- * --accept-multiclient, headless Delve exits when its first client leaves, and --continue needs it.
+ * Headless and multi-client: a DAP client (VS Code, nvim-dap) attaches with mode "remote" and
+ * GoLand with JSON-RPC, on the same loopback port; without --accept-multiclient, headless Delve
+ * exits when its first client leaves. The program waits at its entry point until the first client
+ * has set its breakpoints (configurationDone), or the engine starts it (delveRpc.ts). Not
+ * --continue: it resumes the program after its first stop, a breakpoint the client just set.
  */
 export function delveArgv(d: DelveLaunch, binary: string, args: string[]): string[] {
   return [
@@ -28,7 +30,6 @@ export function delveArgv(d: DelveLaunch, binary: string, args: string[]): strin
     '--accept-multiclient',
     '--api-version=2',
     `--listen=127.0.0.1:${d.port}`,
-    '--continue',
     binary,
     ...(args.length ? ['--', ...args] : []),
   ];

@@ -3,6 +3,7 @@ import type { DebugClient, DebugPause, DebugTarget, EngineState } from '../engin
 import type { Logger } from '../util/log';
 import type { SayOptions } from '../engine/output';
 import { findDlv, INSTALL_DLV, isExecutable } from './delve';
+import { continueProgram } from './delveRpc';
 import type { DelveLaunch } from './debuggee';
 import { freePort } from './ports';
 import { sleep, within } from './processTree';
@@ -87,7 +88,10 @@ export class DelveRuns {
     this.host.debug?.(target);
     void this.noteDebuggee(proc, target);
     const client = this.client;
-    if (!client) return true;
+    if (!client) {
+      this.start(proc, target);
+      return true;
+    }
     const t0 = performance.now();
     try {
       const r = await within(
@@ -97,12 +101,23 @@ export class DelveRuns {
       if (!r) throw new Error(`it did not attach within ${ATTACH_TIMEOUT_MS / 1000} s`);
       this.host.log.info(`debugger attached to generation ${target.generation} in ${Math.round(performance.now() - t0)} ms`);
     } catch (e) {
-      if (current() && this.target === target)
+      if (current() && this.target === target) {
         this.host.say('warning', `The debugger could not attach to the new server (${(e as Error).message}).`, {
           hint: `The server runs under Delve on ${where.host}:${where.port} without it: save or Restart Server to try again.`,
         });
+        this.start(proc, target);
+      }
     }
     return current();
+  }
+
+  /** No client started the program (it waits at its entry point): the engine does, and hears how its first run ended. */
+  private start(proc: ServerProcess, target: DebugTarget): void {
+    void continueProgram(target.host, target.port).then((r) => {
+      if (!r || this.target?.dlvPid !== proc.pid) return;
+      if (r.exitStatus !== undefined) this.exited(target.generation, r.exitStatus);
+      else if (r.panic) this.panicked(proc);
+    });
   }
 
   /** The program's pid, once Delve has started it (for the status and the client). */

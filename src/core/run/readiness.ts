@@ -37,6 +37,11 @@ export interface ReadinessOptions {
   /** How long an alive process may listen on nothing before it counts as a worker (no port). */
   noPortGraceMs?: number;
   /**
+   * False under a debugger: choosing among listeners never sends the app a request (a GET / of
+   * ours would stop at the user's breakpoint in that handler).
+   */
+  probeHttp?: boolean;
+  /**
    * With `port`: called once when the server's own tree has listened only on other ports for
    * ELSEWHERE_GRACE_MS (an app that ignores the port it was given: Gin's `r.Run(":8080")`), so the
    * user hears it now, not after startupTimeoutMs. The wait goes on: a server that opens a metrics
@@ -96,7 +101,10 @@ export class PortPicker {
   private readonly status = new Map<number, Promise<number | undefined>>();
   private firstSeenAt?: number;
 
-  constructor(private readonly previousPort?: number) {}
+  constructor(
+    private readonly previousPort?: number,
+    private readonly probeHttp = true,
+  ) {}
 
   /** The chosen port, or undefined to look again later (nothing listens yet, or it may still change). */
   async pick(own: number[], hints: number[]): Promise<number | undefined> {
@@ -107,6 +115,7 @@ export class PortPicker {
     if (hinted !== undefined) return hinted;
     if (this.previousPort !== undefined && own.includes(this.previousPort)) return this.previousPort;
     const ordered = this.seen.filter((p) => own.includes(p));
+    if (!this.probeHttp) return ordered.length === 1 || performance.now() - this.firstSeenAt >= SETTLE_MS ? ordered[0] : undefined;
     const answers = await Promise.all(ordered.map((p) => this.httpStatus(p)));
     const ok = ordered.find((_, i) => answers[i] !== undefined && answers[i]! < 400);
     if (ok !== undefined) return ok;
@@ -148,7 +157,7 @@ export async function waitReady(o: ReadinessOptions): Promise<ReadyResult> {
   const t0 = performance.now();
   const deadline = t0 + o.timeoutMs;
   const grace = o.noPortGraceMs ?? NO_PORT_GRACE_MS;
-  const picker = new PortPicker(o.previousPort);
+  const picker = new PortPicker(o.previousPort, o.probeHttp ?? true);
   // The previous port is knocked on cheaply every poll; a connection is then checked against the
   // tree's own sockets (it may be someone else's by now), once.
   let knockPrevious = o.previousPort !== undefined && cheapListenerScan;

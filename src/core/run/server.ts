@@ -78,7 +78,7 @@ export class ServerProcess {
           text = r.rest;
         }
         // Headless Delve's own word when its program ends (the engine says that in its own words).
-        if (delve && stream === 'stdout' && /^Stop reason: exited\r?\n?$/.test(text)) return;
+        if (delve && stream === 'stdout' && /^\s*Stop reason: exited\s*$/.test(text)) return;
         if (!text) return;
         this.output.push(text);
         onOutput(text, stream);
@@ -104,7 +104,8 @@ export class ServerProcess {
       }),
     );
     registerGroup(this.pid, marker);
-    if (delve) this.watchDebuggee();
+    // Delve starts the program (held at its entry point) before it says where it listens.
+    if (delve) void this.listening!.then(() => this.watchDebuggee());
   }
 
   /**
@@ -112,19 +113,23 @@ export class ServerProcess {
    * exits on its own, Delve is stopped too, so this tree exits the way a plain server's would.
    */
   private watchDebuggee(): void {
-    this.debuggeeWatch = setInterval(() => {
+    let looked = 0;
+    const check = () => {
       if (this.exitInfo) return;
       if (this.debuggee === undefined) {
         this.debuggee = debuggeeOf(this.pid);
-        return;
+        // Not there after 300 ms of Delve listening: it never started or is already gone.
+        if (this.debuggee === undefined && ++looked < 4) return;
       }
-      if (this.stopping || debuggeeAlive(this.debuggee)) return;
+      if (this.stopping || (this.debuggee !== undefined && debuggeeAlive(this.debuggee))) return;
       clearInterval(this.debuggeeWatch);
       signalQuietly(-this.pid, 'SIGTERM');
       void within(this.exited, 2000).then((r) => {
         if (!r) void killTree(this.pid, 'SIGKILL');
       });
-    }, 100);
+    };
+    check();
+    this.debuggeeWatch = setInterval(check, 100);
     this.debuggeeWatch.unref?.();
   }
 

@@ -1,0 +1,191 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { findDlv, type DebugTarget } from '../../src/core';
+import { DapClient } from '../support/dap';
+import { body, edit, get, harness, processesUnder, TEST_TMP, waitState, waitUntil, type Harness } from '../support/helpers';
+
+/*
+ * gopherReload.debug against the real Delve: every generation under its own headless dlv, on one
+ * port; a DAP client attached the way VS Code attaches (mode "remote"). Needs dlv (the CI installs
+ * it); without it these tests fail, they do not skip: debugging is part of the product.
+ */
+
+const HANDLER_LINE = 25; // fmt.Fprint(w, message) in test/fixtures/nethttp/main.go
+
+/** A save: the file written, and the watcher's report (these tests run no watcher). */
+function save(h: Harness, from: string, to: string): void {
+  edit(path.join(h.dir, 'main.go'), from, to);
+  h.engine.fileChanged(path.join(h.dir, 'main.go'));
+}
+
+async function target(h: Harness, pred: (t: DebugTarget) => boolean = () => true): Promise<DebugTarget> {
+  return waitUntil('a debug target', () => {
+    const t = h.engine.debugTarget;
+    return t && t.pid !== undefined && pred(t) ? t : undefined;
+  });
+}
+
+describe('debugging across reloads (real Delve)', function () {
+  this.timeout(240_000);
+
+  before(async function () {
+    assert.ok(await findDlv(), 'dlv is needed: go install github.com/go-delve/delve/cmd/dlv@latest');
+  });
+
+  it('serves every save from a new Delve on the same port, and the app port is never Delve’s', async () => {
+    const h = await harness('nethttp', { debug: true });
+    h.engine.start();
+    const running = await waitState(h, 'running', 180_000);
+    assert.equal(running.port, h.port, 'the app’s own port, not Delve’s');
+    const t1 = await target(h);
+    assert.notEqual(t1.port, h.port);
+    assert.equal(await body(h.port), 'nethttp v1');
+    const dlvCmd = fs.readFileSync(`/proc/${t1.dlvPid}/cmdline`, 'utf8').split('\0');
+    assert.ok(dlvCmd.includes('--headless') && dlvCmd.includes('--accept-multiclient'), dlvCmd.join(' '));
+    // The build is a debug build: DWARF kept, no optimisation (Delve stops on the right lines below).
+    save(h, 'nethttp v1', 'nethttp v2');
+    await waitUntil('v2 served', async () => (await body(h.port)) === 'nethttp v2');
+    const t2 = await target(h, (t) => t.generation === 2);
+    assert.equal(t2.port, t1.port, 'one address for the whole run');
+    assert.notEqual(t2.dlvPid, t1.dlvPid);
+    assert.notEqual(t2.pid, t1.pid);
+    assert.ok(!fs.existsSync(`/proc/${t1.dlvPid}`) || fs.readFileSync(`/proc/${t1.dlvPid}/stat`, 'utf8').includes(') Z'), 'the old Delve is gone');
+    await h.dispose();
+    assert.equal(h.engine.debugTarget, undefined);
+    assert.deepEqual(processesUnder(h.dir), [], 'no dlv (its argv names the binary) and no server left');
+  });
+
+  it('stops at a breakpoint in a client, is never called unready while paused, and a save while paused reloads at once', async () => {
+    // A long kill delay: a paused program cannot take the stop signal, so waiting for it would cost all of it.
+    const h = await harness('nethttp', { debug: true, killDelayMs: 8000, startupTimeoutMs: 4000 });
+    h.engine.start();
+    await waitState(h, 'running', 180_000);
+    const t1 = await target(h);
+    const dap = new DapClient();
+    await dap.connect(t1.port);
+    await dap.attachRemote([{ file: path.join(h.dir, 'main.go'), line: HANDLER_LINE }]);
+    const stopped = dap.nextEvent('stopped');
+    const held = get(h.port, '/').catch((e: Error) => ({ status: 0, body: e.message }));
+    const ev = await stopped;
+    const top = await dap.topFrame(ev.body!.threadId as number);
+    assert.equal(top.file, path.join(h.dir, 'main.go'));
+    assert.equal(top.line, HANDLER_LINE);
+    h.engine.debugPaused(t1.generation, { reason: 'breakpoint', file: top.file, line: top.line });
+    assert.equal(h.engine.debugTarget?.paused?.line, HANDLER_LINE);
+    // Paused longer than startupTimeoutMs: still running, not unready.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(h.engine.state.kind, 'running');
+    const from = h.states.length;
+    save(h, 'nethttp v1', 'nethttp v2');
+    const again = await waitState(h, 'running', 60_000, from);
+    assert.ok((again.timings.stopMs ?? 0) < 8000, `the paused server was killed at once, not after the kill delay (stop took ${again.timings.stopMs} ms)`);
+    assert.equal(await body(h.port), 'nethttp v2');
+    const answer = await held;
+    assert.notEqual(answer.body, 'nethttp v1', 'the held request was cut by the stop, never answered by the old code after it');
+    const t2 = await target(h, (t) => t.generation === 2);
+    assert.equal(t2.paused, undefined);
+    dap.close();
+    await h.dispose();
+    assert.deepEqual(processesUnder(h.dir), [], 'no dlv (its argv names the binary) and no server left');
+  });
+
+  it('lets the client attach before the server counts as ready, so the first request stops at a breakpoint', async () => {
+    const h = await harness('nethttp', { debug: true });
+    const attached: number[] = [];
+    const clients: DapClient[] = [];
+    h.engine.setDebugClient({
+      async attach(t) {
+        const c = new DapClient();
+        clients.push(c);
+        await c.connect(t.port);
+        await c.attachRemote([{ file: path.join(h.dir, 'main.go'), line: HANDLER_LINE }]);
+        attached.push(t.generation);
+        assert.equal(h.engine.state.kind, 'starting', 'attached before ready');
+      },
+    });
+    h.engine.start();
+    await waitState(h, 'running', 180_000);
+    assert.deepEqual(attached, [1]);
+    const stopped = clients[0].nextEvent('stopped');
+    const pending = get(h.port, '/');
+    const ev = await stopped;
+    await clients[0].request('continue', { threadId: ev.body!.threadId });
+    assert.equal((await pending).body, 'nethttp v1');
+    save(h, 'nethttp v1', 'nethttp v2');
+    await waitUntil('generation 2 attached', () => attached.length === 2);
+    const stopped2 = clients[1].nextEvent('stopped');
+    const pending2 = get(h.port, '/');
+    const ev2 = await stopped2;
+    const top = await clients[1].topFrame(ev2.body!.threadId as number);
+    assert.equal(top.line, HANDLER_LINE, 'the same breakpoint in the new process');
+    await clients[1].request('continue', { threadId: ev2.body!.threadId });
+    assert.equal((await pending2).body, 'nethttp v2');
+    for (const c of clients) c.close();
+    await h.dispose();
+    assert.deepEqual(processesUnder(h.dir), [], 'no dlv (its argv names the binary) and no server left');
+  });
+
+  it('keeps the old server under Delve when the build fails', async () => {
+    const h = await harness('nethttp', { debug: true });
+    h.engine.start();
+    await waitState(h, 'running', 180_000);
+    const t1 = await target(h);
+    const from = h.states.length;
+    save(h, 'const message = "nethttp v1"', 'const message = = "nethttp v1"');
+    await waitState(h, 'build-failed', 60_000, from);
+    assert.equal(h.engine.debugTarget?.dlvPid, t1.dlvPid, 'the same Delve, still there');
+    assert.equal(await body(h.port), 'nethttp v1');
+    const dap = new DapClient();
+    await dap.connect(t1.port);
+    await dap.attachRemote([]);
+    const threads = await dap.request('threads');
+    assert.ok((threads.body!.threads as unknown[]).length > 0, 'still debuggable');
+    dap.close();
+    await h.dispose();
+    assert.deepEqual(processesUnder(h.dir), [], 'no dlv (its argv names the binary) and no server left');
+  });
+
+  it('counts a crash under Delve as a crash (backoff), and leaves no Delve behind', async () => {
+    const h = await harness('crash', { debug: true });
+    h.engine.start();
+    const c1 = await waitState(h, 'crashed', 180_000);
+    assert.equal(c1.crashCount, 1);
+    assert.equal(c1.exitCode, 3, 'the program’s own exit status (Delve itself exits 0)');
+    assert.ok(c1.retryInMs! > 0, 'a restart is scheduled');
+    const c2 = await waitState(h, 'crashed', 60_000, h.states.indexOf(c1) + 1);
+    assert.equal(c2.crashCount, 2);
+    assert.ok(h.output().includes('crash: config missing'), 'the program’s stderr comes through Delve');
+    await h.dispose();
+    assert.deepEqual(processesUnder(h.dir), [], 'no dlv (its argv names the binary) and no server left');
+  });
+
+  it('shows a startup panic as paused in Delve, not as a hung or crashed server; a fix reloads', async () => {
+    const h = await harness('nethttp', { debug: true, startupTimeoutMs: 3000 });
+    save(h, 'port := os.Getenv("PORT")', 'port := os.Getenv("PORT")\n\tif message != "" {\n\t\tpanic("boom at start")\n\t}');
+    h.engine.start();
+    await waitUntil('paused on the panic', () => h.engine.debugTarget?.paused?.reason === 'panic', 180_000);
+    await new Promise((r) => setTimeout(r, 3500));
+    assert.ok(!h.states.some((s) => s.kind === 'unready' || s.kind === 'crashed'), JSON.stringify(h.states.map((s) => s.kind)));
+    save(h, 'message != ""', 'message == ""');
+    await waitState(h, 'running', 60_000);
+    assert.equal(await body(h.port), 'nethttp v1');
+    await h.dispose();
+    assert.deepEqual(processesUnder(h.dir), [], 'no dlv (its argv names the binary) and no server left');
+  });
+
+  it('says how to install Delve when it is not found, and keeps the old server', async () => {
+    const empty = path.join(TEST_TMP, `no-dlv-${process.pid}`);
+    fs.mkdirSync(empty, { recursive: true });
+    const h = await harness('nethttp', {
+      debug: true,
+      env: { PATH: path.dirname(process.execPath) + ':/usr/local/go/bin:/usr/bin:/bin', GOPATH: empty, GOBIN: '' },
+    });
+    h.engine.start();
+    const e = await waitState(h, 'error', 180_000);
+    assert.match(e.message, /Delve \(dlv\).*not found/);
+    assert.match(e.hint, /go install github\.com\/go-delve\/delve\/cmd\/dlv@latest/);
+    await h.dispose();
+    assert.deepEqual(processesUnder(h.dir), []);
+  });
+});
