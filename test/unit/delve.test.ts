@@ -1,9 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { freePort } from '../../src/core/run/ports';
 import { findDlv, type DebugTarget } from '../../src/core';
 import { DapClient } from '../support/dap';
-import { body, edit, get, harness, processesUnder, TEST_TMP, waitState, waitUntil, type Harness } from '../support/helpers';
+import { body, copyFixture, edit, get, harness, processesUnder, repoRoot, TEST_TMP, waitState, waitUntil, type Harness } from '../support/helpers';
 
 /*
  * gopherReload.debug against the real Delve: every generation under its own headless dlv, on one
@@ -187,5 +189,59 @@ describe('debugging across reloads (real Delve)', function () {
     assert.match(e.hint, /go install github\.com\/go-delve\/delve\/cmd\/dlv@latest/);
     await h.dispose();
     assert.deepEqual(processesUnder(h.dir), []);
+  });
+});
+
+describe('gopher-reload --debug (the CLI under Delve)', function () {
+  this.timeout(240_000);
+
+  /** The CLI on a copy of nethttp; its output so far. */
+  async function cli(extra: string[] = []) {
+    const dir = copyFixture('nethttp');
+    const port = await freePort();
+    const child = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'cli.js'), dir, '--debug', ...extra], {
+      env: { ...process.env, PORT: String(port), NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (b) => (out += b));
+    child.stderr.on('data', (b) => (out += b));
+    return { dir, port, child, out: () => out };
+  }
+
+  it('prints how VS Code, nvim-dap and GoLand attach, then one line per reload on the same address', async () => {
+    const debugPort = await freePort();
+    const c = await cli(['--debug-port', String(debugPort)]);
+    await waitUntil('running', () => c.out().includes('● running'), 180_000);
+    const out1 = c.out();
+    assert.match(out1, new RegExp(`Delve listens on 127\\.0\\.0\\.1:${debugPort}`));
+    assert.match(out1, new RegExp(`"type":"go","request":"attach","mode":"remote","host":"127.0.0.1","port":${debugPort}`));
+    assert.match(out1, /dap\.adapters\.gopher_reload = \{ type = 'server'/);
+    assert.match(out1, /Go Remote: host 127\.0\.0\.1, port/);
+    assert.doesNotMatch(out1, /API server listening at/, 'Delve’s own first line is not the app’s output');
+    // A client attaches the way nvim-dap does, on the printed port, and stops at a breakpoint.
+    const dap = new DapClient();
+    await dap.connect(debugPort);
+    await dap.attachRemote([{ file: path.join(c.dir, 'main.go'), line: HANDLER_LINE }]);
+    const stopped = dap.nextEvent('stopped');
+    const held = get(c.port, '/').catch(() => undefined);
+    await stopped;
+    edit(path.join(c.dir, 'main.go'), 'nethttp v1', 'nethttp v2');
+    await waitUntil('v2 served', async () => (await body(c.port)) === 'nethttp v2', 60_000);
+    await held;
+    assert.match(c.out(), new RegExp(`Delve listens again on 127\\.0\\.0\\.1:${debugPort} \\(server 2\\)`));
+    dap.close();
+    c.child.kill('SIGINT');
+    await new Promise((r) => c.child.once('exit', r));
+    assert.deepEqual(processesUnder(c.dir), []);
+  });
+
+  it('leaves no Delve and no server when the CLI is killed outright (SIGKILL: the reaper, as after a crash of VS Code)', async () => {
+    const c = await cli();
+    await waitUntil('running', () => c.out().includes('● running'), 180_000);
+    const before = processesUnder(c.dir);
+    assert.ok(before.some((p) => p.cmd.includes('dlv')) && before.length >= 2, JSON.stringify(before));
+    c.child.kill('SIGKILL');
+    await waitUntil('Delve and the server gone', () => processesUnder(c.dir).length === 0, 10_000);
   });
 });
