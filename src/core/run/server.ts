@@ -169,6 +169,11 @@ export class ServerProcess {
     return treeMembers(this.pid, this.pid, listProcesses());
   }
 
+  /** Under Delve: stopped in the debugger now (whoever stopped it: VS Code, nvim-dap, a panic). */
+  async pausedInDebugger(): Promise<boolean> {
+    return this.debuggee !== undefined && this.alive && (await pausedInDebugger(this.debuggee));
+  }
+
   /** The pids whose sockets are the server's: under Delve, not Delve itself (it listens on the debugger's port). */
   appMembers(): number[] {
     const all = this.members();

@@ -270,11 +270,16 @@ export class Supervisor {
     const gone = () => !current() || this.server !== proc || !proc.alive;
     for (;;) {
       const r = await wait();
-      if (r.ready || r.reason !== 'timeout' || !this.delve.isPaused(proc)) return r;
+      if (r.ready || r.reason !== 'timeout' || !(await this.paused(proc))) return r;
       this.host.log.info(`pid ${proc.pid} is paused in the debugger before it was ready: waiting until it goes on`);
-      while (this.delve.isPaused(proc) && !gone()) await sleep(100);
+      while ((await this.paused(proc)) && !gone()) await sleep(100);
       if (gone()) return r;
     }
+  }
+
+  /** Stopped in the debugger: a client said so, or the kernel does (a client the engine does not hear from, nvim-dap). */
+  private async paused(proc: ServerProcess): Promise<boolean> {
+    return !!proc.delve && (this.delve.isPaused(proc) || (await proc.pausedInDebugger()));
   }
 
   private onPanicPause(proc: ServerProcess | undefined): void {
