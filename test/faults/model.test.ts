@@ -16,6 +16,9 @@ import { record } from './record';
 const SEEDS = (process.env.GOPHER_RELOAD_MODEL_SEEDS ?? '11,23,37').split(',').map(Number);
 const STEPS = Number(process.env.GOPHER_RELOAD_MODEL_STEPS ?? 22);
 const BOUND_MS = 30_000;
+/** The same model with every server under Delve (gopherReload.debug): one seed (each start costs Delve ~0.3 s). */
+const DEBUG_SEED = SEEDS[0];
+const DEBUG_STEPS = STEPS;
 
 describe('faults: the last save always wins (model test)', function () {
   const all: number[] = [];
@@ -23,11 +26,17 @@ describe('faults: the last save always wins (model test)', function () {
   /** Rounds served without a build: the paths the model must also cover. */
   const noBuild = { restart: 0, reload: 0, cancelled: 0 };
 
-  for (const seed of SEEDS) {
-    it(`seed ${seed}: ${STEPS} random steps, each served as the files on disk say`, async function () {
+  const runs: { seed: number; steps: number; debug: boolean }[] = [
+    ...SEEDS.map((seed) => ({ seed, steps: STEPS, debug: false })),
+    { seed: DEBUG_SEED, steps: DEBUG_STEPS, debug: true },
+  ];
+  const debugMs: number[] = [];
+  let debugTotal = 0;
+  for (const { seed, steps, debug } of runs) {
+    it(`seed ${seed}: ${steps} random steps, each served as the files on disk say${debug ? ', every server under Delve' : ''}`, async function () {
       const dir = fs.mkdtempSync(path.join(TEST_TMP + path.sep, `model-${seed}-`));
       writeProject(dir, initialState(true));
-      const h = await harness('', {}, dir);
+      const h = await harness('', debug ? { debug: true } : {}, dir);
       const watcher = watchTree(dir, h.engine.changeFilter, { onChange: (f) => h.engine.fileChanged(f) });
       await watcher.ready;
       const log: string[] = [];
@@ -43,7 +52,7 @@ describe('faults: the last save always wins (model test)', function () {
         };
         const model = new Model(dir, seed, io, true);
         assert.equal(await body(h.port), expected(model.state));
-        for (let i = 1; i <= STEPS; i++) {
+        for (let i = 1; i <= steps; i++) {
           const from = h.states.length;
           const step = model.next();
           log.push(`${i}. ${step.what}`);
@@ -54,7 +63,7 @@ describe('faults: the last save always wins (model test)', function () {
           if (!compiles(model.state)) throw new Error('model: every step ends with code that compiles');
           const want = expected(model.state);
           await waitUntil(`step ${i} served: ${want}`, async () => (await body(h.port)) === want, BOUND_MS);
-          all.push(Math.round(Date.now() - t0));
+          (debug ? debugMs : all).push(Math.round(Date.now() - t0));
           // Nothing later may flip it back to stale code (a late event, a stale build).
           await h.engine.idle();
           await new Promise((r) => setTimeout(r, 150));
@@ -65,9 +74,10 @@ describe('faults: the last save always wins (model test)', function () {
               h.states.slice(from).some((s) => s.kind === 'build-failed' || s.kind === 'building'),
               `step ${i} built`,
             );
-          total++;
+          if (debug) debugTotal++;
+          else total++;
         }
-        for (const st of h.states) {
+        for (const st of debug ? [] : h.states) {
           if (st.kind === 'running') {
             if (st.timings.trigger.endsWith('(restart only, no build)')) noBuild.restart++;
             if (st.timings.trigger.endsWith('(page reload only, no restart)')) noBuild.reload++;
@@ -75,7 +85,7 @@ describe('faults: the last save always wins (model test)', function () {
         }
       } catch (e) {
         (e as Error).message =
-          `seed ${seed} (replay: GOPHER_RELOAD_MODEL_SEEDS=${seed} GOPHER_RELOAD_MODEL_STEPS=${STEPS}):\n  ${log.join('\n  ')}\n${(e as Error).message}\nlast states: ${h.states
+          `seed ${seed}${debug ? ' under Delve' : ''} (replay: GOPHER_RELOAD_MODEL_SEEDS=${seed} GOPHER_RELOAD_MODEL_STEPS=${steps}):\n  ${log.join('\n  ')}\n${(e as Error).message}\nlast states: ${h.states
             .slice(-6)
             .map((s) => s.kind)
             .join(' → ')}`;
@@ -88,6 +98,14 @@ describe('faults: the last save always wins (model test)', function () {
   }
 
   after(() => {
+    if (debugMs.length) {
+      const sorted = [...debugMs].sort((a, b) => a - b);
+      record({
+        group: 'Load and faults',
+        test: 'The last save always wins under the debugger: the same seeded random file changes with every server under Delve (gopherReload.debug)',
+        figure: `${debugTotal} of ${DEBUG_STEPS} steps served exactly what the files say (seed ${DEBUG_SEED}); median ${sorted[Math.floor(sorted.length / 2)]} ms, slowest ${sorted[sorted.length - 1]} ms after the last write`,
+      });
+    }
     if (!all.length) return;
     const sorted = [...all].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)];
