@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readStat } from './procScan';
+import { listProcesses } from './processTree';
 
 /*
  * A server generation run under Delve (gopherReload.debug): what the process layer needs to know
@@ -108,28 +108,11 @@ export async function pausedInDebugger(pid: number): Promise<boolean> {
 }
 
 function childrenOf(pid: number): number[] {
-  if (process.platform === 'linux') {
-    try {
-      // /proc/<pid>/task/<tid>/children lists the children each thread forked: Delve is a Go
-      // program, so the fork may come from any of its threads.
-      const tasks = readdirSync(`/proc/${pid}/task`);
-      const out = new Set<number>();
-      for (const t of tasks) {
-        for (const c of readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ')) if (c.trim()) out.add(Number(c));
-      }
-      return [...out];
-    } catch {
-      return [];
-    }
-  }
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
+  // A full scan for the parent pid: /proc/<pid>/task/<tid>/children misses a child when one of
+  // Delve's threads exits while it is read, and a missed program reads as one that exited.
+  return listProcesses()
+    .filter((p) => p.ppid === pid)
+    .map((p) => p.pid);
 }
 
 function cmdline(pid: number): string {

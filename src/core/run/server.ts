@@ -118,8 +118,8 @@ export class ServerProcess {
       if (this.exitInfo) return;
       if (this.debuggee === undefined) {
         this.debuggee = debuggeeOf(this.pid);
-        // Not there after 300 ms of Delve listening: it never started or is already gone.
-        if (this.debuggee === undefined && ++looked < 4) return;
+        // Not there 1 s after Delve listened (it starts the program first): it is already gone.
+        if (this.debuggee === undefined && ++looked < 10) return;
       }
       if (this.stopping || (this.debuggee !== undefined && debuggeeAlive(this.debuggee))) return;
       clearInterval(this.debuggeeWatch);
