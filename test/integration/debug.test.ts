@@ -160,6 +160,16 @@ describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', func
     const stop = await stoppedAfter(mark, `a stop at ${where()} in generation ${generation} (pid ${pid})`);
     assert.equal(stop.body?.reason, 'breakpoint', JSON.stringify(stop.body));
     assert.equal(generationOf(stop.session), generation, 'the session that stopped belongs to the running server');
+    // What the Call Stack view asks first: the threads, which must include the one that stopped.
+    const threads = await Promise.race([
+      stop.session.customRequest('threads') as Promise<{ threads: { id: number; name: string }[] }>,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 5000)),
+    ]);
+    assert.ok(threads, `Delve did not answer "threads" within 5 s (session ${stop.session.name}): the Call Stack view stays empty`);
+    assert.ok(
+      threads.threads.some((t) => t.id === stop.body?.threadId),
+      `the stopped thread ${String(stop.body?.threadId)} is listed: ${JSON.stringify(threads.threads.slice(0, 5))}`,
+    );
     const top = await topFrame(stop);
     assert.deepEqual({ file: top.file, line: top.line }, { file: general.fsPath, line }, `top frame ${top.name}`);
     assert.match(top.name, /handlers\.Index$/);

@@ -320,18 +320,22 @@ await plan.section('the gin-api workbench with the debugger', async () => {
       const paused = await waitStatus(page, new RegExp(`paused at handlers/general\\.go:${line}`), 30_000);
       await page.keyboard.press('Control+Shift+D');
       const stack = page.locator('.debug-call-stack .monaco-list-row');
-      // The session, then the goroutine that stopped, may be shown collapsed: open them as a person would.
-      const closed = page
-        .locator('.debug-call-stack .monaco-list-row[aria-expanded="false"]', { hasText: /PAUSED ON BREAKPOINT|handlers\.Index/ })
-        .locator('.monaco-tl-twistie');
-      // Twenty-odd goroutines are listed and only the rows in view exist: scroll down to the one that stopped.
+      // The session, then the goroutine that stopped, may be shown collapsed, and with twenty-odd
+      // goroutines listed only the rows in view exist: open them with their twisties and scroll, as a
+      // person would. Each step gets time to land (children load asynchronously: a second click on a
+      // twistie before the first one's children arrived would fold it again).
+      const stopped = page.locator('.debug-call-stack .monaco-list-row', { hasText: /PAUSED ON BREAKPOINT|handlers\.Index/ }).first();
+      let acted = 0;
       await until(page, 'the call stack never showed handlers.Index in general.go', async () => {
         const rows = (await stack.allInnerTexts()).map((r) => r.replace(/\s+/g, ' ').trim());
         const ok = rows.some((r) => r.includes('handlers.Index') && r.includes('general.go'));
-        if (!ok && (await closed.count())) await closed.first().click();
-        else if (!ok) {
-          await page.locator('.debug-call-stack').hover();
-          await page.mouse.wheel(0, 66);
+        if (!ok && Date.now() - acted > 1500) {
+          acted = Date.now();
+          if ((await stopped.count()) && (await stopped.getAttribute('aria-expanded')) === 'false') await stopped.locator('.monaco-tl-twistie').click();
+          else {
+            await page.locator('.debug-call-stack .monaco-list-rows').hover();
+            await page.mouse.wheel(0, 66);
+          }
         }
         return { ok, seen: { paused, rows } };
       });
