@@ -324,14 +324,17 @@ await plan.section('the gin-api workbench with the debugger', async () => {
       // goroutines listed only the rows in view exist: open them with their twisties and scroll, as a
       // person would. Each step gets time to land (children load asynchronously: a second click on a
       // twistie before the first one's children arrived would fold it again).
-      const stopped = page.locator('.debug-call-stack .monaco-list-row', { hasText: /PAUSED ON BREAKPOINT|handlers\.Index/ }).first();
+      // A folded row on the way: the session (its paused badge may not be drawn yet) or the goroutine that stopped.
+      const folded = page
+        .locator('.debug-call-stack .monaco-list-row[aria-expanded="false"]', { hasText: /PAUSED ON BREAKPOINT|handlers\.Index|^Gopher Reload:/ })
+        .first();
       let acted = 0;
       await until(page, 'the call stack never showed handlers.Index in general.go', async () => {
         const rows = (await stack.allInnerTexts()).map((r) => r.replace(/\s+/g, ' ').trim());
         const ok = rows.some((r) => r.includes('handlers.Index') && r.includes('general.go'));
         if (!ok && Date.now() - acted > 1500) {
           acted = Date.now();
-          if ((await stopped.count()) && (await stopped.getAttribute('aria-expanded')) === 'false') await stopped.locator('.monaco-tl-twistie').click();
+          if (await folded.count()) await folded.locator('.monaco-tl-twistie').click();
           else {
             await page.locator('.debug-call-stack .monaco-list-rows').hover();
             await page.mouse.wheel(0, 66);
