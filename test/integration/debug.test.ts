@@ -153,8 +153,12 @@ describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', func
     return { file: /^[a-z][\w+.-]+:\/\//i.test(file) ? vscode.Uri.parse(file).fsPath : file, line: f.line, name: f.name };
   }
 
-  /** Sends GET /, asserts it stops at the breakpoint in process `pid` in `session` (when given); returns the held request. */
+  /** Requests sent to stop at the breakpoint, and those that did, in the server they were meant for (printed at the end). */
+  const tally = { asked: 0, stopped: 0 };
+
+  /** Sends GET /, asserts it stops at the breakpoint in process `pid` of `generation`; returns the held request. */
   async function requestStops(pid: number, generation: number): Promise<{ answer: Promise<string>; stop: DapEvent }> {
+    tally.asked++;
     const mark = events.length;
     const answer = held(port);
     const stop = await stoppedAfter(mark, `a stop at ${where()} in generation ${generation} (pid ${pid})`);
@@ -181,6 +185,7 @@ describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', func
     assert.ok(fs.existsSync(`/proc/${dbg()!.dlvPid}/task/${p.tracerPid}`), `traced (by ${p.tracerPid}) by the Delve the API names (${dbg()!.dlvPid})`);
     await waitFor(`status bar "paused at ${where()}"`, () => mod().statusText.includes(`paused at ${where()}`), 10_000);
     assert.equal(dbg()?.paused?.line, line, JSON.stringify(dbg()));
+    tally.stopped++;
     return { answer, stop };
   }
 
@@ -270,6 +275,9 @@ describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', func
     const tries = new Map<number, number>();
     for (const s of started) if (s.type === 'gopher-reload') tries.set(generationOf(s) ?? -1, (tries.get(generationOf(s) ?? -1) ?? 0) + 1);
     console.log(`debug sessions started per generation: ${[...tries].map(([g, n]) => `${g}: ${n}`).join(', ')}`);
+    console.log(
+      `debug scenario: ${tally.stopped} of ${tally.asked} requests stopped at the breakpoint in the server they were sent to, over ${tries.size} servers started under Delve`,
+    );
     for (const d of disposables) d.dispose();
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
   });
@@ -421,12 +429,14 @@ describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', func
       await editAndSave(message, `Hello from Gin v${v - 1}"`, `Hello from Gin v${v}"`);
       await waitFor(`the new server answering /home with v${v}`, async () => (await quick(port, '/home'))?.includes(`Hello from Gin v${v}`), 60_000);
       const mark = events.length;
+      tally.asked++;
       const answer = held(port);
       const first = await Promise.race([stoppedAfter(mark, `a stop at the breakpoint in the server of v${v}`), answer]);
       if (typeof first === 'string') {
         misses.push(`v${v}: answered ${JSON.stringify(first)} without stopping (debug: ${JSON.stringify(dbg())}, state ${mod().state.kind})`);
       } else {
         assert.ok((generationOf(first.session) ?? 0) > before, `the new server stopped, not generation ${before}`);
+        tally.stopped++;
         await resume(first);
         assert.equal(await answer, `Hello from Gin v${v} (after debugging)`);
       }
