@@ -473,7 +473,6 @@ describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', func
     gen = await nextGeneration(crashed.generation);
     assert.equal(proc(crashed.pid), undefined, 'the crashed server is gone');
     assert.equal(proc(crashed.dlvPid), undefined, 'its Delve is gone');
-    assert.ok(mod().serverOutput.some((l) => l.includes('assignment to entry in nil map')) || true, 'the panic text reached the output');
     const { answer, stop: again } = await requestStops(gen.pid, gen.generation);
     await resume(again);
     assert.equal(await answer, 'Hello from Gin v5 (after debugging)');
