@@ -278,6 +278,19 @@ if (process.platform !== 'linux') {
           figure: `${m[2]} of ${m[3]} steps served exactly what the files say (seed ${m[1]}); median ${m[4]} ms, slowest ${m[5]} ms after the last write; ${m[6]} served from a binary pre-built while typing`,
         });
     }
+    if (s.name === 'debug') {
+      // The scenario prints what it measured (debug.test.ts); no line (a failure, a timeout), no row.
+      const m =
+        /debug scenario: (\d+) of (\d+) requests stopped at the breakpoint in the server they were sent to, over (\d+) servers started under Delve/.exec(
+          r.output ?? '',
+        );
+      if (m)
+        record({
+          group: 'Load and faults',
+          test: 'Debugging across reloads in a real VS Code (Gin): a breakpoint set once, then saves, a failed build, a save while paused, Restart while paused, a panic, Stop in the toolbar',
+          figure: `${m[1]} of ${m[2]} requests stopped at the breakpoint in the server they were sent to; ${m[3]} servers started under Delve; ${left.length} processes left`,
+        });
+    }
     if (s.name === 'deactivate')
       record({
         group: 'Load and faults',
