@@ -24,7 +24,8 @@ export class DebugLines {
     const where = `${t.host}:${t.port}`;
     if (t.paused) {
       const at = t.paused.file ? ` at ${path.relative(this.root, t.paused.file)}:${t.paused.line}` : '';
-      const line = `⏸ paused in Delve${at} (${t.paused.reason}): attach a debugger on ${where} to look, or save to rebuild`;
+      const left = t.paused.reason === 'breakpoint' ? ' (a debugger that disconnected leaves its breakpoints set)' : '';
+      const line = `⏸ paused in Delve${at} (${t.paused.reason})${left}: attach a debugger on ${where} to look, or save to rebuild`;
       if (line !== this.paused) this.say(paint.yellow(line));
       this.paused = line;
       return;

@@ -35,7 +35,7 @@ export function formatState(s: EngineState): string {
     case 'crashed':
       return (
         paint.red(
-          `✗ crashed: ${s.signal ?? `exit ${s.exitCode}`}${s.crashCount > 1 ? ` (${s.crashCount} times)` : ''}${s.retryInMs ? `, restarting in ${s.retryInMs} ms` : ', save to retry'}`,
+          `✗ crashed: ${s.signal ?? (s.exitCode === null ? 'exit status unknown' : `exit ${s.exitCode}`)}${s.crashCount > 1 ? ` (${s.crashCount} times)` : ''}${s.retryInMs ? `, restarting in ${s.retryInMs} ms` : ', save to retry'}`,
         ) +
         (s.lastOutput.length
           ? '\n' +

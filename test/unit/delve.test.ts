@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
+import * as http from 'node:http';
 import { freePort } from '../../src/core/run/ports';
 import { findDlv, type DebugTarget } from '../../src/core';
 import { DapClient } from '../support/dap';
@@ -153,6 +154,100 @@ describe('debugging across reloads (real Delve)', function () {
     assert.deepEqual(processesUnder(h.dir), []);
   });
 
+  it('says where a program stopped when no client says so: a fatal error, a breakpoint a client left set when it disconnected', async () => {
+    const h = await harness('nethttp', { debug: true });
+    save(h, 'fmt.Fprint(w, message)', 'if r.URL.Path == "/fatal" {\n\t\t\tvar mu sync.Mutex\n\t\t\tmu.Unlock()\n\t\t}\n\t\tfmt.Fprint(w, message)');
+    save(h, '"net/http"', '"net/http"\n\t"sync"');
+    h.engine.start();
+    await waitState(h, 'running', 180_000);
+    const t1 = await target(h);
+    // A client sets a breakpoint and leaves without clearing it (nvim-dap's or VS Code's Disconnect).
+    const dap = new DapClient();
+    await dap.connect(t1.port);
+    await dap.attachRemote([{ file: path.join(h.dir, 'main.go'), line: HANDLER_LINE + 5 }]);
+    await dap.request('disconnect', { terminateDebuggee: false });
+    dap.close();
+    void get(h.port, '/').catch(() => undefined);
+    const bp = await waitUntil('a pause seen', () => h.engine.debugTarget?.paused, 10_000);
+    assert.deepEqual([bp.reason, bp.file, bp.line], ['breakpoint', path.join(h.dir, 'main.go'), HANDLER_LINE + 5]);
+    // A save reloads it (the breakpoints went with the old Delve); a Go fatal error then pauses too.
+    save(h, 'nethttp v1', 'nethttp v2');
+    await waitUntil('v2 served', async () => (await body(h.port)) === 'nethttp v2', 60_000);
+    void get(h.port, '/fatal').catch(() => undefined);
+    const fatal = await waitUntil('the fatal error seen', () => h.engine.debugTarget?.paused, 10_000);
+    assert.equal(fatal.reason, 'fatal error');
+    assert.equal(h.engine.state.kind, 'running', 'paused, not crashed or unready');
+    await h.dispose();
+    assert.deepEqual(processesUnder(h.dir), []);
+  });
+
+  it('does not keep a newer save waiting for a debugger that never attaches', async () => {
+    const h = await harness('nethttp', { debug: true });
+    let calls = 0;
+    const first = new DapClient();
+    h.engine.setDebugClient({
+      async attach(t) {
+        if (++calls > 1) return new Promise<void>(() => {});
+        await first.connect(t.port);
+        await first.attachRemote([]);
+      },
+    });
+    h.engine.start();
+    await waitState(h, 'running', 180_000);
+    save(h, 'nethttp v1', 'nethttp v2');
+    await waitUntil('generation 2 waits for its debugger', () => calls === 2, 60_000);
+    const t0 = Date.now();
+    const from = h.states.length;
+    save(h, 'nethttp v2', 'nethttp v3');
+    await waitState(h, 'building', 60_000, from);
+    const ms = Date.now() - t0;
+    assert.ok(ms < 5000, `the v3 build started ${ms} ms after its save (the attach wait is 15 s)`);
+    first.close();
+    await h.dispose();
+    assert.deepEqual(processesUnder(h.dir), []);
+  });
+
+  it('behind the proxy, a POST held at a breakpoint gets a 502 at once when you save (no drain for what cannot finish)', async () => {
+    const proxyPort = await freePort();
+    const h = await harness('nethttp', { debug: true, proxyPort });
+    h.engine.start();
+    await waitState(h, 'running', 180_000);
+    const t1 = await target(h);
+    const dap = new DapClient();
+    await dap.connect(t1.port);
+    await dap.attachRemote([{ file: path.join(h.dir, 'main.go'), line: HANDLER_LINE }]);
+    const stopped = dap.nextEvent('stopped');
+    const post = new Promise<number>((resolve) => {
+      const req = http.request({ host: '127.0.0.1', port: proxyPort, path: '/', method: 'POST', agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', () => resolve(0));
+      req.end('x');
+    });
+    await stopped;
+    await new Promise((r) => setTimeout(r, 200)); // recent: the drain would wait for it
+    const from = h.states.length;
+    save(h, 'nethttp v1', 'nethttp v2');
+    const t = (await waitState(h, 'running', 60_000, from)).timings;
+    assert.equal(await post, 502, 'a POST the app received is never sent twice');
+    const swapMs = t.saveToReadyMs! - (t.buildMs ?? 0);
+    assert.ok(swapMs < 1500, `save→ready minus the build was ${swapMs} ms (the drain waits up to 2 s)`);
+    dap.close();
+    await h.dispose();
+    assert.deepEqual(processesUnder(h.dir), []);
+  });
+
+  it('takes a dlv that never listens for what it is, not for a crashing app', async () => {
+    const h = await harness('nethttp', { debug: true, dlvPath: '/bin/echo' });
+    h.engine.start();
+    const e = await waitState(h, 'error', 180_000);
+    assert.match(e.message, /Delve exited before it listened/);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok(!h.states.some((s) => s.kind === 'crashed'), JSON.stringify(h.states.map((s) => s.kind)));
+    await h.dispose();
+  });
+
   it('keeps the old server under Delve when the build fails', async () => {
     const h = await harness('nethttp', { debug: true });
     h.engine.start();
@@ -193,7 +288,7 @@ describe('debugging across reloads (real Delve)', function () {
     h.engine.start();
     await waitUntil('paused on the panic', () => h.engine.debugTarget?.paused?.reason === 'panic', 180_000);
     await new Promise((r) => setTimeout(r, 3500));
-    assert.ok(!h.states.some((s) => s.kind === 'unready' || s.kind === 'crashed'), JSON.stringify(h.states.map((s) => s.kind)));
+    assert.ok(!h.states.some((s) => s.kind === 'unready' || s.kind === 'crashed' || s.kind === 'running'), JSON.stringify(h.states.map((s) => s.kind)));
     save(h, 'message != ""', 'message == ""');
     await waitState(h, 'running', 60_000);
     assert.equal(await body(h.port), 'nethttp v1');

@@ -188,6 +188,10 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
           : `expected a port number from 1 to 65535, got ${JSON.stringify(raw.proxyPort)}; the proxy is off`,
       );
   }
+  if (debugPort !== undefined && debugPort === proxyPort) {
+    bad('debugPort', `the debugger cannot use the proxy's port ${proxyPort}; Delve takes a free port`);
+    debugPort = undefined;
+  }
   const proxyPortEnv = str('proxyPortEnv', settingRow('proxyPortEnv').default as string);
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(proxyPortEnv)) bad('proxyPortEnv', `"${proxyPortEnv}" is not an environment variable name`);
 

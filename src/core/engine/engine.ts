@@ -80,7 +80,7 @@ export class ReloadEngine {
     this.link = new ProxyLink(() => this.config, log);
     this.supervisor = new Supervisor({
       config: () => this.link.serverConfig(this.config),
-      beforeStop: () => this.link.beforeStop(),
+      beforeStop: (paused) => this.link.beforeStop(paused),
       log,
       out: (o) => this.out(o),
       setState: (st) => this.setState(st),
@@ -221,6 +221,11 @@ export class ReloadEngine {
       this.scope.refresh('local', env);
       // Asked now, beside the first build, so embedded files are known as soon as possible.
       this.scope.refresh('imports', env);
+      // Our default build adds the debugger's flags; a build of the user's own may not.
+      if (this.config.debug && (this.config.buildCommand || this.buildStep))
+        this.say('warning', 'Debugging with your own build command: breakpoints bind only if it builds with -gcflags=all=-N -l and without -ldflags=-s -w.', {
+          hint: 'Add those flags to gopherReload.buildCommand (or the build task), or clear it to use the default build.',
+        });
     }
     this.active = true;
     this.queue.force(reason);

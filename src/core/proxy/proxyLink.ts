@@ -79,10 +79,14 @@ export class ProxyLink {
     return { ...env, [this.config().proxyPortEnv]: String(this.appPort) };
   }
 
-  /** Right before the old server is stopped: let requests in flight finish, hold the new ones. */
-  async beforeStop(): Promise<void> {
+  /**
+   * Right before the old server is stopped: let requests in flight finish, hold the new ones.
+   * `paused`: the old server is stopped in the debugger, so nothing in flight can finish: they are
+   * only marked as cut by our stop (a GET is sent again to the new server, a POST gets a 502).
+   */
+  async beforeStop(paused = false): Promise<void> {
     if (!this.proxy) return;
-    await this.proxy.drain(DRAIN_MS);
+    await this.proxy.drain(paused ? 0 : DRAIN_MS);
     this.set({ kind: 'starting' });
   }
 

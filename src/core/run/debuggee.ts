@@ -36,8 +36,6 @@ export function delveArgv(d: DelveLaunch, binary: string, args: string[]): strin
 }
 
 const LISTENING = /^API server listening at: (\S+):(\d+)\r?\n/;
-/** Delve's words when the program hits an unrecovered panic with no client to stop in. */
-export const PANIC_PAUSE = 'execution is paused because your program is panicking';
 
 /**
  * Delve's first stdout line says where it listens; everything after it is the program's own output

@@ -1,36 +1,72 @@
 import * as net from 'node:net';
 
-/** How a program ended its first run, as Delve's JSON-RPC `continue` answered. */
+/*
+ * Delve's JSON-RPC (api-version 2) on the generation's port, for the two things the engine asks
+ * itself: start a program no client started, and why a program is stopped.
+ */
+
+/** Where and why the program stopped, as Delve's state says. */
+export interface Stop {
+  /** The breakpoint Delve stopped on: 'unrecovered-panic', 'runtime-fatal-throw', 'hardcoded-breakpoint', or a user's (no name, or its name). */
+  breakpoint?: string;
+  file?: string;
+  line?: number;
+}
+
+/** How a program ended its first run, as Delve's `continue` answered. */
 export interface FirstRun {
-  /** The program exited with this status. */
+  /** The program exited with this status (negative: killed by that signal). */
   exitStatus?: number;
-  /** It stopped on an unrecovered panic (Delve keeps it there for a debugger). */
-  panic?: boolean;
+  /** It stopped: on a panic, a fatal error, a breakpoint, or a client halted it to set breakpoints. */
+  stop?: Stop;
 }
 
 /**
  * Starts the program Delve holds at its entry point when no debugger attached to do it (the CLI,
- * or a VS Code session that failed): Delve's JSON-RPC `continue`, what `dlv --continue` sends. The
- * answer comes when the program first stops: it exited (its status, which Delve's own exit code
- * never carries), it panicked, or a client halted it to set breakpoints. The connection is closed
- * then, never to resume anything: `dlv --continue` resumes after that first stop, which let a
- * request run through the first breakpoint a client had just set.
+ * or a VS Code session that failed): Delve's `continue`, what `dlv --continue` sends. The answer
+ * comes when the program first stops: it exited (its status, which Delve's own exit code never
+ * carries), it panicked, or a client halted it to set breakpoints. The connection is closed then,
+ * never to resume anything: `dlv --continue` resumes after that first stop, which let a request
+ * run through the first breakpoint a client had just set.
  */
-export function continueProgram(host: string, port: number, timeoutMs = 5000): Promise<FirstRun | undefined> {
+export async function continueProgram(host: string, port: number): Promise<FirstRun | undefined> {
+  const state = await call(host, port, 'RPCServer.Command', { name: 'continue' }, undefined);
+  if (!state) return undefined;
+  return state.exited ? { exitStatus: state.exitStatus } : { stop: stopOf(state) };
+}
+
+/** Why the program is stopped now (undefined: it runs, or Delve did not answer within 2 s). */
+export async function stoppedAt(host: string, port: number): Promise<Stop | undefined> {
+  const state = await call(host, port, 'RPCServer.State', { NonBlocking: true }, 2000);
+  return state && !state.Running && !state.exited ? stopOf(state) : undefined;
+}
+
+function stopOf(state: DelveState): Stop {
+  const t = state.currentThread;
+  return { breakpoint: t?.breakPoint ? (t.breakPoint.name ?? '') : undefined, file: t?.file, line: t?.line };
+}
+
+interface DelveState {
+  Running?: boolean;
+  exited?: boolean;
+  exitStatus?: number;
+  currentThread?: { file?: string; line?: number; breakPoint?: { name?: string } };
+}
+
+/** One call; its State, or undefined (no answer within `timeoutMs`, an error, a closed connection). */
+function call(host: string, port: number, method: string, arg: object, timeoutMs: number | undefined): Promise<DelveState | undefined> {
   return new Promise((resolve) => {
     let buf = '';
     let settled = false;
-    const done = (r: FirstRun | undefined) => {
+    const done = (r: DelveState | undefined) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       sock.destroy();
       resolve(r);
     };
-    const sock = net.connect(port, host, () => {
-      sock.setTimeout(0);
-      sock.write(JSON.stringify({ method: 'RPCServer.Command', params: [{ name: 'continue' }], id: 1 }) + '\n');
-    });
-    sock.setTimeout(timeoutMs, () => done(undefined));
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => done(undefined), timeoutMs);
+    const sock = net.connect(port, host, () => sock.write(JSON.stringify({ method, params: [arg], id: 1 }) + '\n'));
     sock.on('error', () => done(undefined));
     sock.on('close', () => done(undefined));
     sock.on('data', (b) => {
@@ -38,18 +74,10 @@ export function continueProgram(host: string, port: number, timeoutMs = 5000): P
       const nl = buf.indexOf('\n');
       if (nl < 0) return;
       try {
-        const state = (JSON.parse(buf.slice(0, nl)) as { result?: { State?: DelveState } }).result?.State;
-        if (state?.exited) done({ exitStatus: state.exitStatus });
-        else done({ panic: state?.currentThread?.breakPoint?.name === 'unrecovered-panic' });
+        done((JSON.parse(buf.slice(0, nl)) as { result?: { State?: DelveState } }).result?.State);
       } catch {
         done(undefined);
       }
     });
   });
-}
-
-interface DelveState {
-  exited?: boolean;
-  exitStatus?: number;
-  currentThread?: { breakPoint?: { name?: string } };
 }

@@ -3,7 +3,7 @@ import type { DebugClient, DebugPause, DebugTarget, EngineState } from '../engin
 import type { Logger } from '../util/log';
 import type { SayOptions } from '../engine/output';
 import { findDlv, INSTALL_DLV, isExecutable } from './delve';
-import { continueProgram } from './delveRpc';
+import { continueProgram, stoppedAt, type Stop } from './delveRpc';
 import type { DelveLaunch } from './debuggee';
 import { freePort } from './ports';
 import { sleep, within } from './processTree';
@@ -69,7 +69,7 @@ export class DelveRuns {
    * Delve started: learn where it listens, make it the target, let the client attach. False when
    * the server should not go on (Delve failed, or the engine moved on meanwhile).
    */
-  async attach(proc: ServerProcess, binary: string, cwd: string, current: () => boolean): Promise<boolean> {
+  async attach(proc: ServerProcess, binary: string, cwd: string, current: () => boolean, superseded: () => boolean = () => false): Promise<boolean> {
     const where = await within(Promise.race([proc.listening!, proc.exited.then(() => undefined)]), LISTEN_TIMEOUT_MS);
     if (!current()) return false;
     if (!where) {
@@ -88,16 +88,29 @@ export class DelveRuns {
     this.host.debug?.(target);
     void this.noteDebuggee(proc, target);
     const client = this.client;
+    // A client that reports pauses (VS Code's tracker) makes the engine's own watch unneeded.
+    if (!client) void this.watchPauses(proc, target.generation);
     if (!client) {
-      this.start(proc, target);
+      this.start(target);
       return true;
     }
     const t0 = performance.now();
     try {
+      // A newer save does not wait for the debugger: the loop builds it, and this generation
+      // (still at its entry point) is stopped at the next swap.
+      let newer = false;
       const r = await within(
-        client.attach(target).then(() => true),
+        Promise.race([
+          client.attach(target).then(() => true),
+          (async () => {
+            while (!superseded() && current()) await sleep(50);
+            newer = true;
+            return true;
+          })(),
+        ]),
         ATTACH_TIMEOUT_MS,
       );
+      if (newer) return current();
       if (!r) throw new Error(`it did not attach within ${ATTACH_TIMEOUT_MS / 1000} s`);
       this.host.log.info(`debugger attached to generation ${target.generation} in ${Math.round(performance.now() - t0)} ms`);
     } catch (e) {
@@ -105,24 +118,51 @@ export class DelveRuns {
         this.host.say('warning', `The debugger could not attach to the new server (${(e as Error).message}).`, {
           hint: `The server runs under Delve on ${where.host}:${where.port} without it: save or Restart Server to try again.`,
         });
-        this.start(proc, target);
+        this.start(target);
       }
     }
     return current();
   }
 
   /** No client started the program (it waits at its entry point): the engine does, and hears how its first run ended. */
-  private start(proc: ServerProcess, target: DebugTarget): void {
+  private start(target: DebugTarget): void {
     void continueProgram(target.host, target.port).then((r) => {
-      if (!r || this.target?.dlvPid !== proc.pid) return;
-      if (r.exitStatus !== undefined) this.exited(target.generation, r.exitStatus);
-      else if (r.panic) this.panicked(proc);
+      if (r?.exitStatus !== undefined) this.exited(target.generation, r.exitStatus);
     });
+  }
+
+  /**
+   * A program stopped in the debugger with no client saying so (the CLI, nvim-dap, GoLand, a
+   * breakpoint a client left armed when it disconnected, a panic or a fatal error with nobody
+   * attached): the kernel says it is stopped, Delve says where and why. Checked twice a second,
+   * and only a stop seen twice in a row counts (a client halts the program for a moment to set
+   * breakpoints); a pause a client reported is the client's to end.
+   */
+  private async watchPauses(proc: ServerProcess, generation: number): Promise<void> {
+    let detected = false;
+    let seen = 0;
+    while (proc.alive && this.target?.generation === generation) {
+      await sleep(500);
+      const t = this.target;
+      if (!t || t.generation !== generation || !proc.alive) return;
+      if (t.paused && !detected) continue;
+      const stopped = await proc.pausedInDebugger();
+      seen = stopped ? seen + 1 : 0;
+      if (seen >= 2 && !t.paused) {
+        const at = await stoppedAt(t.host, t.port);
+        if (!at || this.target?.generation !== generation || this.target.paused) continue;
+        detected = true;
+        this.paused(generation, pauseOf(at));
+      } else if (!stopped && detected) {
+        detected = false;
+        this.paused(generation, undefined);
+      }
+    }
   }
 
   /** The program's pid, once Delve has started it (for the status and the client). */
   private async noteDebuggee(proc: ServerProcess, target: DebugTarget): Promise<void> {
-    for (let i = 0; i < 200 && proc.alive && this.target === target; i++) {
+    for (let i = 0; i < 200 && proc.alive && this.target?.generation === target.generation; i++) {
       if (proc.debuggee !== undefined) {
         this.target = { ...this.target, pid: proc.debuggee };
         this.host.debug?.(this.target);
@@ -139,20 +179,11 @@ export class DelveRuns {
     this.host.debug?.(this.target);
   }
 
-  /** Delve said the program panicked and waits for a client: the server is paused, not hung. */
-  panicked(proc: ServerProcess): void {
-    const t = this.target;
-    if (!t || t.dlvPid !== proc.pid || t.paused) return;
-    this.paused(t.generation, { reason: 'panic', description: 'an unrecovered panic (Delve keeps the program stopped for a debugger)' });
-    this.host.say('warning', `The server panicked and is paused in Delve on ${t.host}:${t.port}.`, {
-      hint: 'Attach a debugger to look at it, or save to rebuild (the panic is printed once the program goes on).',
-    });
-  }
-
   isPaused(proc: ServerProcess): boolean {
     return !!this.target?.paused && this.target.dlvPid === proc.pid;
   }
 
+  /** A client saw the program exit (negative: Delve's way of saying it died by that signal). */
   exited(generation: number, code: number): void {
     this.exitCode = { generation, code };
   }
@@ -168,5 +199,21 @@ export class DelveRuns {
     if (!this.target || (proc && this.target.dlvPid !== proc.pid)) return;
     this.target = undefined;
     this.host.debug?.(undefined);
+  }
+}
+
+/** What Delve's stop means to a user. */
+function pauseOf(s: Stop): DebugPause {
+  const where = { file: s.file, line: s.line };
+  switch (s.breakpoint) {
+    case 'unrecovered-panic':
+      return { reason: 'panic', ...where, description: 'an unrecovered panic: attach a debugger to look at it, or save to rebuild' };
+    case 'runtime-fatal-throw':
+      return { reason: 'fatal error', ...where, description: 'a Go fatal error: attach a debugger to look at it, or save to rebuild' };
+    case undefined:
+      return { reason: 'pause', ...where };
+    default:
+      // A user's breakpoint, or runtime.Breakpoint() in the code.
+      return { reason: 'breakpoint', ...where };
   }
 }

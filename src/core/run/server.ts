@@ -21,6 +21,8 @@ import type { StopSignal } from '../config/config';
 import { registerGroup, releaseGroup } from './reaperClient';
 import { debuggeeAlive, debuggeeOf, delveArgv, ListeningLine, pausedInDebugger, type DelveLaunch } from './debuggee';
 
+const DELVE_NOISE = /^\s*(Stop reason: exited|could not detach process \d+: process must be stopped in order to kill it)\s*$/;
+
 export interface ExitInfo {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -54,6 +56,8 @@ export class ServerProcess {
   private readonly tree: TreeId;
   /** Under Delve: where it listens, once its first line said so (rejects if it exits first). */
   readonly listening?: Promise<{ host: string; port: number }>;
+  /** Under Delve: it said where it listens (else it never got to start the program). */
+  heard = false;
   /** Under Delve: the program's pid (Delve's child), once seen. */
   debuggee?: number;
   private debuggeeWatch?: NodeJS.Timeout;
@@ -74,11 +78,14 @@ export class ServerProcess {
       const emit = (text: string) => {
         if (line && stream === 'stdout' && !line.done) {
           const r = line.feed(text);
-          if (r.port !== undefined) heard({ host: r.host!, port: r.port });
+          if (r.port !== undefined) {
+            this.heard = true;
+            heard({ host: r.host!, port: r.port });
+          }
           text = r.rest;
         }
-        // Headless Delve's own word when its program ends (the engine says that in its own words).
-        if (delve && stream === 'stdout' && /^\s*Stop reason: exited\s*$/.test(text)) return;
+        // Delve's own words when its program ends or is killed while stopped (the engine says those in its own).
+        if (delve && DELVE_NOISE.test(text)) return;
         if (!text) return;
         this.output.push(text);
         onOutput(text, stream);
@@ -237,7 +244,11 @@ export class ServerProcess {
       await this.exited;
       return { graceful: false, durationMs: Math.round(performance.now() - t0), survivors: [] };
     }
-    if (this.delve) await this.stopDebuggee(signal, killDelayMs);
+    // One kill delay for the whole tree: what the program spent of it is not given again to the rest.
+    if (this.delve) {
+      await this.stopDebuggee(signal, killDelayMs);
+      killDelayMs = Math.max(0, killDelayMs - (performance.now() - t0));
+    }
     // Descendants now, while the tree is intact: children that left the group are still found.
     const snapshot = new Set(descendantsOf(this.pid));
     signalQuietly(-this.pid, signal);

@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import * as os from 'node:os';
 import type { EngineConfig } from '../config/config';
 import type { Logger } from '../util/log';
 import { isPortFree, ownListeners, portOwner, portTakenFrom } from './ports';
@@ -7,7 +8,6 @@ import { hintedPorts, NO_PORT_GRACE_MS, waitReady, watchForListener, type ReadyR
 import { ServerProcess } from './server';
 import type { DebugTarget, EngineOutput, EngineState, ReloadTimings } from '../engine/state';
 import { DelveRuns } from './delveRuns';
-import { PANIC_PAUSE } from './debuggee';
 import { say, type SayOptions } from '../engine/output';
 
 const MAX_CRASH_RESTARTS = 3;
@@ -25,8 +25,8 @@ export interface SupervisorHost {
   active(): boolean;
   /** Ask the engine's loop to start the last good binary again (crash restart). */
   respawn(reason: string): void;
-  /** Called right before a swap stops the old server (the proxy drains requests in flight). */
-  beforeStop?(): Promise<void>;
+  /** Called right before a swap stops the old server (the proxy drains requests in flight; none can finish while it is paused in the debugger). */
+  beforeStop?(paused: boolean): Promise<void>;
   /**
    * True when the engine has newer work (a save waiting to be built): a readiness wait stops at
    * once, leaving the new server running, so the loop builds instead of waiting for it.
@@ -100,7 +100,8 @@ export class Supervisor {
    */
   async swap(binary: string, timing: ReloadTimings, changeAt: number, env: NodeJS.ProcessEnv, current: () => boolean): Promise<ReloadTimings | undefined> {
     const c = this.host.config();
-    await this.host.beforeStop?.();
+    const running = this.server?.alive ? this.server : undefined;
+    await this.host.beforeStop?.(!!running && (await this.paused(running)));
     // The old tree's own listeners, read while it is alive: those are the ports to see freed.
     // Known since readiness on the usual path; read now when readiness never found them (a newer
     // save cut the wait short, a worker, a server that timed out).
@@ -122,16 +123,7 @@ export class Supervisor {
     let proc: ServerProcess;
     const started = performance.now();
     try {
-      proc = await ServerProcess.start(
-        binary,
-        c.args,
-        { cwd: c.root, env },
-        (text) => {
-          this.host.out({ source: 'server', text });
-          if (delve && text.includes(PANIC_PAUSE)) this.onPanicPause(proc);
-        },
-        delve,
-      );
+      proc = await ServerProcess.start(binary, c.args, { cwd: c.root, env }, (text) => this.host.out({ source: 'server', text }), delve);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const message = `Could not start ${delve ? delve.dlv : binary}: ${err.code ?? err.message}.`;
@@ -153,7 +145,7 @@ export class Supervisor {
     this.lastBinary = binary;
     void proc.exited.then(() => this.onExit(proc));
     this.host.setState({ kind: 'starting', pid: proc.pid, port });
-    if (delve && !(await this.delve.attach(proc, binary, c.root, current))) return undefined;
+    if (delve && !(await this.delve.attach(proc, binary, c.root, current, () => !!this.host.superseded?.()))) return undefined;
 
     let saidEarly: string | undefined;
     const ready = await this.waitReadyOrPaused(proc, current, () =>
@@ -270,9 +262,13 @@ export class Supervisor {
     const gone = () => !current() || this.server !== proc || !proc.alive;
     for (;;) {
       const r = await wait();
-      if (r.ready || r.reason !== 'timeout' || !(await this.paused(proc))) return r;
+      // A program paused before it listened (a panic at startup) is not a worker with no port either.
+      const stuck = r.ready ? r.via === 'no-port' : r.reason === 'timeout';
+      if (!stuck || !(await this.paused(proc))) return r;
       this.host.log.info(`pid ${proc.pid} is paused in the debugger before it was ready: waiting until it goes on`);
-      while ((await this.paused(proc)) && !gone()) await sleep(100);
+      const newer = () => !!this.host.superseded?.();
+      while ((await this.paused(proc)) && !gone() && !newer()) await sleep(100);
+      if (newer()) return { ready: false, reason: 'superseded' };
       if (gone()) return r;
     }
   }
@@ -280,10 +276,6 @@ export class Supervisor {
   /** Stopped in the debugger: a client said so, or the kernel does (a client the engine does not hear from, nvim-dap). */
   private async paused(proc: ServerProcess): Promise<boolean> {
     return !!proc.delve && (this.delve.isPaused(proc) || (await proc.pausedInDebugger()));
-  }
-
-  private onPanicPause(proc: ServerProcess | undefined): void {
-    if (proc) this.delve.panicked(proc);
   }
 
   /** Stops the current server and its whole tree; returns how long it took (0 if none). */
@@ -359,9 +351,20 @@ export class Supervisor {
 
   private onExit(proc: ServerProcess): void {
     if (proc.stopping || this.server !== proc) return;
+    // Delve that never said where it listens: DelveRuns.attach said why; that is no crash of the app.
+    if (proc.delve && !proc.heard) {
+      this.server = undefined;
+      return;
+    }
     this.server = undefined;
-    const { signal, underDelve } = proc.exitInfo!;
-    const code = underDelve ? this.delve.exitCodeOf(proc) : proc.exitInfo!.code;
+    const { underDelve } = proc.exitInfo!;
+    let { signal } = proc.exitInfo!;
+    let code = underDelve ? this.delve.exitCodeOf(proc) : proc.exitInfo!.code;
+    // Delve gives a program killed by a signal as the negative signal number.
+    if (underDelve && code !== null && code < 0) {
+      signal = signalName(-code) ?? null;
+      code = signal ? null : code;
+    }
     this.delve.ended(proc);
     // Delve exits 0 whatever its program did; unless a client saw the status, it is not known.
     const how = signal ?? (code === null ? 'a status Delve does not pass on' : `code ${code}`);
@@ -375,6 +378,13 @@ export class Supervisor {
       // the holder is our own proxy, which "stop pid N" would wrongly blame.
       const message = `The server tried to listen on :${taken}, the proxy's own port, and exited: behind the proxy it must listen on the port Gopher Reload gave it (${c.proxyPortEnv}=${c.port}).`;
       const hint = `Make it read ${c.proxyPortEnv} (listen on ":" + os.Getenv("${c.proxyPortEnv}")), or keep its port: set gopherReload.port to ${taken} and gopherReload.proxyPort to another port, the one you browse to.`;
+      this.say('error', message, { hint, log: `${message} (the server exited with ${how})` });
+      this.host.setState({ kind: 'error', message, hint, lastOutput });
+      return;
+    }
+    if (taken !== undefined && taken === proc.delve?.port) {
+      const message = `The server tried to listen on :${taken}, Delve's port, and exited.`;
+      const hint = `Give the debugger another port (gopherReload.debugPort), or clear it to have a free one picked.`;
       this.say('error', message, { hint, log: `${message} (the server exited with ${how})` });
       this.host.setState({ kind: 'error', message, hint, lastOutput });
       return;
@@ -446,6 +456,10 @@ export function elsewhereMessage(c: EngineConfig, pid: number, own: number[], hi
     message: `The server started (pid ${pid}) and listens on ${at}, not on :${c.port}.`,
     hint: `Set gopherReload.port to ${likely}, or clear it so the port is found at each start.`,
   };
+}
+
+function signalName(n: number): NodeJS.Signals | undefined {
+  return (Object.entries(os.constants.signals) as [NodeJS.Signals, number][]).find(([, v]) => v === n)?.[0];
 }
 
 function portFromEnv(v: string | undefined): number | undefined {
