@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Save → serving in debug mode (issue 14): the CLI with --debug (each server generation under
-// `dlv exec --headless --accept-multiclient --continue`, no client attached) against the CLI in
+// `dlv exec --headless --accept-multiclient`, started by the engine, no client attached) against the CLI in
 // normal mode and against the debug floor by hand (`go build -gcflags=all=-N -l`, Ctrl-C dlv,
 // `dlv exec` again; see debugTools.mjs), on copies of test/fixtures/gin-api, all in one run.
 //

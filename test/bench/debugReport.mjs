@@ -16,7 +16,7 @@ export function debugTable(d) {
   const normal = s.ours?.median;
   const floor = s['floor-debug']?.median;
   const lines = [
-    `**Debug mode** (\`gopher-reload --debug\`: every server generation runs under \`dlv exec --headless --accept-multiclient --continue\`, no debugger attached; Delve ${d.versions.dlv}; the Gin fixture, ${d.n} round${d.n === 1 ? '' : 's'} of the same one-line edit, one save per row per round, the order rotating; from the file write to the first answer with the new text, polled ${d.polling})`,
+    `**Debug mode** (\`gopher-reload --debug\`: every server generation runs under \`dlv exec --headless --accept-multiclient\`, which the engine starts (no debugger attached); Delve ${d.versions.dlv}; the Gin fixture, ${d.n} round${d.n === 1 ? '' : 's'} of the same one-line edit, one save per row per round, the order rotating; from the file write to the first answer with the new text, polled ${d.polling})`,
     '',
     '| contender | min | median | p90 | max | × normal mode | × debug floor |',
     '|---|---|---|---|---|---|---|',

@@ -1,5 +1,5 @@
 // The debug bench's contenders (test/bench/debug.mjs) and how it tells what is running.
-// - the CLI with --debug: each server generation under `dlv exec --headless --continue`;
+// - the CLI with --debug: each server generation under `dlv exec --headless` (the engine starts the program);
 // - the CLI in normal mode, the same flags otherwise;
 // - the debug floor by hand: `go build -gcflags=all=-N -l`, Ctrl-C the running dlv (SIGINT to
 //   its process group, as a terminal does; the app is in a group of its own, Delve stops it), wait
