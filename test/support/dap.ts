@@ -10,6 +10,7 @@ export interface DapMessage {
   success?: boolean;
   message?: string;
   request_seq?: number;
+  arguments?: Record<string, unknown>;
   body?: Record<string, unknown> & { [k: string]: unknown };
 }
 
@@ -45,6 +46,7 @@ export class DapClient {
       if (this.buf.length < h + 4 + len) return;
       const msg = JSON.parse(this.buf.subarray(h + 4, h + 4 + len).toString()) as DapMessage;
       this.buf = this.buf.subarray(h + 4 + len);
+      this.received(msg);
       if (msg.type === 'response') {
         const p = this.pending.get(msg.request_seq!);
         this.pending.delete(msg.request_seq!);
@@ -86,13 +88,27 @@ export class DapClient {
   }
 
   private async requestOnce(command: string, args: Record<string, unknown>): Promise<DapMessage> {
-    const seq = this.seq++;
-    const body = JSON.stringify({ seq, type: 'request', command, arguments: args });
-    const answer = new Promise<DapMessage>((resolve) => this.pending.set(seq, resolve));
-    this.sock!.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-    const m = await answer;
+    const m = await this.send(command, args);
     if (!m.success) throw new Error(`${command}: ${m.message}`);
     return m;
+  }
+
+  /** One request; its response as it came, success or not. */
+  send(command: string, args: Record<string, unknown> = {}): Promise<DapMessage> {
+    const m: DapMessage = { seq: this.seq++, type: 'request', command, arguments: args };
+    this.sent(m);
+    const answer = new Promise<DapMessage>((resolve) => this.pending.set(m.seq, resolve));
+    const body = JSON.stringify(m);
+    this.sock!.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    return answer;
+  }
+
+  /** Every message on its way out and in, for a subclass that watches the traffic (as VS Code's tracker does). */
+  protected sent(m: DapMessage): void {
+    void m;
+  }
+  protected received(m: DapMessage): void {
+    void m;
   }
 
   /** Attach to a headless Delve the way VS Code's attach/remote does, with breakpoints set before configurationDone. */

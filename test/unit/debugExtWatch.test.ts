@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { DapWatch } from '../../src/extension/dapWatch';
 import { findDlv, isInside, type DebugPause } from '../../src/core';
 import { get, harness, waitState, waitUntil } from '../support/helpers';
+import { DapClient, type DapMessage } from '../support/dap';
 
 /*
  * The extension's DapWatch (what its DebugAdapterTracker does with each message) against a real
@@ -13,64 +13,24 @@ import { get, harness, waitState, waitUntil } from '../support/helpers';
  * the tracker sees them. Wired to the engine as the extension wires it (engine.debugPaused).
  */
 
-interface Msg {
-  seq: number;
-  type: string;
-  command?: string;
-  event?: string;
-  request_seq?: number;
-  success?: boolean;
-  message?: string;
-  arguments?: Record<string, unknown>;
-  body?: Record<string, unknown>;
-}
+type Msg = DapMessage;
 
 /** A DAP client that shows every message to a DapWatch, like VS Code's tracker. */
-class WatchedClient {
-  private seq = 1;
-  private buf = Buffer.alloc(0);
-  private readonly pending = new Map<number, (m: Msg) => void>();
-  readonly events: Msg[] = [];
-  private sock!: net.Socket;
-
-  constructor(private readonly watch: DapWatch) {}
-
-  connect(port: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.sock = net.connect(port, '127.0.0.1', () => resolve());
-      this.sock.once('error', reject);
-      this.sock.on('data', (d) => this.read(d));
-      this.sock.on('close', () => {
-        for (const p of this.pending.values()) p({ seq: 0, type: 'response', success: false, message: 'closed' });
-      });
-    });
+class WatchedClient extends DapClient {
+  constructor(private readonly watch: DapWatch) {
+    super();
   }
 
-  private read(d: Buffer): void {
-    this.buf = Buffer.concat([this.buf, d]);
-    for (;;) {
-      const h = this.buf.indexOf('\r\n\r\n');
-      if (h < 0) return;
-      const len = Number(/Content-Length: (\d+)/i.exec(this.buf.subarray(0, h).toString())![1]);
-      if (this.buf.length < h + 4 + len) return;
-      const m = JSON.parse(this.buf.subarray(h + 4, h + 4 + len).toString()) as Msg;
-      this.buf = this.buf.subarray(h + 4 + len);
-      this.watch.fromAdapter(m);
-      if (m.type === 'event') this.events.push(m);
-      if (m.type === 'response') {
-        this.pending.get(m.request_seq!)?.(m);
-        this.pending.delete(m.request_seq!);
-      }
-    }
-  }
-
-  request(command: string, args: Record<string, unknown> = {}): Promise<Msg> {
-    const m: Msg = { seq: this.seq++, type: 'request', command, arguments: args };
+  protected override sent(m: Msg): void {
     this.watch.toAdapter(m);
-    const answer = new Promise<Msg>((resolve) => this.pending.set(m.seq, resolve));
-    const body = JSON.stringify(m);
-    this.sock.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-    return answer;
+  }
+  protected override received(m: Msg): void {
+    this.watch.fromAdapter(m);
+  }
+
+  /** As VS Code sends it: the response as it comes, success or not. */
+  override request(command: string, args: Record<string, unknown> = {}): Promise<Msg> {
+    return this.send(command, args);
   }
 
   async nextEvent(name: string, from: number, why: () => string = () => ''): Promise<Msg> {
@@ -94,10 +54,6 @@ class WatchedClient {
     await this.request('threads');
     await this.request('stackTrace', { threadId, startFrame: 0, levels: 1 });
     await this.request('stackTrace', { threadId, startFrame: 1, levels: 19 });
-  }
-
-  close(): void {
-    this.sock.destroy();
   }
 }
 
