@@ -207,6 +207,18 @@ describe('debugging across reloads (real Delve)', function () {
     assert.deepEqual(processesUnder(h.dir), []);
   });
 
+  it('starts the program itself when the debugger fails to attach, so the server still serves', async () => {
+    const h = await harness('nethttp', { debug: true });
+    // Fails after the program's pid is known (the target changed meanwhile: it must still be started).
+    h.engine.setDebugClient({ attach: () => new Promise<void>((_, reject) => setTimeout(() => reject(new Error('no session')), 400)) });
+    h.engine.start();
+    await waitState(h, 'running', 180_000);
+    assert.equal(await body(h.port), 'nethttp v1');
+    assert.match(h.output(), /The debugger could not attach to the new server \(no session\)/);
+    await h.dispose();
+    assert.deepEqual(processesUnder(h.dir), []);
+  });
+
   it('behind the proxy, a POST held at a breakpoint gets a 502 at once when you save (no drain for what cannot finish)', async () => {
     const proxyPort = await freePort();
     const h = await harness('nethttp', { debug: true, proxyPort });

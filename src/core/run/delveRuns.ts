@@ -95,32 +95,31 @@ export class DelveRuns {
       return true;
     }
     const t0 = performance.now();
-    try {
-      // A newer save does not wait for the debugger: the loop builds it, and this generation
-      // (still at its entry point) is stopped at the next swap.
-      let newer = false;
-      const r = await within(
-        Promise.race([
-          client.attach(target).then(() => true),
-          (async () => {
-            while (!superseded() && current()) await sleep(50);
-            newer = true;
-            return true;
-          })(),
-        ]),
-        ATTACH_TIMEOUT_MS,
-      );
-      if (newer) return current();
-      if (!r) throw new Error(`it did not attach within ${ATTACH_TIMEOUT_MS / 1000} s`);
-      this.host.log.info(`debugger attached to generation ${target.generation} in ${Math.round(performance.now() - t0)} ms`);
-    } catch (e) {
-      if (current() && this.target === target) {
-        this.host.say('warning', `The debugger could not attach to the new server (${(e as Error).message}).`, {
-          hint: `The server runs under Delve on ${where.host}:${where.port} without it: save or Restart Server to try again.`,
-        });
-        this.start(target);
+    const generation = target.generation;
+    let outcome: 'attached' | Error | undefined;
+    const attaching = within(
+      client.attach(target).then(
+        () => 'attached' as const,
+        (e: Error) => e,
+      ),
+      ATTACH_TIMEOUT_MS,
+    ).then((r) => (outcome = r ?? new Error(`it did not attach within ${ATTACH_TIMEOUT_MS / 1000} s`)));
+    // Whenever it fails (before or after a newer save went ahead), the program, waiting at its
+    // entry point, must still run: it is the server until the next swap, and stays one if that
+    // build fails.
+    void attaching.then((r) => {
+      if (r === 'attached') {
+        this.host.log.info(`debugger attached to generation ${generation} in ${Math.round(performance.now() - t0)} ms`);
+        return;
       }
-    }
+      if (this.target?.generation !== generation || !proc.alive) return;
+      this.host.say('warning', `The debugger could not attach to the new server (${r.message}).`, {
+        hint: `The server runs under Delve on ${where.host}:${where.port} without it: save or Restart Server to try again.`,
+      });
+      this.start(target);
+    });
+    // A newer save does not wait for the debugger: the loop builds it at once.
+    while (outcome === undefined && !superseded() && current()) await sleep(20);
     return current();
   }
 
