@@ -1,20 +1,10 @@
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { findDlv, INSTALL_DLV, type FoundDlv } from '../core';
+import { findDlv, INSTALL_DLV, isExecutable, type FoundDlv } from '../core';
 
 /** What finding Delve gave: a binary, or a sentence saying what is wrong with the setting that named one. */
 export type DlvLookup = { found: FoundDlv } | { problem: string } | { missing: true };
-
-function executable(p: string): boolean {
-  try {
-    fs.accessSync(p, fs.constants.X_OK);
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** `~/x` and `${workspaceFolder}/x`, as the Go extension reads go.alternateTools. */
 function expand(p: string, folder: string): string {
@@ -29,7 +19,7 @@ export async function lookUpDlv(scope: vscode.Uri, folder: string, dlvPath: stri
   if (dlvPath) {
     const p = expand(dlvPath, folder);
     if (path.isAbsolute(p)) {
-      return executable(p) ? { found: { path: p, via: 'gopherReload.dlvPath' } } : { problem: `gopherReload.dlvPath: ${p} is not an executable file` };
+      return isExecutable(p) ? { found: { path: p, via: 'gopherReload.dlvPath' } } : { problem: `gopherReload.dlvPath: ${p} is not an executable file` };
     }
     const f = await findDlv({ env, alternateTool: p });
     return f?.via === 'go.alternateTools'

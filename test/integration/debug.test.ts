@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { api, setDescribeContext, waitFor, type ModuleView } from './util';
+import { api, get, setDescribeContext, waitFor, type ModuleView } from './util';
 
 /**
  * Debugging across reloads in a real VS Code (issue 14), on a copy of the Gin fixture that starts
@@ -71,20 +71,6 @@ function held(port: number, urlPath = '/'): Promise<string> {
     });
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', (e) => resolve(`error: ${e.message}`));
-  });
-}
-
-/** GET with a short timeout, for polling (undefined when nothing answers at once). */
-function quick(port: number, urlPath: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: urlPath, agent: false, timeout: 1000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
   });
 }
 
@@ -293,6 +279,15 @@ describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', func
 
   let gen: { generation: number; pid: number; dlvPid: number; session: vscode.DebugSession };
 
+  /** After a reload while paused: the request it held ended (never a hang), the server, its Delve and its session are gone. */
+  async function pausedServerGone(old: typeof gen, heldAnswer: Promise<string>): Promise<void> {
+    const settled = await Promise.race([heldAnswer, new Promise<string>((r) => setTimeout(() => r('still held'), 15_000))]);
+    assert.notEqual(settled, 'still held', 'the request held by the stopped server ended with it');
+    assert.equal(proc(old.pid), undefined, 'the paused server is gone');
+    assert.equal(proc(old.dlvPid), undefined, 'its Delve is gone');
+    await waitFor('the old session ended', () => ended.includes(old.session), 10_000);
+  }
+
   it('Debug Server (hot reload) runs it under Delve with a session attached; GET / stops at the breakpoint set through the API', async () => {
     vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(new vscode.Location(general, new vscode.Position(line - 1, 0)))]);
     const plainPid = pidOf()!;
@@ -353,11 +348,7 @@ describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', func
     gen = await nextGeneration(old.generation);
     await waitFor('diagnostics cleared', () => vscode.languages.getDiagnostics(general).filter((d) => d.source === 'go build').length === 0, 10_000);
     // The request the old server held while paused ends with it (an error, never a hang).
-    const settled = await Promise.race([first.answer, new Promise<string>((r) => setTimeout(() => r('still held'), 15_000))]);
-    assert.notEqual(settled, 'still held', 'the request held by the stopped server ended with it');
-    assert.equal(proc(old.pid), undefined, 'the paused server is gone');
-    assert.equal(proc(old.dlvPid), undefined, 'its Delve is gone');
-    await waitFor('the old session ended', () => ended.includes(old.session), 10_000);
+    await pausedServerGone(old, first.answer);
     const { answer, stop } = await requestStops(gen.pid, gen.generation);
     await resume(stop);
     assert.equal(await answer, 'Hello from Gin v1 (fixed)');
@@ -379,11 +370,7 @@ describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', func
     const first = await requestStops(old.pid, old.generation);
     await vscode.commands.executeCommand('gopherReload.restart', mod().id);
     gen = await nextGeneration(old.generation);
-    const settled = await Promise.race([first.answer, new Promise<string>((r) => setTimeout(() => r('still held'), 15_000))]);
-    assert.notEqual(settled, 'still held', 'the request held by the stopped server ended with it');
-    assert.equal(proc(old.pid), undefined, 'the paused server is gone');
-    assert.equal(proc(old.dlvPid), undefined, 'its Delve is gone');
-    await waitFor('the old session ended', () => ended.includes(old.session), 10_000);
+    await pausedServerGone(old, first.answer);
     const { answer, stop } = await requestStops(gen.pid, gen.generation);
     await resume(stop);
     assert.equal(await answer, 'Hello from Gin v1 (fixed)');
@@ -427,7 +414,7 @@ describe('Gopher Reload in VS Code: debugging across reloads (Gin, Delve)', func
       const before = gen.generation;
       // GET /home has no breakpoint: the new greeting on it says the new server listens.
       await editAndSave(message, `Hello from Gin v${v - 1}"`, `Hello from Gin v${v}"`);
-      await waitFor(`the new server answering /home with v${v}`, async () => (await quick(port, '/home'))?.includes(`Hello from Gin v${v}`), 60_000);
+      await waitFor(`the new server answering /home with v${v}`, async () => (await get(port, '/home', 1000))?.includes(`Hello from Gin v${v}`), 60_000);
       const mark = events.length;
       tally.asked++;
       const answer = held(port);

@@ -316,7 +316,7 @@ await plan.section('the gin-api workbench with the debugger', async () => {
       await page.keyboard.type('general.go');
       await page.waitForSelector('.quick-input-list .monaco-list-row', { state: 'visible', timeout: 30_000 });
       await page.keyboard.press('Enter');
-      held = heldGet(port);
+      held = get(port, '/', 60_000); // waits as long as the paused server holds it
       const paused = await waitStatus(page, new RegExp(`paused at handlers/general\\.go:${line}`), 30_000);
       await page.keyboard.press('Control+Shift+D');
       const stack = page.locator('.debug-call-stack .monaco-list-row');
@@ -377,19 +377,6 @@ await plan.section('the gin-api workbench with the debugger', async () => {
   }
 });
 
-/** GET / that waits as long as the paused server holds it (getBody gives up after 2 s idle). */
-function heldGet(port) {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 60_000 }, (res) => {
-      let b = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (b += c));
-      res.on('end', () => resolve(b));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-  });
-}
 // ——— end of the debugging block ———
 
 fs.rmSync(work, { recursive: true, force: true });

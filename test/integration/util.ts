@@ -34,9 +34,9 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false |
   }
 }
 
-export function get(port: number, path = '/'): Promise<string | undefined> {
+export function get(port: number, path = '/', timeoutMs = 2000): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path, timeout: 2000, agent: false }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path, timeout: timeoutMs, agent: false }, (res) => {
       let body = '';
       res.on('data', (c) => (body += c));
       res.on('end', () => resolve(body));

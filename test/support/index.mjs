@@ -24,9 +24,9 @@ export function isFree(port) {
 }
 
 /** GET http://127.0.0.1:port/ → the body, or undefined when nothing answers. */
-export function getBody(port, path = '/') {
+export function getBody(port, path = '/', timeoutMs = 2000) {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path, agent: false, timeout: 2000 }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent: false, timeout: timeoutMs }, (res) => {
       let b = '';
       res.setEncoding('utf8');
       res.on('data', (c) => (b += c));

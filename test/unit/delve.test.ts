@@ -22,6 +22,17 @@ function save(h: Harness, from: string, to: string): void {
   h.engine.fileChanged(path.join(h.dir, 'main.go'));
 }
 
+/** Started under Delve and running, with a client attached that has a breakpoint in the handler. */
+async function runningWithBreakpoint(h: Harness): Promise<{ t1: DebugTarget; dap: DapClient }> {
+  h.engine.start();
+  await waitState(h, 'running', 180_000);
+  const t1 = await target(h);
+  const dap = new DapClient();
+  await dap.connect(t1.port);
+  await dap.attachRemote([{ file: path.join(h.dir, 'main.go'), line: HANDLER_LINE }]);
+  return { t1, dap };
+}
+
 async function target(h: Harness, pred: (t: DebugTarget) => boolean = () => true): Promise<DebugTarget> {
   return waitUntil('a debug target', () => {
     const t = h.engine.debugTarget;
@@ -62,12 +73,7 @@ describe('debugging across reloads (real Delve)', function () {
   it('stops at a breakpoint in a client, is never called unready while paused, and a save while paused reloads at once', async () => {
     // A long kill delay: a paused program cannot take the stop signal, so waiting for it would cost all of it.
     const h = await harness('nethttp', { debug: true, killDelayMs: 8000, startupTimeoutMs: 4000 });
-    h.engine.start();
-    await waitState(h, 'running', 180_000);
-    const t1 = await target(h);
-    const dap = new DapClient();
-    await dap.connect(t1.port);
-    await dap.attachRemote([{ file: path.join(h.dir, 'main.go'), line: HANDLER_LINE }]);
+    const { t1, dap } = await runningWithBreakpoint(h);
     const stopped = dap.nextEvent('stopped');
     const held = get(h.port, '/').catch((e: Error) => ({ status: 0, body: e.message }));
     const ev = await stopped;
@@ -132,12 +138,7 @@ describe('debugging across reloads (real Delve)', function () {
   it('behind the proxy, a GET held at a breakpoint when you save is answered by the new code, without waiting for the drain', async () => {
     const proxyPort = await freePort();
     const h = await harness('nethttp', { debug: true, proxyPort });
-    h.engine.start();
-    await waitState(h, 'running', 180_000);
-    const t1 = await target(h);
-    const dap = new DapClient();
-    await dap.connect(t1.port);
-    await dap.attachRemote([{ file: path.join(h.dir, 'main.go'), line: HANDLER_LINE }]);
+    const { dap } = await runningWithBreakpoint(h);
     const stopped = dap.nextEvent('stopped');
     const held = get(proxyPort, '/held').catch((e: Error) => ({ status: 0, body: e.message }));
     await stopped;
@@ -222,12 +223,7 @@ describe('debugging across reloads (real Delve)', function () {
   it('behind the proxy, a POST held at a breakpoint gets a 502 at once when you save (no drain for what cannot finish)', async () => {
     const proxyPort = await freePort();
     const h = await harness('nethttp', { debug: true, proxyPort });
-    h.engine.start();
-    await waitState(h, 'running', 180_000);
-    const t1 = await target(h);
-    const dap = new DapClient();
-    await dap.connect(t1.port);
-    await dap.attachRemote([{ file: path.join(h.dir, 'main.go'), line: HANDLER_LINE }]);
+    const { dap } = await runningWithBreakpoint(h);
     const stopped = dap.nextEvent('stopped');
     const post = new Promise<number>((resolve) => {
       const req = http.request({ host: '127.0.0.1', port: proxyPort, path: '/', method: 'POST', agent: false }, (res) => {
