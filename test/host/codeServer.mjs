@@ -177,6 +177,8 @@ export async function startCodeServer({ runDir, env = {}, trust = false, setting
     ...(keepGoEnv ? hostGoEnv() : {}),
     ...env,
   };
+  // A null value in `env` removes that variable (for example GOROOT, to test finding Go without it).
+  for (const [k, v] of Object.entries(childEnv)) if (v === null || v === undefined) delete childEnv[k];
 
   // The port is picked before the server binds it; retry if someone else grabs it meanwhile.
   for (let attempt = 1; ; attempt++) {
@@ -279,7 +281,8 @@ function remoteUri(port, absPath, host = HOST) {
  */
 export function workbenchUrl({ port, folder, extensionDevelopmentPath, extensionTestsPath, host = HOST }) {
   const payload = [];
-  if (extensionDevelopmentPath) payload.push(['extensionDevelopmentPath', remoteUri(port, path.resolve(extensionDevelopmentPath), host)]);
+  // Several development extensions (the extension, plus a stand-in for another one) are several entries.
+  for (const dir of [extensionDevelopmentPath ?? []].flat()) payload.push(['extensionDevelopmentPath', remoteUri(port, path.resolve(dir), host)]);
   if (extensionTestsPath) payload.push(['extensionTestsPath', remoteUri(port, path.resolve(extensionTestsPath), host)]);
   // A .code-workspace file opens as a (multi-root) workspace, anything else as a folder.
   const target = path.resolve(folder);

@@ -83,6 +83,8 @@ export async function runExtensionTests({
   extensionDevelopmentPath,
   extensionTestsPath,
   workspace,
+  // Other development extensions loaded next to it (for example a stand-in for the Go extension).
+  extraExtensions = [],
   env = {},
   timeoutMs = 120_000,
   trust = false,
@@ -139,7 +141,12 @@ export async function runExtensionTests({
       mark('suiteDone');
       onExit(code);
     });
-    const url = workbenchUrl({ port: server.port, folder: workspace, extensionDevelopmentPath, extensionTestsPath });
+    const url = workbenchUrl({
+      port: server.port,
+      folder: workspace,
+      extensionDevelopmentPath: [extensionDevelopmentPath, ...extraExtensions.map((d) => path.resolve(d))],
+      extensionTestsPath,
+    });
     const timedOut = new Promise((_, reject) => {
       timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms (no codeAutomationExit); run dir kept: ${runDir}`)), timeoutMs);
     });

@@ -166,6 +166,30 @@ const scenarios = [
     settings: (port) => ({ 'gopherReload.env': { PORT: String(port) }, 'gopherReload.startOnOpen': true, 'gopherReload.killDelayMs': 500 }),
   },
   {
+    name: 'gopath',
+    fixture: 'gin-api',
+    trust: false,
+    // The extension host's PATH lacks Go's folder and GOROOT is unset, as when VS Code starts from a
+    // desktop launcher and the login shell's profile does not add /usr/local/go/bin (issue 17).
+    env: { PATH: '/usr/bin:/bin', GOROOT: null },
+    settings: (port) => ({ 'gopherReload.env': { PORT: String(port) }, 'gopherReload.killDelayMs': 500 }),
+  },
+  {
+    name: 'gopls',
+    fixture: 'gin-api',
+    trust: false,
+    // A stand-in for the Go extension publishing gopls-shaped diagnostics (test/fixtures/gopls-standin).
+    extraExtensions: [path.join(root, 'test', 'fixtures', 'gopls-standin')],
+    settings: (port) => ({ 'gopherReload.env': { PORT: String(port) }, 'gopherReload.killDelayMs': 500 }),
+  },
+  {
+    name: 'remote',
+    fixture: 'gin-api',
+    trust: false,
+    // Open in Browser and live reload through VS Code Server's own port forwarding (/proxy/<port>/).
+    settings: (port) => ({ 'gopherReload.env': { PORT: String(port) }, 'gopherReload.killDelayMs': 500 }),
+  },
+  {
     name: 'model',
     // test/faults/model.ts's project and seeded steps; plain saves go through the editor.
     // GOPHER_RELOAD_MODEL_SEED / GOPHER_RELOAD_MODEL_STEPS (default 7 / 16) reach the suite through the env.
@@ -228,6 +252,7 @@ if (process.platform !== 'linux') {
       r = await runExtensionTests({
         extensionDevelopmentPath: root,
         extensionTestsPath: suite,
+        extraExtensions: s.extraExtensions ?? [],
         workspace: ws,
         trust: s.trust,
         timeoutMs: 240_000,
