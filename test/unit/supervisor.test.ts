@@ -126,11 +126,15 @@ describe('engine: process supervision', function () {
 
   it('explains a missing Go toolchain, and recovers on the next save once it is back', async () => {
     const h = await harness('nethttp', { env: { PATH: '/nonexistent' } });
-    // env settings apply to the build too; with no go on PATH the spawn fails.
+    // Go at a default location would still be found (GoToolchain): name a go that is nowhere.
+    h.engine.reconfigure({ ...h.engine.configuration, goAlternateTool: 'go-nowhere-to-be-found' }, false);
     h.engine.start();
     const s = await waitState(h, 'error');
     assert.match(s.message, /Go toolchain was not found/);
     assert.match(s.hint, /go\.dev\/dl/);
+    // Every place looked is named: PATH's folder, the default install locations.
+    assert.match(s.hint, /\/nonexistent\/go-nowhere-to-be-found/);
+    assert.match(s.hint, /\/usr\/local\/go\/bin\/go-nowhere-to-be-found/);
 
     const { config } = resolveConfig(h.dir, { killDelayMs: 500, env: { PORT: String(h.port) } });
     h.engine.reconfigure(config, false);

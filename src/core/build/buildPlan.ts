@@ -14,9 +14,14 @@ export function binaryForBuild(c: EngineConfig, seq: number, platform: NodeJS.Pl
 }
 
 /** What to tell the user when the build command could not even start. */
-export function toolchainHint(err: NodeJS.ErrnoException, c: EngineConfig): { message: string; hint: string } {
+export function toolchainHint(err: NodeJS.ErrnoException, c: EngineConfig, goNotFound?: string): { message: string; hint: string } {
   const cmd = typeof c.buildCommand === 'string' ? c.buildCommand : (c.buildCommand?.[0] ?? 'go');
   if (err.code === 'ENOENT' && !c.buildCommand) {
+    // goNotFound: "not found", every place looked in order (GoToolchain), and what to do.
+    if (goNotFound) {
+      const [head, ...rest] = goNotFound.split('\n');
+      return { message: head, hint: `${rest.join('\n')} Then save again.` };
+    }
     return {
       message: 'The Go toolchain was not found: `go` is not on PATH.',
       hint: 'Install Go (https://go.dev/dl/) and make sure `go version` works in a new terminal, or set gopherReload.buildCommand to the full path of your go binary. Then save again.',

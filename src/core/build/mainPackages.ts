@@ -29,8 +29,9 @@ export async function mainPackageAdvice(
   pkg: string,
   env: NodeJS.ProcessEnv = process.env,
   timeoutMs = 60_000,
+  go = 'go',
 ): Promise<MainPackageAdvice | undefined> {
-  const run = (args: string[]) => goOutput(args, root, env, timeoutMs);
+  const run = (args: string[]) => goOutput(go, args, root, env, timeoutMs);
   const answer = await run(['list', '-e', '-f', '{{.Name}}|{{if .Error}}{{.Error}}{{end}}', pkg]);
   if (answer === undefined) return undefined;
   const [name, error] = [
@@ -59,9 +60,9 @@ export async function mainPackageAdvice(
 }
 
 /** stdout of a go command (argv, no shell), or undefined if it could not run. */
-function goOutput(args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string | undefined> {
+function goOutput(go: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile('go', args, { cwd, env: { ...env, PWD: cwd }, timeout: timeoutMs, maxBuffer: 16 << 20, windowsHide: true, encoding: 'utf8' }, (err, stdout) =>
+    execFile(go, args, { cwd, env: { ...env, PWD: cwd }, timeout: timeoutMs, maxBuffer: 16 << 20, windowsHide: true, encoding: 'utf8' }, (err, stdout) =>
       // `go list -e` exits 0 for a broken package; a non-zero exit means go itself failed.
       resolve(err ? undefined : stdout),
     );

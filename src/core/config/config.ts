@@ -68,6 +68,12 @@ export interface EngineConfig {
    * which no adapter sees on their way out. Unset: as written (VS Code's words). The CLI sets cliWords.
    */
   pageWords?: (text: string) => string;
+  /** The Go extension's `go.goroot` (raw): where to look for go first after go.alternateTools.go. */
+  goroot?: string;
+  /** The Go extension's `go.alternateTools.go` (raw): a path to go, or the name of one to look for. */
+  goAlternateTool?: string;
+  /** The go binary our own go commands run: set by the engine from what it found (GoToolchain); default `go`. */
+  goBinary?: string;
 }
 
 /** Defaults the engine and its callers name directly; every other default is read from the schema row. */
@@ -353,7 +359,7 @@ export function defaultBuildArgv(c: EngineConfig, binary = c.binary): string[] {
   const profile = c.debugInfo ? ['-gcflags=all=-N -l'] : ['-ldflags=-s -w'];
   // -v names each package as it is compiled: the build's progress (the builder keeps those lines
   // out of the output the user reads). A cached package is not named, so a warm build stays quiet.
-  return ['go', 'build', '-v', ...profile, ...c.buildFlags, '-o', binary, c.package];
+  return [c.goBinary ?? 'go', 'build', '-v', ...profile, ...c.buildFlags, '-o', binary, c.package];
 }
 
 /** Replaces ${binary}, ${package}, ${root} and ${outputDir} inside a user's argv (never through a shell). */

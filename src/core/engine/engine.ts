@@ -24,6 +24,7 @@ import { say, type SayOptions } from './output';
 import { readByGoBuild } from '../watch/changeKind';
 import { GinTemplateScan, loadedBy, readElsewhere } from '../watch/ginTemplates';
 import { existsSync } from 'node:fs';
+import { GoToolchain } from './goToolchain';
 
 export type { BuildStep } from './builder';
 
@@ -67,6 +68,8 @@ export class ReloadEngine {
   private readonly speculation: Speculation;
   private readonly link: ProxyLink;
   private readonly ginScan = new GinTemplateScan();
+  /** The one go every go command of this engine runs (found like the Go extension finds it). */
+  private readonly go: GoToolchain;
   /** Gin routes and panics the running server printed (the extension shows them). */
   readonly insights: ServerInsights;
 
@@ -77,6 +80,8 @@ export class ReloadEngine {
     clock: Clock = realClock,
   ) {
     this.filter = new ChangeFilter(config.root, config.include, config.exclude);
+    this.go = new GoToolchain(log);
+    this.withGo({ ...process.env, ...config.env });
     this.link = new ProxyLink(() => this.config, log);
     this.supervisor = new Supervisor({
       config: () => this.link.serverConfig(this.config),
@@ -217,7 +222,7 @@ export class ReloadEngine {
       const seeded = this.ledger.seed(this.config.root, this.filter);
       this.log.trace(`recorded the content of ${seeded} watched file(s) in ${Math.round(performance.now() - t0)} ms`);
       this.scope.reopen();
-      const env = { ...process.env, ...this.config.env };
+      const env = this.withGo({ ...process.env, ...this.config.env });
       this.scope.refresh('local', env);
       // Asked now, beside the first build, so embedded files are known as soon as possible.
       this.scope.refresh('imports', env);
@@ -248,7 +253,7 @@ export class ReloadEngine {
     // it is one of the env files the server runs with (a port or a flag moved to .env).
     const manifest = this.scope.isManifest(file); // also a go.work above the module
     if (!manifest && !this.filter.matches(file) && !this.isEnvFile(file) && !this.scope.embeds(file)) return false;
-    if (manifest) this.scope.refresh('local', { ...process.env, ...this.config.env });
+    if (manifest) this.scope.refresh('local', this.withGo({ ...process.env, ...this.config.env }));
     if (!this.scope.affects(file)) {
       // Still recorded: if main imports that package later, a revert to this content is a change.
       this.ledger.remember(file);
@@ -338,7 +343,7 @@ export class ReloadEngine {
     const relevant = new Map([...files].filter(([f]) => f.endsWith('.go') && this.filter.matches(f)));
     // Several services: only those that import one of the edited packages pre-build.
     if (![...relevant.keys()].some((f) => this.scope.affects(f))) return false;
-    this.speculation.start(relevant, this.loop.lastEnv ?? { ...process.env, ...c.env });
+    this.speculation.start(relevant, this.loop.lastEnv ?? this.withGo({ ...process.env, ...c.env }));
     return true;
   }
 
@@ -398,6 +403,7 @@ export class ReloadEngine {
    */
   reconfigure(config: EngineConfig, restart: boolean, buildStep?: BuildStep): void {
     this.config = config;
+    this.withGo({ ...process.env, ...config.env });
     this.buildStep = buildStep;
     this.speculation.cancel();
     // Flags, env or the build command may have changed: the binary that runs is not what the
@@ -441,14 +447,14 @@ export class ReloadEngine {
               message: `The build did not finish within ${Math.round(this.config.buildTimeoutMs / 1000)} s and was stopped.`,
               hint: 'Check the build output for what hangs, or raise gopherReload.buildTimeoutMs. Save again to retry.',
             }
-          : toolchainHint(r.spawnError!, this.config);
+          : toolchainHint(r.spawnError!, this.config, this.go.notFound);
       this.say('error', message, { hint });
       this.setState({ kind: 'error', message, hint, lastOutput: r.output.split('\n').slice(-20) });
       return;
     }
     if (!this.config.buildCommand && !this.buildStep && looksLikeNoMainPackage(r.output)) {
       // "…: no Go files" says nothing useful: name the main packages there are, and how to pick one.
-      const advice = await mainPackageAdvice(this.config.root, this.config.package, this.loop.lastEnv ?? process.env);
+      const advice = await mainPackageAdvice(this.config.root, this.config.package, this.loop.lastEnv ?? process.env, undefined, this.config.goBinary);
       if (signal.aborted) return;
       if (advice) {
         this.say('error', advice.message, { hint: advice.hint });
@@ -482,7 +488,22 @@ export class ReloadEngine {
     for (const w of files.warnings) {
       this.say('warning', w);
     }
-    return this.link.environment({ ...process.env, ...files.env, ...c.env });
+    return this.link.environment(this.withGo({ ...process.env, ...files.env, ...c.env }));
+  }
+
+  /**
+   * `env` with the found go first on PATH (GoToolchain), and that go named in the config for our
+   * own argv. Every go command the engine starts gets its environment from here.
+   */
+  private withGo(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+    const out = this.go.apply(env, this.config);
+    if (this.config.goBinary !== this.go.binary) this.config = { ...this.config, goBinary: this.go.binary };
+    return out;
+  }
+
+  /** The go binary the engine's go commands run (absolute when found), for adapters that start go themselves. */
+  get goBinary(): string {
+    return this.go.binary;
   }
 
   private out(output: EngineOutput): void {

@@ -11,6 +11,8 @@ export interface GoQueryOptions {
   timeoutMs?: number;
   /** The user's `go build` flags; only those that change which packages are built are used. */
   buildFlags?: string[];
+  /** The go binary (the engine's GoToolchain); default `go` on PATH. */
+  go?: string;
 }
 
 const STDERR_CAP = 4000;
@@ -23,14 +25,14 @@ function runGo(args: string[], dir: string, opts: GoQueryOptions): Promise<strin
     // PWD=cwd makes go report paths under cwd as given, not through resolved symlinks (macOS /var -> /private/var).
     const env = { ...(opts.env ?? process.env), PWD: cwd };
     const options = { cwd, env, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 << 20, windowsHide: true, encoding: 'utf8' as const };
-    execFile('go', args, options, (err, stdout, stderr) => {
+    execFile(opts.go ?? 'go', args, options, (err, stdout, stderr) => {
       if (!err) return resolve(stdout);
       const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null };
       // A missing cwd also fails with ENOENT; say which of the two it was.
       const msg =
         e.code === 'ENOENT'
           ? fs.existsSync(cwd)
-            ? 'Go was not found on PATH (install Go or add it to PATH)'
+            ? `Go was not found (${opts.go ?? 'go'}; install Go, or set go.goroot or go.alternateTools.go)`
             : `${what} failed: folder ${cwd} does not exist`
           : e.killed && e.signal
             ? `${what} timed out after ${options.timeout} ms in ${cwd}`

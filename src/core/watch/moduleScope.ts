@@ -141,7 +141,7 @@ export class ModuleScope {
     const c = this.host.config();
     this.listing++;
     try {
-      const graph = await packageGraph(c.root, c.package, { env, buildFlags: c.buildFlags });
+      const graph = await packageGraph(c.root, c.package, { env, buildFlags: c.buildFlags, go: c.goBinary });
       if (run !== this.importsRun || this.closed) return; // went stale while go was answering
       // go may have read a file before an edit that imports something new: check those edits now.
       const stale = [...this.editedDuringList].find((f) => !describes(graph, f));
@@ -178,7 +178,7 @@ export class ModuleScope {
     const c = this.host.config();
     let found: { dirs: string[]; manifests: string[] };
     try {
-      found = await localModuleDirs(c.root, { env });
+      found = await localModuleDirs(c.root, { env, go: c.goBinary });
     } catch (e) {
       this.host.log.info(`could not read go.mod/go.work for local modules: ${(e as Error).message}`);
       return;
