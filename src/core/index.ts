@@ -20,4 +20,5 @@ export { type EngineOutput, type OutputLevel } from './engine/state';
 export { isInside, within } from './util/paths';
 export { elapsedWords, progressSummary, type BuildProgress } from './build/buildProgress';
 export { stripAnsi } from './util/text';
+export { hostGoPlatform, mergeGoExtension, type GoExtensionSettings } from './config/goExtension';
 export { findDlv, INSTALL_DLV, isExecutable, remoteAttachConfigs, type FoundDlv } from './run/delve';

@@ -15,19 +15,19 @@ function expand(p: string, folder: string): string {
  * Delve for a server: gopherReload.dlvPath, then the Go extension's go.alternateTools.dlv (a name is
  * looked up on PATH), then dlv on PATH, in $GOBIN and in each $GOPATH/bin (findDlv).
  */
-export async function lookUpDlv(scope: vscode.Uri, folder: string, dlvPath: string | undefined, env: NodeJS.ProcessEnv): Promise<DlvLookup> {
+export async function lookUpDlv(scope: vscode.Uri, folder: string, dlvPath: string | undefined, env: NodeJS.ProcessEnv, goBinary?: string): Promise<DlvLookup> {
   if (dlvPath) {
     const p = expand(dlvPath, folder);
     if (path.isAbsolute(p)) {
       return isExecutable(p) ? { found: { path: p, via: 'gopherReload.dlvPath' } } : { problem: `gopherReload.dlvPath: ${p} is not an executable file` };
     }
-    const f = await findDlv({ env, alternateTool: p });
+    const f = await findDlv({ env, alternateTool: p, goBinary });
     return f?.via === 'go.alternateTools'
       ? { found: { path: f.path, via: 'gopherReload.dlvPath' } }
       : { problem: `gopherReload.dlvPath: "${p}" is not on PATH` };
   }
   const alt = vscode.workspace.getConfiguration('go', scope).get<Record<string, unknown>>('alternateTools')?.dlv;
-  const found = await findDlv({ env, alternateTool: typeof alt === 'string' && alt ? expand(alt, folder) : undefined });
+  const found = await findDlv({ env, alternateTool: typeof alt === 'string' && alt ? expand(alt, folder) : undefined, goBinary });
   return found ? { found } : { missing: true };
 }
 
@@ -41,12 +41,12 @@ let offering: Promise<boolean> | undefined;
  * the user sees. Resolves true once the install succeeded; false when declined, refused or failed,
  * after saying what happens now (debugging stays off, hot reload runs on).
  */
-export function offerDlvInstall(folder: vscode.WorkspaceFolder, log: vscode.LogOutputChannel): Promise<boolean> {
-  offering ??= offer(folder, log).finally(() => (offering = undefined));
+export function offerDlvInstall(folder: vscode.WorkspaceFolder, log: vscode.LogOutputChannel, goBinary = 'go'): Promise<boolean> {
+  offering ??= offer(folder, log, goBinary).finally(() => (offering = undefined));
   return offering;
 }
 
-async function offer(folder: vscode.WorkspaceFolder, log: vscode.LogOutputChannel): Promise<boolean> {
+async function offer(folder: vscode.WorkspaceFolder, log: vscode.LogOutputChannel, goBinary: string): Promise<boolean> {
   const off = 'Debugging stays off; hot reload runs without the debugger.';
   if (!vscode.workspace.isTrusted) {
     log.warn(`Delve (dlv) not found; nothing is installed in an untrusted workspace`);
@@ -67,7 +67,7 @@ async function offer(folder: vscode.WorkspaceFolder, log: vscode.LogOutputChanne
     return false;
   }
   log.info(`installing Delve: ${INSTALL_TEXT}`);
-  const code = await runInstall(folder);
+  const code = await runInstall(folder, goBinary);
   if (code === 0) return true;
   log.warn(`Delve install failed: ${code === undefined ? 'it did not start' : `exit code ${code}`}`);
   void vscode.window.showErrorMessage(
@@ -77,8 +77,10 @@ async function offer(folder: vscode.WorkspaceFolder, log: vscode.LogOutputChanne
 }
 
 /** Runs INSTALL_DLV as a task (an argv, no shell) in a terminal the user sees; its exit code. */
-async function runInstall(folder: vscode.WorkspaceFolder): Promise<number | undefined> {
-  const [cmd, ...args] = INSTALL_DLV;
+async function runInstall(folder: vscode.WorkspaceFolder, goBinary: string): Promise<number | undefined> {
+  // The go the engine found (go.goroot, a default location...), which this terminal's PATH may lack.
+  const [, ...args] = INSTALL_DLV;
+  const cmd = goBinary;
   // In the home folder: `go install x@version` ignores the current module, but the workspace's
   // go.work or toolchain line should not even be read for a tool install.
   const task = new vscode.Task(

@@ -2,11 +2,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { panicDiagnostics, publish, toDiagnostics } from './diagnostics';
 import { needsRestart, readSettings, SECTION } from './settings';
+import { affectsGoSettings, readGoSettings } from './goSettings';
 import { statusView } from './statusView';
 import { taskBuildStep } from './taskBuild';
 import { OutputTerminal } from './terminal';
 import { BuildProgressNotifier } from './buildProgress';
-import { ReloadEngine, readAirToml, resolveConfig } from '../core';
+import { hostGoPlatform, mergeGoExtension, ReloadEngine, readAirToml, resolveConfig } from '../core';
 import type { BuildProblem, BuildProgress, DebugPause, DebugTarget, EngineConfig, EngineState, Logger, RawSettings } from '../core';
 import type { DebugServer, DebugSessions } from './debugSession';
 import { lookUpDlv, offerDlvInstall } from './debugInstall';
@@ -47,6 +48,8 @@ export class ServerController implements vscode.Disposable, DebugServer {
   private configIssues: string[] = [];
   /** The settings this server was last resolved from: a services edit restarts only the services it changed. */
   private specJson = '';
+  /** The last notes on the Go extension's settings, so the log says them once, not on every resolve. */
+  private goNotes = '';
   private hotReload: boolean;
   private lastAcceptedChangeAt?: number;
   private buildProblems: BuildProblem[] = [];
@@ -294,7 +297,7 @@ export class ServerController implements vscode.Disposable, DebugServer {
   private async findDlv(): Promise<void> {
     const scope = vscode.Uri.file(this.target.moduleRoot);
     const env = { ...process.env, ...this.engine.configuration.env };
-    const r = await lookUpDlv(scope, this.folder.uri.fsPath, this.rawDlvPath, env);
+    const r = await lookUpDlv(scope, this.folder.uri.fsPath, this.rawDlvPath, env, this.engine.goBinary);
     if ('found' in r) {
       this.dlv = r.found.path;
       this.log.info(`[${this.name}] Delve: ${r.found.path} (from ${r.found.via})`);
@@ -308,7 +311,7 @@ export class ServerController implements vscode.Disposable, DebugServer {
       return;
     }
     this.log.warn(`[${this.name}] Delve (dlv) not found: the server runs without the debugger`);
-    void offerDlvInstall(this.folder, this.log).then(async (installed) => {
+    void offerDlvInstall(this.folder, this.log, this.engine.goBinary).then(async (installed) => {
       if (this.disposed) return;
       if (!installed) {
         // Declined: no more offers on every start; the commands ask again.
@@ -316,7 +319,7 @@ export class ServerController implements vscode.Disposable, DebugServer {
         this.render();
         return;
       }
-      const again = await lookUpDlv(scope, this.folder.uri.fsPath, this.rawDlvPath, env);
+      const again = await lookUpDlv(scope, this.folder.uri.fsPath, this.rawDlvPath, env, this.engine.goBinary);
       if (!('found' in again)) {
         void vscode.window.showErrorMessage(
           'Gopher Reload: Delve was installed but not found in $GOBIN, $GOPATH/bin or on PATH; set gopherReload.dlvPath to the dlv binary. Debugging stays off.',
@@ -385,10 +388,19 @@ export class ServerController implements vscode.Disposable, DebugServer {
   private resolve(settings = readSettings(vscode.Uri.file(this.target.moduleRoot))): EngineConfig {
     const { r, found } = this.targetOf(settings);
     const serviceIssues = found ? [] : [`${SECTION}.services: service "${this.target.service}" is no longer defined`];
-    const { root, raw } = found ?? { root: this.target.moduleRoot, raw: settings.raw };
+    const { root, raw: ours } = found ?? { root: this.target.moduleRoot, raw: settings.raw };
+    // The Go extension's settings fill what ours leave unset (go.buildTags, go.buildFlags, go.toolsEnvVars).
+    const go = readGoSettings(vscode.Uri.file(this.target.moduleRoot));
+    const { raw, notes } = mergeGoExtension(ours, go, hostGoPlatform());
+    const said = notes.join('\n');
+    if (said !== this.goNotes) for (const n of notes) this.log.info(`[${this.name}] ${n}`);
+    this.goNotes = said;
     this.root = root;
-    this.specJson = JSON.stringify([this.root, raw]);
-    const { config, issues } = resolveConfig(this.root, this.withDebug(raw));
+    this.specJson = JSON.stringify([this.root, raw, go.goroot, go.alternateGo]);
+    const resolved = resolveConfig(this.root, this.withDebug(raw));
+    const issues = resolved.issues;
+    // Where to look for go first, as the Go extension does (the engine finds it: GoToolchain).
+    const config = { ...resolved.config, goroot: go.goroot, goAlternateTool: go.alternateGo };
     this.configIssues = [...serviceIssues, ...(found ? this.airNotes(r) : []), ...issues.map((i) => `${SECTION}.${i.setting}: ${i.message}`)];
     for (const i of this.configIssues) this.log.warn(`[${this.name}] ${i}`);
     if (issues.length) {
@@ -465,7 +477,7 @@ export class ServerController implements vscode.Disposable, DebugServer {
 
   private onConfig(e: vscode.ConfigurationChangeEvent): void {
     const scope = vscode.Uri.file(this.target.moduleRoot);
-    if (!e.affectsConfiguration(SECTION, scope)) return;
+    if (!e.affectsConfiguration(SECTION, scope) && !affectsGoSettings(e, scope)) return;
     if (e.affectsConfiguration(`${SECTION}.dlvPath`, scope)) this.dlv = undefined;
     // The setting changed: it decides again, over this window's earlier choice.
     if (e.affectsConfiguration(`${SECTION}.debug`, scope)) this.debugChoice = undefined;
@@ -480,7 +492,7 @@ export class ServerController implements vscode.Disposable, DebugServer {
     const settings = readSettings(scope);
     const before = this.specJson;
     const config = this.resolve(settings);
-    const restart = needsRestart(e, scope) || (e.affectsConfiguration(`${SECTION}.services`, scope) && before !== this.specJson);
+    const restart = needsRestart(e, scope) || affectsGoSettings(e, scope) || (e.affectsConfiguration(`${SECTION}.services`, scope) && before !== this.specJson);
     this.log.info(`[${this.name}] settings changed${restart ? ': rebuilding and restarting' : ''}`);
     this.engine.reconfigure(config, restart, settings.buildTask ? taskBuildStep(settings.buildTask, this.folder) : undefined);
     this.render();
