@@ -57,6 +57,8 @@ function links(id: string) {
     browser: `[$(globe) Open in Browser](command:gopherReload.openInBrowser${a})`,
     toggle: (on: boolean) => `[$(${on ? 'circle-slash' : 'zap'}) Turn hot reload ${on ? 'off' : 'on'}](command:gopherReload.toggle${a})`,
     trust: '[$(shield) Manage Workspace Trust](command:workbench.trust.manage)',
+    // VS Code's own command: Problems holds every build error, or gopls' copy of it (diagnostics.ts).
+    problems: '[$(error) Show Problems](command:workbench.actions.view.problems)',
     stopDebugging: `[$(debug-disconnect) Stop Debugging (keep hot reload)](command:gopherReload.stopDebugging${a})`,
     debug: `[$(debug-alt) Debug](command:gopherReload.debugServer${a})`,
   };
@@ -186,7 +188,7 @@ function baseView(i: StatusInput): StatusView {
         .join('\n');
       return {
         text: `$(error) Build failed (${n})`,
-        tooltip: `${head}\n\nThe build failed with ${plural(n, 'problem')} (see the Problems panel). ${s.serving ? 'The previous server keeps serving.' : 'No server is running.'}\n\n${list}${n === 0 ? code(s.output.split('\n').filter(Boolean)) : ''}${foot([LINKS.output, LINKS.restart, LINKS.logs])}`,
+        tooltip: `${head}\n\nThe build failed with ${plural(n, 'problem')} (see the Problems panel). ${s.serving ? 'The previous server keeps serving.' : 'No server is running.'}\n\n${list}${n === 0 ? code(s.output.split('\n').filter(Boolean)) : ''}${foot([...(n ? [LINKS.problems] : []), LINKS.output, LINKS.restart, LINKS.logs])}`,
         background: 'error',
       };
     }

@@ -1,0 +1,75 @@
+/**
+ * Which of our build diagnostics another source (gopls) already shows. Free of `vscode`, so the
+ * matching is unit-tested in plain Node; diagnostics.ts maps vscode.Diagnostics to these shapes.
+ *
+ * "Same" is decided on what gopls and `go build` share, checked against go/types (what gopls runs)
+ * and cmd/compile (what `go build` runs) on the common errors (undefined, declared and not used,
+ * missing return, mismatched types, imported and not used, wrong argument count):
+ * - the start position: the compiler prints a point, gopls a real range starting at the same token.
+ *   Both count bytes; gopls then converts to UTF-16 (LSP), so ours is converted too (utf16Column);
+ * - the message's first line, trimmed, whitespace collapsed: go/types and cmd/compile print the same
+ *   text, gopls drops the `./file.go:1:2: ` prefix, and the detail lines after the first
+ *   (`\thave (...)\n\twant (...)`) may reach gopls' Problems entry as related information instead;
+ * - theirs is an error or a warning (a faint hint must not hide an error).
+ * Anything else is kept: missing a duplicate costs a second line in Problems, hiding an error that
+ * gopls does not show costs the user the error.
+ */
+export interface PlainDiagnostic {
+  /** 0-based, as VS Code counts (columns in UTF-16 code units). */
+  line: number;
+  character: number;
+  message: string;
+  severity: 'error' | 'warning' | 'info' | 'hint';
+  source?: string;
+}
+
+/** The first line of a message, without a `file.go:1:2: ` prefix, trimmed, whitespace collapsed. */
+export function messageKey(message: string): string {
+  const first = message.replace(/^\s+/, '').split(/\r?\n/)[0];
+  return first
+    .replace(/^(?:[A-Za-z]:)?[^\s:]*\.go:\d+(?::\d+)?:\s+/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+const key = (d: PlainDiagnostic) => `${d.line}:${d.character}:${messageKey(d.message)}`;
+
+/**
+ * The indexes of `ours` that have a twin in `theirs`. One of theirs pairs with at most one of ours
+ * (`x + x` with both undefined is two errors; one twin hides one of them).
+ */
+export function twinsOf(ours: readonly PlainDiagnostic[], theirs: readonly PlainDiagnostic[]): Set<number> {
+  const available = new Map<string, number>();
+  for (const t of theirs) {
+    if (t.severity !== 'error' && t.severity !== 'warning') continue;
+    const k = key(t);
+    available.set(k, (available.get(k) ?? 0) + 1);
+  }
+  const hidden = new Set<number>();
+  ours.forEach((d, i) => {
+    const k = key(d);
+    const n = available.get(k) ?? 0;
+    if (n > 0 && messageKey(d.message) !== '') {
+      hidden.add(i);
+      available.set(k, n - 1);
+    }
+  });
+  return hidden;
+}
+
+/**
+ * The compiler's 1-based byte column as a 0-based UTF-16 column on `lineText` (what VS Code and
+ * gopls count). A column past the line's end (the file changed since the build) keeps its bytes.
+ */
+export function utf16Column(lineText: string, byteColumn: number): number {
+  const target = Math.max(0, byteColumn - 1);
+  let bytes = 0;
+  let units = 0;
+  for (const ch of lineText) {
+    if (bytes >= target) return units;
+    const cp = ch.codePointAt(0)!;
+    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    units += ch.length;
+  }
+  return bytes >= target ? units : units + (target - bytes);
+}
