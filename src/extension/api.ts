@@ -30,6 +30,8 @@ export interface ServerView {
   serverPids: number[];
   /** From the last accepted change event to the build starting, in ms. */
   saveToBuildMs?: number;
+  /** The go this server's builds run, and why that one (as the log says it), or where it was looked for. */
+  go: string;
   /** The server's last 5 output lines. */
   serverOutput: string[];
   routes: readonly GinRoute[];

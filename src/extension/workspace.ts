@@ -264,6 +264,7 @@ export class Workspace implements vscode.Disposable {
           serverPids: c.engine.serverPids(),
           saveToBuildMs: c.saveToBuildMs,
           serverOutput: c.engine.serverOutput(5),
+          go: c.engine.goDescription,
           routes: c.engine.insights.routes,
           panics: c.engine.insights.panics.map((p) => ({ kind: p.kind, message: p.message, site: p.site })),
           localModuleDirs: c.engine.localModuleDirs,

@@ -501,6 +501,11 @@ export class ReloadEngine {
     return out;
   }
 
+  /** Which go the engine runs and why, as the log says it. */
+  get goDescription(): string {
+    return this.go.description;
+  }
+
   /** The go binary the engine's go commands run (absolute when found), for adapters that start go themselves. */
   get goBinary(): string {
     return this.go.binary;

@@ -27,6 +27,11 @@ export class GoToolchain {
     return this.result && !this.result.notFound ? this.result.path : 'go';
   }
 
+  /** Which go and why (or where it was looked for): the line the log has. */
+  get description(): string {
+    return this.said;
+  }
+
   /** Every place looked when go was not found (for the "not found" message). */
   get notFound(): string | undefined {
     return this.result?.notFound ? goNotFoundMessage(this.result) : undefined;
