@@ -74,4 +74,29 @@ describe('Gopher Reload in VS Code: Go is not on the extension host PATH', funct
     }
     await waitFor('back to the default location', () => mod().go.includes('default install location') && mod().state.kind === 'running', 120_000);
   });
+
+  it('go.buildTags becomes -tags when gopherReload.buildFlags is unset: the tagged file is built in, and the log says so', async () => {
+    const handlers = path.join(folder, 'handlers');
+    fs.writeFileSync(path.join(handlers, 'edition.go'), '//go:build !gopherpro\n\npackage handlers\n\nconst Edition = "community"\n');
+    fs.writeFileSync(path.join(handlers, 'edition_pro.go'), '//go:build gopherpro\n\npackage handlers\n\nconst Edition = "pro"\n');
+    await editAndSave(general, '"status": "ok",', '"status": "ok", "edition": Edition,');
+    await waitFor('community edition', async () => (await get(port, '/health'))?.includes('"edition":"community"'), 120_000);
+    const file = path.join(folder, '.vscode', 'settings.json');
+    const before = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(before), 'go.buildTags': 'gopherpro' }, null, 2));
+    try {
+      await waitFor('pro edition, built with go.buildTags', async () => (await get(port, '/health'))?.includes('"edition":"pro"'), 120_000);
+      await vscode.commands.executeCommand('gopherReload.showLogs');
+      const log = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'output' && /Gopher Reload/i.test(decodeURIComponent(d.uri.toString())));
+      assert.ok(log, 'Show Logs opened the log');
+      await waitFor(
+        'the log says where the flags came from',
+        () => log.getText().includes("build flags from the Go extension's settings: -tags gopherpro"),
+        10_000,
+      );
+    } finally {
+      fs.writeFileSync(file, before);
+    }
+    await waitFor('community again once go.buildTags is gone', async () => (await get(port, '/health'))?.includes('"edition":"community"'), 120_000);
+  });
 });
