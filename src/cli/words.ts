@@ -27,6 +27,8 @@ const PHRASES: [RegExp, string][] = [
   [/save or Restart Server/g, 'save again or restart gopher-reload'],
   [/Restart Server/g, 'restart gopher-reload'],
   [/"?Gopher Reload: Stop Server"?|Stop Server/g, 'stop gopher-reload (Ctrl+C)'],
+  // The CLI reads no VS Code settings: where it looks for go is GOROOT, PATH and the default folders.
+  [/set go\.goroot or go\.alternateTools\.go to where it is/g, 'set GOROOT to where Go is installed, or put its bin folder on PATH'],
   [/the extension uses VS Code's watcher/g, 'gopher-reload uses native file events (or --poll)'],
 ];
 

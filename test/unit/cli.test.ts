@@ -164,6 +164,24 @@ describe('CLI: command line', function () {
     assert.deepEqual(processesUnder(dir), []);
   });
 
+  it('finds go at its default install location when PATH lacks it, and --verbose says which go and why', async function () {
+    if (!fs.existsSync('/usr/local/go/bin/go')) this.skip(); // Go is installed elsewhere on this machine
+    const dir = copyFixture('nethttp');
+    const port = await freePort();
+    const cli = runCli([dir, '--verbose', '--port', String(port)], { PATH: '/usr/bin:/bin', GOROOT: '', PORT: String(port) });
+    try {
+      await waitUntil('served', async () => (await body(port)) === 'nethttp v1', 90_000);
+      assert.match(cli.out(), /Using go at \/usr\/local\/go\/bin\/go, found through a default install location \(it is not on PATH\)\./);
+    } finally {
+      assert.equal(await cli.stop(), 0, cli.out());
+    }
+    assert.deepEqual(processesUnder(dir), []);
+    assert.equal(
+      cliWords('Install Go (https://go.dev/dl/), or set go.goroot or go.alternateTools.go to where it is.'),
+      'Install Go (https://go.dev/dl/), or set GOROOT to where Go is installed, or put its bin folder on PATH.',
+    );
+  });
+
   it('translates every setting and command the core names in a message', () => {
     // Every line of core source that names a setting or a VS Code command, through cliWords.
     const coreDir = path.join(repoRoot(), 'src', 'core');
