@@ -7,10 +7,36 @@ import type * as http from 'node:http';
  * reconnects by itself when the proxy restarts.
  */
 
+/** The proxy's own resources at the root: `/__gopher_reload/live.js` and `/__gopher_reload/events`. */
 export const LIVE_PREFIX = '/__gopher_reload/';
-export const LIVE_SCRIPT_PATH = `${LIVE_PREFIX}live.js`;
-export const LIVE_EVENTS_PATH = `${LIVE_PREFIX}events`;
-export const LIVE_SCRIPT_TAG = `<script src="${LIVE_SCRIPT_PATH}"></script>`;
+/** The folder name of the resources, which the proxy also answers under any folder (liveResource). */
+const LIVE_DIR = '__gopher_reload/';
+
+/**
+ * The tag every page gets. Its URL is relative to the page's own folder, never rooted or with an
+ * origin: behind a forwarder that serves the proxy under a path (code-server's `/proxy/<port>/`
+ * strips it, `/absproxy/<port>/` keeps it) or under another host (Codespaces, a Remote-SSH
+ * tunnel), the browser resolves it to a URL that reaches the proxy again, and liveResource
+ * recognises it under whatever folder it arrives. A rooted `/__gopher_reload/` would go to the
+ * forwarder itself; `../`s counted from the path the proxy served would miss under `/absproxy/`
+ * (the path already holds the prefix) and when the forwarder rewrites the path (code-server
+ * collapses `//`). An external src, not inline code, so a page's strict CSP (`script-src 'self'`)
+ * still lets it run.
+ */
+export const LIVE_SCRIPT_TAG = `<script src="${LIVE_DIR}live.js"></script>`;
+
+/**
+ * Which of the proxy's own resources a request target asks for: `script` or `events` when its
+ * path (query and fragment aside) ends in `/__gopher_reload/live.js` or `/__gopher_reload/events`
+ * under any folder (see LIVE_SCRIPT_TAG); `other` for anything else under the root
+ * `/__gopher_reload/` (answered 404, as always); undefined for the app's own paths.
+ */
+export function liveResource(target: string | undefined): 'script' | 'events' | 'other' | undefined {
+  const path = (target ?? '').split(/[?#]/)[0];
+  if (path.endsWith(`/${LIVE_DIR}live.js`)) return 'script';
+  if (path.endsWith(`/${LIVE_DIR}events`)) return 'events';
+  return path.startsWith(LIVE_PREFIX) ? 'other' : undefined;
+}
 
 /** The streaming injector (proxyInject.ts) stops looking for `</body>` this far into a page; a larger page passes untouched. */
 export const MAX_INJECT_BYTES = 5 * 1024 * 1024;
@@ -29,7 +55,11 @@ const HEARTBEAT_MS = 15_000;
 export const LIVE_SCRIPT_JS = `(function () {
   if (window.__gopherReload || typeof EventSource === 'undefined') return;
   window.__gopherReload = true;
-  var es = new EventSource(${JSON.stringify(LIVE_EVENTS_PATH)});
+  // The stream is next to this script, wherever the browser found it (see LIVE_SCRIPT_TAG):
+  // the resolved src, without its query and last segment. No URL API (older browsers, tests).
+  var me = document.currentScript;
+  var src = me && me.src ? String(me.src).split(/[?#]/)[0] : '';
+  var es = new EventSource(src ? src.replace(/[^\/]*$/, '') + 'events' : ${JSON.stringify(LIVE_DIR + 'events')});
   var overlay = null;
   es.addEventListener('reload', function () { location.reload(); });
   es.addEventListener('build-failed', function (e) {
@@ -104,12 +134,12 @@ export class LiveReloadHub {
   /** The failed build the overlay shows, while the previous server still serves. */
   private failure?: string;
 
-  /** Serves the script and the event stream; false when `url` is not ours. */
+  /** Serves the script and the event stream; false when the request is not for ours (liveResource). */
   handle(req: http.IncomingMessage, res: http.ServerResponse): boolean {
-    const url = req.url ?? '';
-    if (!url.startsWith(LIVE_PREFIX)) return false;
-    const path = url.split('?')[0];
-    if (path === LIVE_SCRIPT_PATH) {
+    const kind = liveResource(req.url);
+    if (!kind) return false;
+    const path = (req.url ?? '').split('?')[0];
+    if (kind === 'script') {
       res.writeHead(200, {
         'Content-Type': 'text/javascript; charset=utf-8',
         'Cache-Control': 'no-cache',
@@ -118,7 +148,7 @@ export class LiveReloadHub {
         'X-Content-Type-Options': 'nosniff',
       });
       res.end(req.method === 'HEAD' ? undefined : LIVE_SCRIPT_JS);
-    } else if (path === LIVE_EVENTS_PATH) {
+    } else if (kind === 'events') {
       this.open(res);
     } else {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Security-Policy': RESOURCE_CSP, 'X-Content-Type-Options': 'nosniff' });

@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import type * as net from 'node:net';
 import type { BuildProblem } from '../build/problem';
 import { silentLogger, type Logger } from '../util/log';
-import { LIVE_PREFIX, LiveReloadHub, RESOURCE_CSP, acceptsHtml } from './liveReload';
+import { LiveReloadHub, RESOURCE_CSP, acceptsHtml, liveResource } from './liveReload';
 import { failedBuildSummary, notReadyDetail } from './errorPage';
 import { UpstreamAgents } from './proxyAgent';
 import { answerBuildFailed, answerPage, type Answering } from './proxyAnswer';
@@ -35,7 +35,7 @@ export interface ProxyOptions {
   listenPort: number;
   /** How long a request may wait for the app before a 503 (e.g. 10000). */
   holdMs: number;
-  /** Inject the live-reload script into HTML and serve /__gopher_reload/*. */
+  /** Inject the live-reload script into HTML and serve /__gopher_reload/* (and <folder>/__gopher_reload/live.js, events). */
   liveReload: boolean;
   /**
    * Host names (besides loopback ones) allowed to see the proxy's own pages and endpoints: an
@@ -119,6 +119,8 @@ export class ReloadProxy {
   /** Hosts already named in the log as refused (bounded: a rebinding page may try many). */
   private readonly warnedHosts = new Set<string>();
   private closing?: Promise<void>;
+  /** The allowed hosts (a copy of the option: allowHost adds to it while the proxy runs). */
+  private readonly allowed: string[];
 
   private constructor(
     private readonly server: http.Server,
@@ -126,13 +128,14 @@ export class ReloadProxy {
     readonly port: number,
   ) {
     this.log = opts.log ?? silentLogger;
+    this.allowed = [...(opts.allowedHosts ?? [])];
     this.host = {
       get liveReload() {
         return opts.liveReload;
       },
       log: this.log,
       counters: this.counters,
-      allowedHosts: opts.allowedHosts ?? [],
+      allowedHosts: this.allowed,
       words: opts.words ?? ((t: string) => t),
       refusedHost: (req) => this.noteRefused(req),
       beginFlight: () => this.inFlight.begin(),
@@ -223,6 +226,14 @@ export class ReloadProxy {
     this.hub.reload();
   }
 
+  /**
+   * Lets one more host name see the proxy's own pages from now on: the exact name (no port, no
+   * subdomains) under which the editor forwards the proxy's port (ProxyLink.allowHost).
+   */
+  allowHost(name: string): void {
+    if (!this.allowed.includes(name)) this.allowed.push(name);
+  }
+
   stats(): ProxyStats {
     return { ...this.counters };
   }
@@ -244,7 +255,7 @@ export class ReloadProxy {
   // ---- requests -------------------------------------------------------------------------
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    if (this.opts.liveReload && (req.url ?? '').startsWith(LIVE_PREFIX)) {
+    if (this.opts.liveReload && liveResource(req.url)) {
       if (hostAllowed(req.headers.host, this.host.allowedHosts)) this.hub.handle(req, res);
       else this.refuseHost(req, res);
       return;

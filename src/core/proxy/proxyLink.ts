@@ -3,6 +3,7 @@ import type { Logger } from '../util/log';
 import { canConnect, freePort, portOwner } from '../run/ports';
 import { ReloadProxy, type Upstream } from './proxy';
 import type { EngineState } from '../engine/state';
+import { hostName, isLoopbackName } from './proxyHosts';
 
 /** How long a swap waits for requests in flight to finish before the old server is stopped. */
 const DRAIN_MS = 2000;
@@ -25,6 +26,8 @@ export class ProxyLink {
   /** Bumped by every engine state: an answer about an older one is dropped. */
   private stateSeq = 0;
   private knockTimer?: NodeJS.Timeout;
+  /** Host names the editor forwards the proxy's port under (allowHost); kept across proxy restarts. */
+  private readonly forwardedHosts = new Set<string>();
 
   constructor(
     private readonly config: () => EngineConfig,
@@ -51,7 +54,7 @@ export class ProxyLink {
         listenPort: c.proxyPort,
         holdMs: c.proxyHoldMs,
         liveReload: c.liveReload,
-        allowedHosts: c.proxyAllowedHosts,
+        allowedHosts: [...c.proxyAllowedHosts, ...this.forwardedHosts],
         words: c.pageWords,
         log: this.log,
       });
@@ -64,6 +67,24 @@ export class ProxyLink {
         hint: 'Stop what holds that port (Gopher Reload never kills it), or choose another gopherReload.proxyPort, then Restart Server.',
       };
     }
+  }
+
+  /**
+   * The authority (`host[:port]`) under which the editor forwards the proxy's port, as
+   * vscode.env.asExternalUri returned it (code-server's own host for `/proxy/<port>/`, a
+   * Codespaces `*.app.github.dev` name): requests that arrive through the forwarding carry it in
+   * Host, and the proxy's own pages (live reload, build errors) answer them from now on. Only that
+   * exact name: the DNS-rebinding guard stays on for every other host. A loopback name needs
+   * nothing (Remote-SSH's tunnel arrives as localhost); something that is not a host name is
+   * ignored. Returns the name allowed, if any.
+   */
+  allowHost(authority: string): string | undefined {
+    const name = hostName(authority);
+    if (name === undefined || name.startsWith('.') || isLoopbackName(name) || this.forwardedHosts.has(name)) return undefined;
+    this.forwardedHosts.add(name);
+    this.proxy?.allowHost(name);
+    this.log.info(`proxy: the editor forwards it as ${name}: its pages and live reload answer that host too`);
+    return name;
   }
 
   /** What the supervisor runs with: behind the proxy, the app's own port and `${appPort}` in args. */
