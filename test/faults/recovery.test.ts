@@ -142,13 +142,37 @@ describe('faults: recovery', function () {
     assert.equal(midRestart, 0);
   });
 
-  it('the Go toolchain missing from PATH: explained, and the next save works once it is back', async () => {
+  it('the Go toolchain nowhere: every place looked is listed, and the next save works once it is back', async () => {
     const h = await harness('nethttp', { env: { PATH: '/nonexistent' } });
+    // Go at a default location is found even without PATH (next test): name a go that is nowhere.
+    h.engine.reconfigure({ ...h.engine.configuration, goAlternateTool: 'go-nowhere' }, false);
     h.engine.start();
     const err = await waitState(h, 'error');
+    const looked = err.hint.split('\n').filter((l) => l.startsWith('  /')).length;
+    assert.ok(looked >= 8, err.hint);
     h.engine.reconfigure(resolveConfig(h.dir, { env: { PORT: String(h.port) } }).config, false);
     save(h, 'go is back');
     await waitUntil('served', async () => (await body(h.port)) === 'go is back', 60_000);
-    record({ group: 'Load and faults', test: 'The Go toolchain missing from PATH', figure: `"${err.message}"; next save after the fix served` });
+    record({
+      group: 'Load and faults',
+      test: 'The Go toolchain nowhere to be found',
+      figure: `"${err.message}" with ${looked} places listed; next save after the fix served`,
+    });
+  });
+
+  it('Go not on PATH, GOROOT unset (VS Code started from a dock): found at its default install location and served', async function () {
+    if (!fs.existsSync('/usr/local/go/bin/go')) this.skip();
+    const h = await harness('nethttp', { env: { PATH: '/usr/bin:/bin', GOROOT: '' } });
+    const t0 = performance.now();
+    h.engine.start();
+    await waitState(h, 'running', 90_000);
+    const ms = Math.round(performance.now() - t0);
+    assert.equal(await body(h.port), 'nethttp v1');
+    assert.equal(h.engine.goBinary, '/usr/local/go/bin/go');
+    record({
+      group: 'Load and faults',
+      test: 'Go not on PATH and GOROOT unset (VS Code started from a dock)',
+      figure: `served from ${h.engine.goBinary} in ${ms} ms`,
+    });
   });
 });
