@@ -50,7 +50,7 @@ export class DelveRuns {
       }
       this.dlv = { path: c.dlvPath, from: 'gopherReload.dlvPath' };
     } else if (!this.dlv) {
-      const found = await findDlv({ env });
+      const found = await findDlv({ env, goBinary: c.goBinary });
       if (found) this.dlv = { path: found.path, from: found.via };
     }
     if (!this.dlv) {
