@@ -3,13 +3,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { helpLines } from '../../src/cli/options';
 import { repoRoot } from '../support/helpers';
+import { englishManifest } from '../support/manifest';
 
 /**
  * The README's settings and commands tables are generated from package.json, its CLI table from
  * the CLI's option list (itself generated from the settings schema), and this test fails when
  * they drift apart. `UPDATE_README=1 npm run test:unit` rewrites them.
  */
-const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8'));
+// Texts are %keys% in package.json; the README shows the English of package.nls.json.
+const pkg = englishManifest();
 
 function settingsTable(): string {
   const rows = Object.entries(

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -9,6 +9,7 @@ import { CLI_OPTIONS, helpText, rawFromFlags } from '../../src/cli/options';
 import { parseCli } from '../../src/cli/args';
 import { settingWords } from '../../src/cli/words';
 import { repoRoot } from '../support/helpers';
+import { englishManifest, localise } from '../support/manifest';
 
 /**
  * src/core/config/schema.ts declares every setting once; everything else derives from it. These
@@ -20,7 +21,8 @@ const engineRows = rows.filter((r) => r.engine !== false);
 
 describe('settings schema', () => {
   it("package.json's contributes.configuration is the schema's (npm run gen:settings rewrites it)", () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8'));
+    // The texts are %keys% in package.json, English in package.nls.json: compared as VS Code reads them.
+    const pkg = englishManifest();
     const have = pkg.contributes.configuration.properties as Record<string, unknown>;
     const want = packageJsonProperties();
     const fix = 'package.json is generated from src/core/config/schema.ts: run `node scripts/gen-settings.mjs` (npm run gen:settings)';
@@ -35,11 +37,32 @@ describe('settings schema', () => {
       execFileSync(process.execPath, [path.join(repoRoot(), 'scripts', 'gen-settings.mjs'), '--out', out]);
       const pkgText = fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8');
       assert.equal(fs.readFileSync(out, 'utf8'), pkgText, 'the script is idempotent on the committed package.json');
+      const nlsText = fs.readFileSync(path.join(repoRoot(), 'package.nls.json'), 'utf8');
+      assert.equal(fs.readFileSync(path.join(dir, 'package.nls.json'), 'utf8'), nlsText, 'and on the committed package.nls.json');
       const gen = JSON.parse(fs.readFileSync(out, 'utf8'));
-      assert.deepEqual(gen.contributes.configuration.properties, packageJsonProperties());
+      assert.deepEqual(localise(gen.contributes.configuration.properties, JSON.parse(nlsText)), packageJsonProperties());
       // Everything outside contributes.configuration is kept as it was.
       const strip = (p: { contributes: { configuration: unknown } }) => ({ ...p, contributes: { ...p.contributes, configuration: null } });
       assert.deepEqual(strip(gen), strip(JSON.parse(pkgText)));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('scripts/gen-settings.mjs fails, naming each key, when a setting text has no Chinese or a Chinese entry has no setting', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gr-gen-zh-'));
+    try {
+      const zh = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.nls.zh-cn.json'), 'utf8'));
+      delete zh['gopherReload.port.markdownDescription'];
+      zh['gopherReload.gone.markdownDescription'] = '已删除的设置';
+      const zhFile = path.join(dir, 'zh.json');
+      fs.writeFileSync(zhFile, JSON.stringify(zh));
+      const r = spawnSync(process.execPath, [path.join(repoRoot(), 'scripts', 'gen-settings.mjs'), '--out', path.join(dir, 'package.json'), '--zh', zhFile], {
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, /Add a Chinese text for:\n {2}gopherReload\.port\.markdownDescription {2}\(English: The port the server listens on/);
+      assert.match(r.stderr, /Remove \(no such setting text any more\):\n {2}gopherReload\.gone\.markdownDescription\n/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
