@@ -56,9 +56,35 @@ async function openInBrowser(c: ServerController | undefined, route = '/'): Prom
     void vscode.window.showInformationMessage('Gopher Reload: no server port is known yet. Start the server, or set gopherReload.port.');
     return;
   }
-  // asExternalUri makes this work in remote and browser-hosted VS Code (port forwarding).
-  const uri = await vscode.env.asExternalUri(vscode.Uri.parse(`http://localhost:${port}${route}`));
-  await vscode.env.openExternal(uri);
+  await vscode.env.openExternal(await browserUri(c, port, route));
+}
+
+/** What the engine offers for forwarding; optional until ReloadEngine.allowForwardedHost is wired. */
+type Forwarding = { allowForwardedHost?(authority: string): string | undefined };
+
+/**
+ * The URL a user's browser reaches `route` of the server at. In remote and browser-hosted VS Code
+ * asExternalUri forwards the port and gives the URL of its root (code-server's
+ * `https://host/proxy/<port>/`, a Codespaces `*.app.github.dev` name, a Remote-SSH tunnel's local
+ * port). So the root is what gets mapped, and the route's path and query go under whatever root
+ * came back: code-server's answer keeps none of the path it was given (`/home` opened its root).
+ * Requests through that forwarding arrive with the forwarded host in Host, so the proxy is told to
+ * let exactly that host see its pages and live reload (the DNS-rebinding guard stays on for every
+ * other host).
+ */
+export async function browserUri(c: ServerController, port: number, route: string): Promise<vscode.Uri> {
+  const root = await vscode.env.asExternalUri(vscode.Uri.parse(`http://localhost:${port}/`));
+  (c.engine as unknown as Forwarding).allowForwardedHost?.(root.authority);
+  return underRoot(root, route);
+}
+
+/** `route` (a path, maybe with a query) under `root`'s path: `/proxy/8080/` and `/users?x=1` give `/proxy/8080/users?x=1`. */
+export function underRoot(root: vscode.Uri, route: string): vscode.Uri {
+  const q = route.indexOf('?');
+  const routePath = q === -1 ? route : route.slice(0, q);
+  const query = q === -1 ? '' : route.slice(q + 1);
+  const joined = root.path.replace(/\/+$/, '') + (routePath.startsWith('/') ? routePath : `/${routePath}`);
+  return root.with({ path: joined, query: query || root.query });
 }
 
 /** The summary item's quick pick: every server with its state, then what to do with the chosen one(s). */
