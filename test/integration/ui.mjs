@@ -40,6 +40,9 @@ const debugPaused = plan.add(
 );
 const debugContinue = plan.add('debugging: Continue (F5) answers the held request with the reloaded code');
 const debugNothingLeft = plan.add('debugging: closing the window leaves no dlv and no server process');
+// ——— The Get Started walkthrough (issue 17 part 4). ———
+const walkthroughShown = plan.add('the Get Started walkthrough opens (Welcome: Open Walkthrough…) with its six steps, each with its screenshot');
+const walkthroughStep = plan.add('its "Turn on hot reload" link starts the server and ticks the step off');
 
 const statusItems = (page) => page.$$eval(`${STATUSBAR} .statusbar-item`, (els) => els.map((e) => e.innerText.trim()).filter(Boolean));
 async function waitStatus(page, re, timeout = 90_000) {
@@ -434,6 +437,64 @@ await plan.section('the CLI with --proxy-port in Chromium', async () => {
     await nothingLeft(async () => {
       if (left.length) throw new Error(`left behind: ${left.map((p) => p.cmd).join('; ')}`);
     }).catch(() => undefined); // counted by the check; the live-reload failure, if any, goes on up
+  }
+});
+
+// Walkthrough (issue 17 part 4): Welcome: Open Walkthrough… lists ours; it shows its six steps with
+// their screenshots; the first step's link turns hot reload on and the step is ticked off.
+await plan.section('the Get Started walkthrough', async () => {
+  const port = await freePort();
+  const folder = path.join(work, 'walkthrough');
+  fs.cpSync(path.join(root, 'test', 'fixtures', 'gin-api'), folder, { recursive: true });
+  fs.mkdirSync(path.join(folder, '.vscode'));
+  fs.writeFileSync(
+    path.join(folder, '.vscode', 'settings.json'),
+    JSON.stringify({ 'gopherReload.env': { PORT: String(port) }, 'gopherReload.killDelayMs': 500 }),
+  );
+  let wb;
+  try {
+    wb = await openWorkbench({ extensionDevelopmentPath: root, folder, viewport: { width: 1280, height: 720 } });
+    const { page } = wb;
+    const steps = () => page.$$eval('.gettingStartedContainer .getting-started-step .step-title', (els) => els.map((e) => e.innerText.trim()));
+    await walkthroughShown(async () => {
+      await page.keyboard.press('Control+B'); // no side bar: the walkthrough shows each step's picture beside it
+      await page.keyboard.press('F1');
+      await page.waitForSelector('.quick-input-widget', { state: 'visible' });
+      await page.keyboard.type('Welcome: Open Walkthrough');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open Walkthrough' }).first().click();
+      await page.keyboard.type('Gopher Reload');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with Gopher Reload' }).first().click();
+      const want = ['Turn on hot reload', 'Edit and save', 'Break the build', 'Errors in Problems', 'Proxy and live reload', 'Debug across reloads'];
+      await until(page, 'the walkthrough never listed its six steps', async () => {
+        const seen = await steps();
+        return { ok: JSON.stringify(seen) === JSON.stringify(want), seen };
+      });
+      // Each step's picture loads (a wrong path in package.json shows a broken image).
+      for (const title of want) {
+        await page.locator('.getting-started-step .step-title', { hasText: title }).click();
+        await until(page, `the picture of "${title}" never loaded`, async () => {
+          const img = await page.$$eval('.getting-started-media img', (els) =>
+            els.filter((e) => e.offsetParent !== null).map((e) => ({ src: e.getAttribute('src'), w: e.naturalWidth, alt: e.alt })),
+          );
+          return { ok: img.length > 0 && img.every((i) => i.w > 0 && i.alt), seen: img };
+        });
+      }
+      await page.locator('.getting-started-step .step-title', { hasText: want[0] }).click();
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: path.join(shots, 'walkthrough.png') });
+    });
+    await walkthroughStep(async () => {
+      await page.locator('.getting-started-step.expanded a', { hasText: 'Turn on hot reload' }).first().click();
+      await waitStatus(page, new RegExp(`:${port}`));
+      if ((await get(port)) !== 'Hello from Gin v1') throw new Error('server does not answer');
+      await until(page, 'the step "Turn on hot reload" was not ticked off', async () => {
+        // A done step's button says aria-checked="true" (its circle becomes a tick).
+        const done = await page.$$eval('.getting-started-step[aria-checked="true"] .step-title', (els) => els.map((e) => e.innerText.trim()));
+        return { ok: done.includes('Turn on hot reload'), seen: done };
+      });
+    });
+  } finally {
+    await wb?.close();
   }
 });
 
