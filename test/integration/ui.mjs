@@ -43,6 +43,7 @@ const debugNothingLeft = plan.add('debugging: closing the window leaves no dlv a
 // ——— The Get Started walkthrough (issue 17 part 4). ———
 const walkthroughShown = plan.add('the Get Started walkthrough opens (Welcome: Open Walkthrough…) with its six steps, each with its screenshot');
 const walkthroughStep = plan.add('its "Turn on hot reload" link starts the server and ticks the step off');
+const walkthroughEvents = plan.add('opening Problems and setting gopherReload.proxyPort tick off their steps, and only those');
 
 const statusItems = (page) => page.$$eval(`${STATUSBAR} .statusbar-item`, (els) => els.map((e) => e.innerText.trim()).filter(Boolean));
 async function waitStatus(page, re, timeout = 90_000) {
@@ -440,6 +441,14 @@ await plan.section('the CLI with --proxy-port in Chromium', async () => {
   }
 });
 
+/** Waits until exactly these walkthrough steps are done: a done step's button says aria-checked="true". */
+async function ticked(page, want) {
+  await until(page, `the walkthrough steps done should be ${JSON.stringify(want)}`, async () => {
+    const done = await page.$$eval('.getting-started-step[aria-checked="true"] .step-title', (els) => els.map((e) => e.innerText.trim()));
+    return { ok: JSON.stringify(done) === JSON.stringify(want), seen: done };
+  });
+}
+
 // Walkthrough (issue 17 part 4): Welcome: Open Walkthrough… lists ours; it shows its six steps with
 // their screenshots; the first step's link turns hot reload on and the step is ticked off.
 await plan.section('the Get Started walkthrough', async () => {
@@ -487,11 +496,14 @@ await plan.section('the Get Started walkthrough', async () => {
       await page.locator('.getting-started-step.expanded a', { hasText: 'Turn on hot reload' }).first().click();
       await waitStatus(page, new RegExp(`:${port}`));
       if ((await get(port)) !== 'Hello from Gin v1') throw new Error('server does not answer');
-      await until(page, 'the step "Turn on hot reload" was not ticked off', async () => {
-        // A done step's button says aria-checked="true" (its circle becomes a tick).
-        const done = await page.$$eval('.getting-started-step[aria-checked="true"] .step-title', (els) => els.map((e) => e.innerText.trim()));
-        return { ok: done.includes('Turn on hot reload'), seen: done };
-      });
+      await ticked(page, ['Turn on hot reload']);
+    });
+    await walkthroughEvents(async () => {
+      await page.keyboard.press('Control+Shift+M');
+      await ticked(page, ['Turn on hot reload', 'Errors in Problems']);
+      const settings = path.join(folder, '.vscode', 'settings.json');
+      fs.writeFileSync(settings, JSON.stringify({ ...JSON.parse(fs.readFileSync(settings, 'utf8')), 'gopherReload.proxyPort': await freePort() }));
+      await ticked(page, ['Turn on hot reload', 'Errors in Problems', 'Proxy and live reload']);
     });
   } finally {
     await wb?.close();
