@@ -58,6 +58,21 @@ export function twinsOf(ours: readonly PlainDiagnostic[], theirs: readonly Plain
 }
 
 /**
+ * `all` less one item per item of `remove` with the same key: a URI's diagnostics from every
+ * source less what our own collections show (two servers may show the same build error; a
+ * gopls copy identical to none of ours stays).
+ */
+export function minus<T>(all: readonly T[], remove: readonly T[], key: (t: T) => string): T[] {
+  const left = new Map<string, number>();
+  for (const r of remove) left.set(key(r), (left.get(key(r)) ?? 0) + 1);
+  return all.filter((t) => {
+    const n = left.get(key(t)) ?? 0;
+    if (n > 0) left.set(key(t), n - 1);
+    return n === 0;
+  });
+}
+
+/**
  * The compiler's 1-based byte column as a 0-based UTF-16 column on `lineText` (what VS Code and
  * gopls count). A column past the line's end (the file changed since the build) keeps its bytes.
  */

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BuildProblem, RuntimePanic } from '../core';
-import { twinsOf, utf16Column, type PlainDiagnostic } from './diagnosticOverlap';
+import { minus, twinsOf, utf16Column, type PlainDiagnostic } from './diagnosticOverlap';
 
 /**
  * Build problems as Diagnostics: 1-based to 0-based, source "go build", continuation lines kept.
@@ -117,16 +117,8 @@ function show(collection: vscode.DiagnosticCollection, state: Published, key: st
 
 /** The URI's diagnostics from every other source: all of them, less what our collections show. */
 function othersAt(uri: vscode.Uri): vscode.Diagnostic[] {
-  const ours = new Map<string, number>();
-  for (const state of published.values()) {
-    for (const d of state.shown.get(uri.toString()) ?? []) ours.set(signature(d), (ours.get(signature(d)) ?? 0) + 1);
-  }
-  return vscode.languages.getDiagnostics(uri).filter((d) => {
-    const n = ours.get(signature(d)) ?? 0;
-    if (n === 0) return true;
-    ours.set(signature(d), n - 1);
-    return false;
-  });
+  const ours = [...published.values()].flatMap((state) => state.shown.get(uri.toString()) ?? []);
+  return minus(vscode.languages.getDiagnostics(uri), ours, signature);
 }
 
 const signature = (d: vscode.Diagnostic) =>

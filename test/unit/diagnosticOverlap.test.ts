@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { messageKey, twinsOf, utf16Column, type PlainDiagnostic } from '../../src/extension/diagnosticOverlap';
+import { messageKey, minus, twinsOf, utf16Column, type PlainDiagnostic } from '../../src/extension/diagnosticOverlap';
 import { statusView } from '../../src/extension/statusView';
 
 const ours = (line: number, character: number, message: string): PlainDiagnostic => ({ line, character, message, severity: 'error', source: 'go build' });
@@ -73,6 +73,17 @@ describe('diagnostic overlap with gopls', () => {
     assert.equal(utf16Column('s := "😀"; y', 14), 11, 'an astral character is 4 bytes, 2 units');
     assert.equal(utf16Column('abc', 1), 0);
     assert.equal(utf16Column('abc', 9), 8, 'past the end (the file changed since the build) keeps the bytes');
+  });
+
+  it('other sources are all diagnostics less ours, one for one: two servers showing one error do not count as another source', () => {
+    const sig = (d: PlainDiagnostic) => `${d.source}|${d.line}:${d.character}|${d.message}`;
+    const api = ours(3, 4, 'undefined: x');
+    const worker = ours(3, 4, 'undefined: x'); // another service of the module, same shared file
+    const twin = gopls(3, 4, 'undefined: x');
+    assert.deepEqual(minus([api, twin, worker], [api, worker], sig), [twin]);
+    assert.deepEqual(minus([api, worker], [api, worker], sig), [], 'no gopls: nothing hides either');
+    // Another extension that happens to use our source name still counts once ours are taken away.
+    assert.deepEqual(minus([api, worker, ours(3, 4, 'undefined: x')], [api, worker], sig).length, 1);
   });
 
   it("the failed build's tooltip still counts every build error and links to Problems", () => {
