@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import * as vscode from 'vscode';
@@ -133,7 +135,8 @@ describe('Gopher Reload in VS Code Server: working remotely', function () {
         host: events.hostname,
         port: events.port,
         path: events.pathname + events.search,
-        headers: { Host: events.host, Accept: 'text/event-stream' },
+        // As a browser asks: code-server gzips what it may, and a gzipped stream would sit in its buffer.
+        headers: { Host: events.host, Accept: 'text/event-stream', 'Accept-Encoding': 'gzip, deflate, br' },
         agent: false,
       },
       (res) => {
@@ -156,5 +159,47 @@ describe('Gopher Reload in VS Code Server: working remotely', function () {
     }
     const after = await fetchText(home);
     assert.match(after.body, /<h1>Hello from Gin v2<\/h1>/, 'the reloaded page shows the save');
+  });
+  it('in Chromium, the page opened at that URL reloads itself after a save, and shows a broken build as an overlay, all through the forwarding', async function () {
+    // playwright-core (a devDependency) with Debian's Chromium, as the UI checks use; its own HOME.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { chromium } = require('playwright-core') as typeof import('playwright-core');
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gopher-remote-chromium-'));
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      env: { ...process.env, HOME: profile, XDG_CONFIG_HOME: path.join(profile, '.config'), XDG_CACHE_HOME: path.join(profile, '.cache') },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage();
+      const streams: string[] = [];
+      page.on('response', (r) => {
+        if (r.url().includes('__gopher_reload/events')) streams.push(`${r.status()} ${r.url()}`);
+      });
+      const loaded = await page.goto(home.href);
+      assert.equal(loaded?.status(), 200);
+      assert.equal(await page.textContent('h1'), 'Hello from Gin v2');
+      await waitFor('the page opened its event stream through code-server', () => streams.length > 0, 15_000);
+      assert.match(streams[0], new RegExp(`^200 http://127\\.0\\.0\\.1:\\d+/proxy/${proxyPort}/__gopher_reload/events$`), streams[0]);
+      // A mark that only a reload of the page removes: nothing here navigates it.
+      await page.evaluate('window.mark = 1');
+
+      await editAndSave(message, 'Hello from Gin v2', 'Hello from Gin v3');
+      await page.waitForFunction("document.querySelector('h1')?.textContent === 'Hello from Gin v3'", undefined, { timeout: 120_000 });
+      assert.equal(await page.evaluate('window.mark'), undefined, 'the page reloaded itself');
+      assert.equal(page.url(), home.href, 'at the forwarded URL still');
+
+      await editAndSave(message, '"Hello from Gin v3"', '"Hello from Gin v4" + undefinedThing');
+      await page.waitForSelector('[data-gopher-reload-overlay]', { timeout: 120_000 });
+      assert.match((await page.textContent('[data-gopher-reload-overlay]')) ?? '', /undefined: undefinedThing/);
+      assert.equal(await page.textContent('h1'), 'Hello from Gin v3', 'the page under the overlay is the previous build');
+
+      await editAndSave(message, '"Hello from Gin v4" + undefinedThing', '"Hello from Gin v4"');
+      await page.waitForFunction("document.querySelector('h1')?.textContent === 'Hello from Gin v4'", undefined, { timeout: 120_000 });
+      assert.equal(await page.$('[data-gopher-reload-overlay]'), null, 'the fix removed the overlay');
+    } finally {
+      await browser.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    }
   });
 });

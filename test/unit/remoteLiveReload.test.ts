@@ -187,6 +187,22 @@ describe('live reload through remote port forwarding (remote)', function () {
     assert.match(await reloadArrives(fwdPort, events, () => p.reload()), /event: reload/);
   });
 
+  it('the event stream tells forwarders not to transform it (a gzipping forwarder would hold the events in its buffer)', async () => {
+    const p = await ReloadProxy.listen({ listenPort: 0, holdMs: 2000, liveReload: true });
+    closers.push(() => p.close());
+    const cc = await new Promise<string>((resolve, reject) => {
+      const req = http.get(
+        { host: '127.0.0.1', port: p.port, path: '/x/__gopher_reload/events', headers: { 'Accept-Encoding': 'gzip' }, agent: false },
+        (res) => {
+          resolve(String(res.headers['cache-control']));
+          req.destroy();
+        },
+      );
+      req.on('error', reject);
+    });
+    assert.match(cc, /(^|,)\s*no-transform\s*(,|$)/, cc);
+  });
+
   it("which request targets are the proxy's own (the rest go to the app)", () => {
     const cases: [string, ReturnType<typeof liveResource>][] = [
       ['/__gopher_reload/live.js', 'script'],

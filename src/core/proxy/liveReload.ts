@@ -187,7 +187,10 @@ export class LiveReloadHub {
   private open(res: http.ServerResponse): void {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream',
-      'Cache-Control': 'no-cache',
+      // no-transform: a forwarder that compresses (code-server's `compression` middleware gzips
+      // every /proxy/<port>/ response a browser accepts gzip for) would hold the events in its
+      // zlib buffer, and the page would never hear `reload`. RFC 9111 §5.2.2.6 tells it not to.
+      'Cache-Control': 'no-cache, no-transform',
       'X-Accel-Buffering': 'no',
       'Content-Security-Policy': RESOURCE_CSP,
       'X-Content-Type-Options': 'nosniff',
