@@ -23,6 +23,14 @@ export interface PlainDiagnostic {
   source?: string;
 }
 
+/**
+ * Only Go files: gopls' compile errors are there. Problems on go.mod and go.work (module errors
+ * the build puts there) stay ours even when another tool reports something alike.
+ */
+export function mayHaveTwins(file: string): boolean {
+  return /\.go$/i.test(file);
+}
+
 /** The first line of a message, without a `file.go:1:2: ` prefix, trimmed, whitespace collapsed. */
 export function messageKey(message: string): string {
   const first = message.replace(/^\s+/, '').split(/\r?\n/)[0];

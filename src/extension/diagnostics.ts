@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BuildProblem, RuntimePanic } from '../core';
-import { minus, twinsOf, utf16Column, type PlainDiagnostic } from './diagnosticOverlap';
+import { mayHaveTwins, minus, twinsOf, utf16Column, type PlainDiagnostic } from './diagnosticOverlap';
 
 /**
  * Build problems as Diagnostics: 1-based to 0-based, source "go build", continuation lines kept.
@@ -107,7 +107,7 @@ function refilter(uris: readonly vscode.Uri[]): void {
 function show(collection: vscode.DiagnosticCollection, state: Published, key: string): void {
   const uri = state.uris.get(key)!;
   const wanted = state.wanted.get(key) ?? [];
-  const hidden = twinsOf(wanted.map(plain), othersAt(uri).map(plain));
+  const hidden = mayHaveTwins(uri.path) ? twinsOf(wanted.map(plain), othersAt(uri).map(plain)) : new Set<number>();
   const next = wanted.filter((d, i) => neverHidden.has(d) || !hidden.has(i));
   const now = state.shown.get(key);
   if (now && now.length === next.length && now.every((d, i) => d === next[i])) return;

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { messageKey, minus, twinsOf, utf16Column, type PlainDiagnostic } from '../../src/extension/diagnosticOverlap';
+import { mayHaveTwins, messageKey, minus, twinsOf, utf16Column, type PlainDiagnostic } from '../../src/extension/diagnosticOverlap';
 import { statusView } from '../../src/extension/statusView';
 
 const ours = (line: number, character: number, message: string): PlainDiagnostic => ({ line, character, message, severity: 'error', source: 'go build' });
@@ -73,6 +73,13 @@ describe('diagnostic overlap with gopls', () => {
     assert.equal(utf16Column('s := "😀"; y', 14), 11, 'an astral character is 4 bytes, 2 units');
     assert.equal(utf16Column('abc', 1), 0);
     assert.equal(utf16Column('abc', 9), 8, 'past the end (the file changed since the build) keeps the bytes');
+  });
+
+  it('looks for twins in Go files only: go.mod and go.work problems stay ours', () => {
+    assert.equal(mayHaveTwins('/app/handlers/users.go'), true);
+    assert.equal(mayHaveTwins('/app/go.mod'), false);
+    assert.equal(mayHaveTwins('/app/go.work'), false);
+    assert.equal(mayHaveTwins('/app/templates/index.tmpl'), false);
   });
 
   it('other sources are all diagnostics less ours, one for one: two servers showing one error do not count as another source', () => {
