@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ServerController } from './serverController';
+import { routeUnder } from './browserUrl';
 
 /** What the commands need of the workspace (the Workspace class implements it). */
 export interface CommandHost {
@@ -75,16 +76,7 @@ type Forwarding = { allowForwardedHost?(authority: string): string | undefined }
 export async function browserUri(c: ServerController, port: number, route: string): Promise<vscode.Uri> {
   const root = await vscode.env.asExternalUri(vscode.Uri.parse(`http://localhost:${port}/`));
   (c.engine as unknown as Forwarding).allowForwardedHost?.(root.authority);
-  return underRoot(root, route);
-}
-
-/** `route` (a path, maybe with a query) under `root`'s path: `/proxy/8080/` and `/users?x=1` give `/proxy/8080/users?x=1`. */
-export function underRoot(root: vscode.Uri, route: string): vscode.Uri {
-  const q = route.indexOf('?');
-  const routePath = q === -1 ? route : route.slice(0, q);
-  const query = q === -1 ? '' : route.slice(q + 1);
-  const joined = root.path.replace(/\/+$/, '') + (routePath.startsWith('/') ? routePath : `/${routePath}`);
-  return root.with({ path: joined, query: query || root.query });
+  return root.with(routeUnder(root.path, root.query, route));
 }
 
 /** The summary item's quick pick: every server with its state, then what to do with the chosen one(s). */
