@@ -552,6 +552,7 @@ export class ServerController implements vscode.Disposable, DebugServer {
         'gopherReload.stopDebugging',
         'gopherReload.debugServer',
         'workbench.trust.manage',
+        'workbench.actions.view.problems',
       ],
     };
     this.item.tooltip = md;
@@ -572,6 +573,7 @@ export class ServerController implements vscode.Disposable, DebugServer {
     clearImmediate(this.startTimer);
     for (const s of this.subs) s.dispose();
     this.item.dispose();
+    publish(this.diagnostics, []); // forgets what the collection showed (diagnostics.ts keeps it per collection)
     this.diagnostics.dispose();
     this.terminal.dispose();
   }

@@ -281,8 +281,7 @@ function remoteUri(port, absPath, host = HOST) {
  */
 export function workbenchUrl({ port, folder, extensionDevelopmentPath, extensionTestsPath, host = HOST }) {
   const payload = [];
-  // Several development extensions (the extension, plus a stand-in for another one) are several entries.
-  for (const dir of [extensionDevelopmentPath ?? []].flat()) payload.push(['extensionDevelopmentPath', remoteUri(port, path.resolve(dir), host)]);
+  if (extensionDevelopmentPath) payload.push(['extensionDevelopmentPath', remoteUri(port, path.resolve(extensionDevelopmentPath), host)]);
   if (extensionTestsPath) payload.push(['extensionTestsPath', remoteUri(port, path.resolve(extensionTestsPath), host)]);
   // A .code-workspace file opens as a (multi-root) workspace, anything else as a folder.
   const target = path.resolve(folder);

@@ -120,6 +120,12 @@ export async function runExtensionTests({
   let result;
   try {
     // Server and browser start in parallel; allSettled so that one failing still lets us clean up the other.
+    // The workbench reads the URL payload into a Map, so a second extensionDevelopmentPath would
+    // replace the first: other extensions are installed into the run's extensions folder instead.
+    for (const dir of extraExtensions) {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+      fs.cpSync(dir, path.join(runDir, 'exts', `${pkg.publisher}.${pkg.name}-${pkg.version}`), { recursive: true });
+    }
     const [s, b] = await Promise.allSettled([
       startCodeServer({ runDir, trust, env: { ...env, [RESULTS_ENV]: resultsFile } }).then((x) => (mark('serverReady'), x)),
       launchBrowser().then((x) => (mark('browserReady'), x)),
@@ -144,7 +150,7 @@ export async function runExtensionTests({
     const url = workbenchUrl({
       port: server.port,
       folder: workspace,
-      extensionDevelopmentPath: [extensionDevelopmentPath, ...extraExtensions.map((d) => path.resolve(d))],
+      extensionDevelopmentPath,
       extensionTestsPath,
     });
     const timedOut = new Promise((_, reject) => {
