@@ -36,6 +36,27 @@ export function vscodeLink(p: BuildProblem): string {
   return `vscode://file/${encoded}${pos}`;
 }
 
+/**
+ * Where the error page's file links open the file. `local`: VS Code on this machine
+ * (`vscode://file/...`). `remote`: the files are on the remote side of a Remote-SSH, WSL, Dev
+ * Container or Codespaces window, whose authority (`ssh-remote+box`, the workspace folder URI's
+ * authority) the link names, so the desktop VS Code that opens it reconnects there
+ * (`vscode://vscode-remote/<authority>/<path>`, VS Code's documented form). `none`: no VS Code
+ * that a link could reach (VS Code in a browser: code-server, Codespaces on the web), so the
+ * locations are plain text.
+ */
+export type EditorLinks = { kind: 'local' } | { kind: 'remote'; authority: string } | { kind: 'none' };
+
+/** The link for a problem in `links`' VS Code, or undefined when there is none. */
+export function editorLink(p: BuildProblem, links: EditorLinks = { kind: 'local' }): string | undefined {
+  if (links.kind === 'none') return undefined;
+  const local = vscodeLink(p);
+  if (links.kind === 'local') return local;
+  // The authority is one path segment of the link: its own characters are escaped (a `+` stays).
+  const authority = encodeURIComponent(links.authority).replace(/%2B/gi, '+');
+  return `vscode://vscode-remote/${authority}/${local.slice('vscode://file/'.length)}`;
+}
+
 function tail(output: string): string {
   return output.length > MAX_OUTPUT_CHARS ? `…\n${output.slice(-MAX_OUTPUT_CHARS)}` : output;
 }
@@ -89,9 +110,13 @@ ${liveReload ? LIVE_SCRIPT_TAG : ''}
 `;
 }
 
-export function buildFailedHtml(problems: BuildProblem[], output: string, liveReload: boolean): string {
+export function buildFailedHtml(problems: BuildProblem[], output: string, liveReload: boolean, links?: EditorLinks): string {
   const items = problems
-    .map((p) => `<li><a href="${escapeHtml(vscodeLink(p))}">${escapeHtml(problemLocation(p))}</a> ${escapeHtml(p.message)}</li>`)
+    .map((p) => {
+      const href = editorLink(p, links);
+      const loc = escapeHtml(problemLocation(p));
+      return `<li>${href ? `<a href="${escapeHtml(href)}">${loc}</a>` : loc} ${escapeHtml(p.message)}</li>`;
+    })
     .join('\n');
   const body = `<h1>Build failed</h1>
 ${problems.length ? `<ul class="problems">\n${items}\n</ul>` : '<p>The build failed without a message naming a file; its output is below.</p>'}

@@ -3,7 +3,7 @@ import type * as net from 'node:net';
 import type { BuildProblem } from '../build/problem';
 import { silentLogger, type Logger } from '../util/log';
 import { LiveReloadHub, RESOURCE_CSP, acceptsHtml, liveResource } from './liveReload';
-import { failedBuildSummary, notReadyDetail } from './errorPage';
+import { failedBuildSummary, notReadyDetail, type EditorLinks } from './errorPage';
 import { UpstreamAgents } from './proxyAgent';
 import { answerBuildFailed, answerPage, type Answering } from './proxyAnswer';
 import { forwardHttp } from './proxyForward';
@@ -115,12 +115,14 @@ export class ReloadProxy {
   private readonly waiting = new Set<Job>();
   private readonly counters: ProxyStats = { forwarded: 0, held: 0, maxHoldMs: 0, proxyErrors: 0 };
   /** The proxy as forwardHttp/forwardUpgrade see it (allowedHosts is read by proxyAnswer's pages). */
-  private readonly host: JobHost & Required<Pick<Answering, 'allowedHosts' | 'words' | 'refusedHost'>>;
+  private readonly host: JobHost & Required<Pick<Answering, 'allowedHosts' | 'words' | 'refusedHost'>> & Pick<Answering, 'links'>;
   /** Hosts already named in the log as refused (bounded: a rebinding page may try many). */
   private readonly warnedHosts = new Set<string>();
   private closing?: Promise<void>;
   /** The allowed hosts (a copy of the option: allowHost adds to it while the proxy runs). */
   private readonly allowed: string[];
+  /** Where the error page's file links open (setEditorLinks). */
+  private links?: EditorLinks;
 
   private constructor(
     private readonly server: http.Server,
@@ -129,7 +131,11 @@ export class ReloadProxy {
   ) {
     this.log = opts.log ?? silentLogger;
     this.allowed = [...(opts.allowedHosts ?? [])];
+    const self = () => this;
     this.host = {
+      get links() {
+        return self().links;
+      },
       get liveReload() {
         return opts.liveReload;
       },
@@ -232,6 +238,11 @@ export class ReloadProxy {
    */
   allowHost(name: string): void {
     if (!this.allowed.includes(name)) this.allowed.push(name);
+  }
+
+  /** Where the error page's file links open from now on (the editor says: this machine, a remote window, or none). */
+  setEditorLinks(links: EditorLinks): void {
+    this.links = links;
   }
 
   stats(): ProxyStats {

@@ -2,6 +2,7 @@ import type { EngineConfig } from '../config/config';
 import type { Logger } from '../util/log';
 import { canConnect, freePort, portOwner } from '../run/ports';
 import { ReloadProxy, type Upstream } from './proxy';
+import type { EditorLinks } from './errorPage';
 import type { EngineState } from '../engine/state';
 import { hostName, isLoopbackName } from './proxyHosts';
 
@@ -28,6 +29,8 @@ export class ProxyLink {
   private knockTimer?: NodeJS.Timeout;
   /** Host names the editor forwards the proxy's port under (allowHost); kept across proxy restarts. */
   private readonly forwardedHosts = new Set<string>();
+  /** Where the error page's file links open (setEditorLinks); kept across proxy restarts. */
+  private links?: EditorLinks;
 
   constructor(
     private readonly config: () => EngineConfig,
@@ -58,6 +61,7 @@ export class ProxyLink {
         words: c.pageWords,
         log: this.log,
       });
+      if (this.links) this.proxy.setEditorLinks(this.links);
       this.log.info(`proxy on :${c.proxyPort} → app on :${this.appPort} (${c.proxyPortEnv}=${this.appPort})${c.liveReload ? ', live reload on' : ''}`);
       return undefined;
     } catch (e) {
@@ -85,6 +89,16 @@ export class ProxyLink {
     this.proxy?.allowHost(name);
     this.log.info(`proxy: the editor forwards it as ${name}: its pages and live reload answer that host too`);
     return name;
+  }
+
+  /**
+   * Where the error page's file links open: VS Code on this machine (the default), the remote
+   * window whose authority the editor names (Remote-SSH, WSL, Dev Containers), or nowhere (VS Code
+   * in a browser), so a link never sends the user to a file that is not on their machine.
+   */
+  setEditorLinks(links: EditorLinks): void {
+    this.links = links;
+    this.proxy?.setEditorLinks(links);
   }
 
   /** What the supervisor runs with: behind the proxy, the app's own port and `${appPort}` in args. */
