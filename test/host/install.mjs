@@ -17,7 +17,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const CODE_SERVER_VERSION = '4.100.3'; // VS Code 1.100.3; engines.node 20 (4.103+ needs Node 22)
 const RIPGREP_PKG_VERSION = '1.18.0';
-const APT_PACKAGES = ['chromium', 'libkrb5-dev']; // libkrb5-dev: the `kerberos` native module needs gssapi/gssapi.h
+// libkrb5-dev: the `kerberos` native module needs gssapi/gssapi.h; fonts-noto-cjk: Chinese text in screenshots (the zh-cn check)
+const APT_PACKAGES = ['chromium', 'libkrb5-dev', 'fonts-noto-cjk'];
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CHROMIUM = '/usr/bin/chromium';
