@@ -36,27 +36,6 @@ export function vscodeLink(p: BuildProblem): string {
   return `vscode://file/${encoded}${pos}`;
 }
 
-/**
- * Where the error page's file links open the file. `local`: VS Code on this machine
- * (`vscode://file/...`). `remote`: the files are on the remote side of a Remote-SSH, WSL, Dev
- * Container or Codespaces window, whose authority (`ssh-remote+box`, the workspace folder URI's
- * authority) the link names, so the desktop VS Code that opens it reconnects there
- * (`vscode://vscode-remote/<authority>/<path>`, VS Code's documented form). `none`: no VS Code
- * that a link could reach (VS Code in a browser: code-server, Codespaces on the web), so the
- * locations are plain text.
- */
-export type EditorLinks = { kind: 'local' } | { kind: 'remote'; authority: string } | { kind: 'none' };
-
-/** The link for a problem in `links`' VS Code, or undefined when there is none. */
-export function editorLink(p: BuildProblem, links: EditorLinks = { kind: 'local' }): string | undefined {
-  if (links.kind === 'none') return undefined;
-  const local = vscodeLink(p);
-  if (links.kind === 'local') return local;
-  // The authority is one path segment of the link: its own characters are escaped (a `+` stays).
-  const authority = encodeURIComponent(links.authority).replace(/%2B/gi, '+');
-  return `vscode://vscode-remote/${authority}/${local.slice('vscode://file/'.length)}`;
-}
-
 function tail(output: string): string {
   return output.length > MAX_OUTPUT_CHARS ? `…\n${output.slice(-MAX_OUTPUT_CHARS)}` : output;
 }
@@ -110,10 +89,16 @@ ${liveReload ? LIVE_SCRIPT_TAG : ''}
 `;
 }
 
-export function buildFailedHtml(problems: BuildProblem[], output: string, liveReload: boolean, links?: EditorLinks): string {
+/**
+ * `fileLinks` false: the locations are text, not vscode://file links. In remote development
+ * (Remote-SSH, Dev Containers, WSL, Codespaces, code-server) the files are not on the machine
+ * whose VS Code such a link opens, and stable VS Code API does not tell an extension the remote
+ * authority that a vscode://vscode-remote/<authority>/ link would need.
+ */
+export function buildFailedHtml(problems: BuildProblem[], output: string, liveReload: boolean, fileLinks = true): string {
   const items = problems
     .map((p) => {
-      const href = editorLink(p, links);
+      const href = fileLinks ? vscodeLink(p) : undefined;
       const loc = escapeHtml(problemLocation(p));
       return `<li>${href ? `<a href="${escapeHtml(href)}">${loc}</a>` : loc} ${escapeHtml(p.message)}</li>`;
     })

@@ -3,7 +3,7 @@ import type * as net from 'node:net';
 import type { BuildProblem } from '../build/problem';
 import { silentLogger, type Logger } from '../util/log';
 import { LiveReloadHub, RESOURCE_CSP, acceptsHtml, liveResource } from './liveReload';
-import { failedBuildSummary, notReadyDetail, type EditorLinks } from './errorPage';
+import { failedBuildSummary, notReadyDetail } from './errorPage';
 import { UpstreamAgents } from './proxyAgent';
 import { answerBuildFailed, answerPage, type Answering } from './proxyAnswer';
 import { forwardHttp } from './proxyForward';
@@ -115,14 +115,14 @@ export class ReloadProxy {
   private readonly waiting = new Set<Job>();
   private readonly counters: ProxyStats = { forwarded: 0, held: 0, maxHoldMs: 0, proxyErrors: 0 };
   /** The proxy as forwardHttp/forwardUpgrade see it (allowedHosts is read by proxyAnswer's pages). */
-  private readonly host: JobHost & Required<Pick<Answering, 'allowedHosts' | 'words' | 'refusedHost'>> & Pick<Answering, 'links'>;
+  private readonly host: JobHost & Required<Pick<Answering, 'allowedHosts' | 'words' | 'refusedHost'>> & Pick<Answering, 'fileLinks'>;
   /** Hosts already named in the log as refused (bounded: a rebinding page may try many). */
   private readonly warnedHosts = new Set<string>();
   private closing?: Promise<void>;
   /** The allowed hosts (a copy of the option: allowHost adds to it while the proxy runs). */
   private readonly allowed: string[];
-  /** Where the error page's file links open (setEditorLinks). */
-  private links?: EditorLinks;
+  /** Whether the error page links file locations to VS Code (setFileLinks). */
+  private fileLinks = true;
 
   private constructor(
     private readonly server: http.Server,
@@ -133,8 +133,8 @@ export class ReloadProxy {
     this.allowed = [...(opts.allowedHosts ?? [])];
     const self = () => this;
     this.host = {
-      get links() {
-        return self().links;
+      get fileLinks() {
+        return self().fileLinks;
       },
       get liveReload() {
         return opts.liveReload;
@@ -240,9 +240,9 @@ export class ReloadProxy {
     if (!this.allowed.includes(name)) this.allowed.push(name);
   }
 
-  /** Where the error page's file links open from now on (the editor says: this machine, a remote window, or none). */
-  setEditorLinks(links: EditorLinks): void {
-    this.links = links;
+  /** Whether the error page links file locations to VS Code from now on (false in remote development: ProxyLink.setFileLinks). */
+  setFileLinks(on: boolean): void {
+    this.fileLinks = on;
   }
 
   stats(): ProxyStats {

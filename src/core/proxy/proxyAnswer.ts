@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import type { BuildProblem } from '../build/problem';
 import { RESOURCE_CSP, acceptsHtml } from './liveReload';
-import { PAGE_CSP, buildFailedHtml, buildFailedText, messageHtml, messageText, type EditorLinks } from './errorPage';
+import { PAGE_CSP, buildFailedHtml, buildFailedText, messageHtml, messageText } from './errorPage';
 import { hostAllowed, hostRefusedText } from './proxyHosts';
 import type { Job, JobHost } from './proxyJob';
 
@@ -23,8 +23,8 @@ export type Answering = Pick<JobHost, 'liveReload' | 'counters'> & {
   readonly words?: (text: string) => string;
   /** Told of each refused request (the proxy logs the first per host). */
   readonly refusedHost?: (req: http.IncomingMessage) => void;
-  /** Where the error page's file links open (errorPage.ts EditorLinks); absent: VS Code on this machine. */
-  readonly links?: EditorLinks;
+  /** False: the error page shows file locations as text, not vscode://file links (remote development). */
+  readonly fileLinks?: boolean;
 };
 
 export function answerPage(host: Answering, job: Job, status: number, tag: string, title: string, detail: string): void {
@@ -35,7 +35,7 @@ export function answerPage(host: Answering, job: Job, status: number, tag: strin
 
 export function answerBuildFailed(host: Answering, job: Job, problems: BuildProblem[], output: string): void {
   if (refused(host, job)) return;
-  const html = job.kind === 'http' && acceptsHtml(job.req) ? buildFailedHtml(problems, output, host.liveReload, host.links) : undefined;
+  const html = job.kind === 'http' && acceptsHtml(job.req) ? buildFailedHtml(problems, output, host.liveReload, host.fileLinks) : undefined;
   answer(host, job, 502, 'build-failed', html, buildFailedText(problems, output));
 }
 

@@ -2,7 +2,6 @@ import type { EngineConfig } from '../config/config';
 import type { Logger } from '../util/log';
 import { canConnect, freePort, portOwner } from '../run/ports';
 import { ReloadProxy, type Upstream } from './proxy';
-import type { EditorLinks } from './errorPage';
 import type { EngineState } from '../engine/state';
 import { hostName, isLoopbackName } from './proxyHosts';
 
@@ -29,8 +28,8 @@ export class ProxyLink {
   private knockTimer?: NodeJS.Timeout;
   /** Host names the editor forwards the proxy's port under (allowHost); kept across proxy restarts. */
   private readonly forwardedHosts = new Set<string>();
-  /** Where the error page's file links open (setEditorLinks); kept across proxy restarts. */
-  private links?: EditorLinks;
+  /** Whether the error page links file locations to VS Code (setFileLinks); kept across proxy restarts. */
+  private fileLinks = true;
 
   constructor(
     private readonly config: () => EngineConfig,
@@ -61,7 +60,7 @@ export class ProxyLink {
         words: c.pageWords,
         log: this.log,
       });
-      if (this.links) this.proxy.setEditorLinks(this.links);
+      this.proxy.setFileLinks(this.fileLinks);
       this.log.info(`proxy on :${c.proxyPort} → app on :${this.appPort} (${c.proxyPortEnv}=${this.appPort})${c.liveReload ? ', live reload on' : ''}`);
       return undefined;
     } catch (e) {
@@ -92,13 +91,13 @@ export class ProxyLink {
   }
 
   /**
-   * Where the error page's file links open: VS Code on this machine (the default), the remote
-   * window whose authority the editor names (Remote-SSH, WSL, Dev Containers), or nowhere (VS Code
-   * in a browser), so a link never sends the user to a file that is not on their machine.
+   * Whether the error page links file locations to VS Code (`vscode://file/...`). The editor
+   * turns it off in remote development: the files are on the remote machine, and such a link
+   * would open a path that does not exist on the user's.
    */
-  setEditorLinks(links: EditorLinks): void {
-    this.links = links;
-    this.proxy?.setEditorLinks(links);
+  setFileLinks(on: boolean): void {
+    this.fileLinks = on;
+    this.proxy?.setFileLinks(on);
   }
 
   /** What the supervisor runs with: behind the proxy, the app's own port and `${appPort}` in args. */
