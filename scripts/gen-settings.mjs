@@ -22,6 +22,11 @@ const nls = JSON.parse(fs.readFileSync(path.join(root, 'package.nls.json'), 'utf
 const zhAt = process.argv.indexOf('--zh');
 const zhFile = zhAt > 0 ? path.resolve(process.argv[zhAt + 1]) : path.join(root, 'package.nls.zh-cn.json');
 const zh = JSON.parse(fs.readFileSync(zhFile, 'utf8'));
+// The English each Chinese setting text was translated from: when the English changes, the Chinese
+// is stale until someone updates it and records that with --translated. --from <file>: another record (tests).
+const fromAt = process.argv.indexOf('--from');
+const fromFile = fromAt > 0 ? path.resolve(process.argv[fromAt + 1]) : path.join(root, 'scripts', 'settings.zh-cn.from.json');
+const translated = process.argv.includes('--translated');
 
 /** Keys that start with a setting's full name belong to this script; every other key is kept as it is. */
 const SETTING_KEY = /^gopherReload\./;
@@ -47,15 +52,32 @@ console.log(
 );
 
 const missing = Object.keys(english).filter((k) => typeof zh[k] !== 'string' || zh[k].trim() === '');
-const stale = Object.keys(zh).filter((k) => SETTING_KEY.test(k) && !(k in english));
-if (missing.length || stale.length) {
-  const list = (title, keys) => (keys.length ? [`${title}:`, ...keys.map((k) => `  ${k}${k in english ? `  (English: ${english[k]})` : ''}`)] : []);
+const orphans = Object.keys(zh).filter((k) => SETTING_KEY.test(k) && !(k in english));
+if (translated) {
+  // Only texts that have Chinese are recorded: a missing one stays missing.
+  const record = Object.fromEntries(
+    Object.keys(english)
+      .filter((k) => !missing.includes(k))
+      .map((k) => [k, english[k]]),
+  );
+  fs.writeFileSync(fromFile, JSON.stringify(record, null, 2) + '\n');
+  console.log(`${path.relative(root, fromFile)}: the Chinese of ${Object.keys(record).length} setting texts recorded as translated from today's English`);
+}
+const from = fs.existsSync(fromFile) ? JSON.parse(fs.readFileSync(fromFile, 'utf8')) : {};
+const changed = Object.keys(english).filter((k) => !missing.includes(k) && from[k] !== english[k]);
+if (missing.length || orphans.length || changed.length) {
+  const list = (title, keys, show) => (keys.length ? [`${title}:`, ...keys.map((k) => `  ${k}${show(k)}`)] : []);
   console.error(
     [
       `${path.relative(root, zhFile)} does not match the settings in src/core/config/schema.ts (package.json and package.nls.json were written).`,
-      ...list('Add a Chinese text for', missing),
-      ...list('Remove (no such setting text any more)', stale),
-      'Edit package.nls.zh-cn.json by hand, then run npm run gen:settings again.',
+      ...list('Add a Chinese text for', missing, (k) => `  (English: ${english[k]})`),
+      ...list('Remove (no such setting text any more)', orphans, () => ''),
+      ...list(
+        'Update the Chinese: the English changed since it was translated',
+        changed,
+        (k) => `\n    was: ${from[k] ?? '(not recorded)'}\n    now: ${english[k]}`,
+      ),
+      'Edit package.nls.zh-cn.json by hand, then run npm run gen:settings -- --translated (it records the English the Chinese now follows).',
     ].join('\n'),
   );
   process.exit(1);

@@ -49,7 +49,7 @@ describe('settings schema', () => {
     }
   });
 
-  it('scripts/gen-settings.mjs fails, naming each key, when a setting text has no Chinese or a Chinese entry has no setting', () => {
+  it('scripts/gen-settings.mjs fails, naming each key, when a setting text has no Chinese, a Chinese entry has no setting, or the English changed since it was translated', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gr-gen-zh-'));
     try {
       const zh = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.nls.zh-cn.json'), 'utf8'));
@@ -57,12 +57,21 @@ describe('settings schema', () => {
       zh['gopherReload.gone.markdownDescription'] = '已删除的设置';
       const zhFile = path.join(dir, 'zh.json');
       fs.writeFileSync(zhFile, JSON.stringify(zh));
-      const r = spawnSync(process.execPath, [path.join(repoRoot(), 'scripts', 'gen-settings.mjs'), '--out', path.join(dir, 'package.json'), '--zh', zhFile], {
-        encoding: 'utf8',
-      });
+      // The record of what the Chinese was translated from, as if debugPort's English had changed since.
+      const from = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'scripts', 'settings.zh-cn.from.json'), 'utf8'));
+      from['gopherReload.debugPort.markdownDescription'] = 'The port Delve listens on.';
+      const fromFile = path.join(dir, 'from.json');
+      fs.writeFileSync(fromFile, JSON.stringify(from));
+      const script = path.join(repoRoot(), 'scripts', 'gen-settings.mjs');
+      const r = spawnSync(process.execPath, [script, '--out', path.join(dir, 'package.json'), '--zh', zhFile, '--from', fromFile], { encoding: 'utf8' });
       assert.equal(r.status, 1, r.stdout + r.stderr);
       assert.match(r.stderr, /Add a Chinese text for:\n {2}gopherReload\.port\.markdownDescription {2}\(English: The port the server listens on/);
       assert.match(r.stderr, /Remove \(no such setting text any more\):\n {2}gopherReload\.gone\.markdownDescription\n/);
+      assert.match(
+        r.stderr,
+        /the English changed since it was translated:\n {2}gopherReload\.debugPort\.markdownDescription\n {4}was: The port Delve listens on\.\n {4}now: The port Delve listens on \(loopback only\)/,
+      );
+      assert.doesNotMatch(r.stderr, /changed since[^]*gopherReload\.port\.markdownDescription/, 'a missing text is not also called changed');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
