@@ -20,14 +20,24 @@ export function readGoSettings(scope: vscode.Uri): GoSettings {
     const i = c.inspect(k);
     return i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
   };
+  // Object settings merge across user, workspace and folder (as VS Code's get() does): the user's
+  // go.alternateTools.go stays when the workspace sets only .dlv.
+  const merged = (k: string): Record<string, unknown> | undefined => {
+    const i = c.inspect(k);
+    const plain = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+    const levels = [i?.globalValue, i?.workspaceValue, i?.workspaceFolderValue];
+    if (levels.every((v) => v === undefined)) return undefined;
+    const bad = levels.find((v) => v !== undefined && !plain(v));
+    return bad !== undefined ? (bad as Record<string, unknown>) : Object.assign({}, ...levels.map(plain));
+  };
   const goroot = set('goroot');
-  const alternate = set('alternateTools') as Record<string, unknown> | undefined;
+  const alternate = merged('alternateTools');
   return {
     goroot: typeof goroot === 'string' && goroot.trim() ? goroot : undefined,
     alternateGo: typeof alternate?.go === 'string' && alternate.go.trim() ? alternate.go : undefined,
     buildTags: set('buildTags'),
     buildFlags: set('buildFlags'),
-    toolsEnvVars: set('toolsEnvVars'),
+    toolsEnvVars: merged('toolsEnvVars'),
   };
 }
 

@@ -65,6 +65,8 @@ function links(id: string) {
 }
 
 const esc = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+// A hint's own line breaks (a list of places looked) stay line breaks in Markdown.
+const breaks = (s: string) => s.replace(/\n/g, '  \n');
 const code = (lines: string[]) => (lines.length ? '\n\n```\n' + lines.slice(-8).join('\n').replace(/```/g, "'''") + '\n```' : '');
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
 
@@ -211,7 +213,7 @@ function baseView(i: StatusInput): StatusView {
     case 'error':
       return {
         text: '$(error) Gopher Reload: error',
-        tooltip: `${head}\n\n**${esc(s.message)}**\n\n${esc(s.hint)}${code(s.lastOutput ?? [])}${foot([LINKS.restart, LINKS.output, LINKS.logs])}`,
+        tooltip: `${head}\n\n**${esc(s.message)}**\n\n${breaks(esc(s.hint))}${code(s.lastOutput ?? [])}${foot([LINKS.restart, LINKS.output, LINKS.logs])}`,
         background: 'error',
       };
   }

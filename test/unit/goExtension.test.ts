@@ -41,6 +41,20 @@ describe("the Go extension's settings (go.buildTags, go.buildFlags, go.toolsEnvV
     assert.deepEqual(mergeGoExtension({}, {}, host), { raw: {}, notes: [] });
   });
 
+  it('says go.buildTags is not used under a build command of ones own; numbers in toolsEnvVars are strings', () => {
+    const r = mergeGoExtension({ buildCommand: 'make build' }, { buildTags: 'dev', toolsEnvVars: { CGO_ENABLED: 0, X: { y: 1 } } }, host);
+    assert.equal(r.raw.buildFlags, undefined);
+    assert.deepEqual(r.raw.env, { CGO_ENABLED: '0' });
+    assert.match(r.notes.join('\n'), /not used: the build command is your own/);
+    assert.match(r.notes.join('\n'), /go\.toolsEnvVars X is not a string: not used/);
+  });
+
+  it('leaves a broken gopherReload.env for its own settings problem rather than replacing it', () => {
+    const r = mergeGoExtension({ env: 'PORT=1' }, { toolsEnvVars: { GOPRIVATE: 'x' } }, host);
+    assert.equal(r.raw.env, 'PORT=1');
+    assert.match(r.notes[0], /gopherReload\.env is not an object/);
+  });
+
   it("names this machine's platform as go does", () => {
     const go = spawnSync('go', ['env', 'GOOS', 'GOARCH'], { encoding: 'utf8' }).stdout.trim().split('\n');
     assert.deepEqual(hostGoPlatform(), { goos: go[0], goarch: go[1] });

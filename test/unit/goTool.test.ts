@@ -186,3 +186,31 @@ describe('finding go (vscode-go order)', () => {
     console.log(`      ${describeGo(r)} Looked: ${r.looked.join(', ')}`);
   });
 });
+
+describe('finding go: what is not used, and why', () => {
+  it('never searches a relative PATH entry, a relative go.goroot or GOROOT, and says so', () => {
+    const r = linux({ PATH: 'bin:.:/usr/bin', GOROOT: 'rel' }, ['bin/go', 'go', 'rel/bin/go', '/usr/bin/go']);
+    assert.equal(r.notFound ? '' : r.path, '/usr/bin/go');
+    assert.ok(!r.looked.includes('bin/go') && !r.looked.includes('go'), r.looked.join(' '));
+    assert.deepEqual(r.notes, [
+      'GOROOT "rel" is not an absolute path, so it was not used',
+      'the PATH entry "bin" is relative, so it was not searched',
+      'the PATH entry "." is relative, so it was not searched',
+    ]);
+    const g = linux({ PATH: '/usr/bin' }, ['relgoroot/bin/go', '/usr/bin/go'], { goroot: 'relgoroot' });
+    assert.equal(g.notFound ? '' : g.path, '/usr/bin/go');
+    assert.match(g.notes[0], /go\.goroot "relgoroot" is not an absolute path/);
+  });
+
+  it('a go.goroot without bin/go, or a missing go.alternateTools.go, is named in the log line', () => {
+    const r = linux({ PATH: '/usr/bin' }, ['/usr/bin/go'], { goroot: '/sdk/go1.22x', alternateTool: '/missing/go' });
+    assert.ok(!r.notFound);
+    if (r.notFound) return;
+    assert.equal(
+      describeGo(r, { alternateTool: '/missing/go' }),
+      'Using go at /usr/bin/go, found through PATH. Note: go.alternateTools.go "/missing/go" is not an executable file, so it was not used. Note: go.goroot "/sdk/go1.22x" has no bin/go, so it was not used.',
+    );
+    const rel = linux({ PATH: '/usr/bin' }, ['/usr/bin/go', 'tools/go'], { alternateTool: './tools/go' });
+    assert.match(rel.notFound ? '' : describeGo(rel, { alternateTool: './tools/go' }), /"\.\/tools\/go" is a relative path, so it was not used/);
+  });
+});

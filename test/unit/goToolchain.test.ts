@@ -127,8 +127,104 @@ describe('the go the engine runs (GoToolchain)', function () {
     );
   });
 
+  /** A package only a build tag brings in: main imports ./devonly from dev.go (//go:build dev). */
+  function tagged(dir: string): string {
+    fs.mkdirSync(path.join(dir, 'devonly'));
+    const msg = path.join(dir, 'devonly', 'msg.go');
+    fs.writeFileSync(msg, 'package devonly\n\nconst Msg = "dev one"\n');
+    fs.writeFileSync(
+      path.join(dir, 'dev.go'),
+      '//go:build dev\n\npackage main\n\nimport (\n\t"net/http"\n\n\t"example.com/nethttp/devonly"\n)\n\nfunc init() {\n\thttp.HandleFunc("/dev", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(devonly.Msg)) })\n}\n',
+    );
+    return msg;
+  }
+
+  it('the last save wins when .env sets GOFLAGS=-tags: go list is asked with the env files too', async () => {
+    const dir = copyFixture('nethttp');
+    const msg = tagged(dir);
+    fs.writeFileSync(path.join(dir, '.env'), 'GOFLAGS=-tags=dev\n');
+    const port = await freePort();
+    const { config } = resolveConfig(dir, { killDelayMs: 500, env: { PORT: String(port) } });
+    const engine = new ReloadEngine(config);
+    engines.push(engine);
+    engine.start();
+    await waitUntil('dev one', async () => (await body(port, '/dev')) === 'dev one', 90_000);
+    await engine.idle();
+    fs.writeFileSync(msg, 'package devonly\n\nconst Msg = "dev two"\n');
+    assert.equal(engine.fileChanged(msg), true, 'a save in the package the tag brings in is a change');
+    await waitUntil('dev two', async () => (await body(port, '/dev')) === 'dev two', 90_000);
+  });
+
+  it('after go.buildTags arrives (reconfigure), a save in the package that tag brings in rebuilds', async () => {
+    const dir = copyFixture('nethttp');
+    const msg = tagged(dir);
+    const port = await freePort();
+    const base = resolveConfig(dir, { killDelayMs: 500, env: { PORT: String(port) } }).config;
+    const engine = new ReloadEngine(base);
+    engines.push(engine);
+    engine.start();
+    await waitUntil('served', async () => (await body(port)) === 'nethttp v1', 90_000);
+    await engine.idle();
+    engine.reconfigure(resolveConfig(dir, { killDelayMs: 500, env: { PORT: String(port) }, buildFlags: ['-tags', 'dev'] }).config, true);
+    await waitUntil('dev one', async () => (await body(port, '/dev')) === 'dev one', 90_000);
+    await engine.idle();
+    fs.writeFileSync(msg, 'package devonly\n\nconst Msg = "dev two"\n');
+    assert.equal(engine.fileChanged(msg), true, 'the tagged package counts once the flags say so');
+    await waitUntil('dev two', async () => (await body(port, '/dev')) === 'dev two', 90_000);
+  });
+
+  it("never runs a project's own go through a relative PATH entry", async () => {
+    const dir = copyFixture('nethttp');
+    fs.mkdirSync(path.join(dir, 'bin'));
+    const evil = path.join(dir, 'RAN-evil-go');
+    fs.writeFileSync(path.join(dir, 'bin', 'go'), `#!/bin/sh\ntouch '${evil}'\nexit 1\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, 'go'), `#!/bin/sh\ntouch '${evil}'\nexit 1\n`, { mode: 0o755 });
+    const port = await freePort();
+    const { config } = resolveConfig(dir, { killDelayMs: 500, env: { PORT: String(port), PATH: `bin:.:${path.dirname(realGo)}:/usr/bin:/bin` } });
+    const log: string[] = [];
+    const engine = new ReloadEngine(config, { trace() {}, info: (m) => log.push(m), warn: (m) => log.push(m), error: (m) => log.push(m) });
+    engines.push(engine);
+    engine.start();
+    await waitUntil('served', async () => (await body(port)) === 'nethttp v1', 90_000);
+    await engine.idle();
+    assert.equal(fs.existsSync(evil), false, "the project's go never ran");
+    assert.equal(engine.goBinary, realGo);
+    assert.ok(
+      log.some((l) => l.includes('the PATH entry "bin" is relative, so it was not searched')),
+      log.join('\n'),
+    );
+  });
+
+  it("a go.alternateTools.go not named go (a go.sh wrapper) runs a pre-build step's and a build command's go too", async () => {
+    const w = wrapper();
+    const sh = path.join(path.dirname(w.go), 'go.sh');
+    fs.renameSync(w.go, sh);
+    const h = await start(
+      { env: noGoEnv, preBuild: [['go', 'env', 'GOVERSION']], buildCommand: ['go', 'build', '-o', '${binary}', '.'] },
+      { goAlternateTool: sh },
+    );
+    await h.running();
+    const calls = w.calls();
+    assert.ok(calls.includes('env GOVERSION'), calls.join(' | '));
+    assert.ok(
+      calls.some((c) => c.startsWith('build -o')),
+      calls.join(' | '),
+    );
+  });
+
+  it("drops an exported GOROOT that is another go's, so the go found builds against its own", async () => {
+    const w = wrapper();
+    const h = await start({ env: { PATH: '/usr/bin:/bin', GOROOT: '/nonexistent/other-goroot' } }, { goAlternateTool: w.go });
+    await h.running();
+    assert.equal(await body(h.port), 'nethttp v1');
+    assert.ok(
+      h.log.some((l) => l.includes('GOROOT=/nonexistent/other-goroot is another go')),
+      h.log.join('\n'),
+    );
+  });
+
   describe('goEnvironment', () => {
-    const found = (p: string, via: GoFound['via']): GoFound => ({ path: p, via, name: 'go', looked: [] });
+    const found = (p: string, via: GoFound['via']): GoFound => ({ path: p, via, name: 'go', looked: [], notes: [] });
     it('puts the found folder first on PATH, and leaves PATH alone when PATH gave that go', () => {
       assert.equal(
         goEnvironment({ PATH: '/usr/bin' }, found('/usr/local/go/bin/go', 'default location'), undefined, 'linux').PATH,
@@ -137,6 +233,10 @@ describe('the go the engine runs (GoToolchain)', function () {
       assert.equal(goEnvironment({ PATH: '/opt/go/bin:/usr/bin' }, found('/opt/go/bin/go', 'PATH'), undefined, 'linux').PATH, '/opt/go/bin:/usr/bin');
       assert.equal(goEnvironment({}, found('/usr/local/go/bin/go', 'default location'), undefined, 'linux').PATH, '/usr/local/go/bin');
     });
+    it("puts the folder on both Path and PATH when a setting added PATH over Windows' Path", () => {
+      const env = goEnvironment({ Path: 'C:\\Windows', PATH: 'C:\\Tools' }, found('C:\\Go\\bin\\go.exe', 'default location'), undefined, 'win32');
+      assert.deepEqual([env.Path, env.PATH], ['C:\\Go\\bin;C:\\Windows', 'C:\\Go\\bin;C:\\Tools']);
+    });
     it('keeps the Windows spelling of Path and its separator', () => {
       const env = goEnvironment({ Path: 'C:\\Windows' }, found('C:\\Program Files\\Go\\bin\\go.exe', 'default location'), undefined, 'win32');
       assert.equal(env.Path, 'C:\\Program Files\\Go\\bin;C:\\Windows');
@@ -144,7 +244,10 @@ describe('the go the engine runs (GoToolchain)', function () {
     });
     it('sets GOROOT from go.goroot only when go was found there', () => {
       assert.equal(goEnvironment({ GOROOT: '/old' }, found('/sdk/go/bin/go', 'go.goroot'), '/sdk/go', 'linux').GOROOT, '/sdk/go');
-      assert.equal(goEnvironment({ GOROOT: '/old' }, found('/usr/bin/go', 'PATH'), '/sdk/go', 'linux').GOROOT, '/old');
+      // A GOROOT of another go is dropped (go then finds its own); the same go's GOROOT is kept.
+      assert.equal(goEnvironment({ GOROOT: '/old' }, found('/usr/bin/go', 'PATH'), '/sdk/go', 'linux').GOROOT, undefined);
+      const same = (a: string, b: string) => a === '/usr/lib/go/bin/go' && b === '/usr/bin/go';
+      assert.equal(goEnvironment({ GOROOT: '/usr/lib/go' }, found('/usr/bin/go', 'PATH'), undefined, 'linux', same).GOROOT, '/usr/lib/go');
     });
   });
 });

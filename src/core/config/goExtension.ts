@@ -40,6 +40,9 @@ export function mergeGoExtension(raw: RawSettings, go: GoExtensionSettings, host
   const fromGo = [...flags, ...(tags && !hasTags ? ['-tags', tags] : [])];
   if (fromGo.length) {
     if (raw.buildFlags !== undefined) notes.push(`go.buildFlags/go.buildTags (${fromGo.join(' ')}) not used: gopherReload.buildFlags is set`);
+    // Build flags go into the default build only: a build command of one's own has its own.
+    else if (raw.buildCommand !== undefined && raw.buildCommand !== null && raw.buildCommand !== '')
+      notes.push(`go.buildFlags/go.buildTags (${fromGo.join(' ')}) not used: the build command is your own (gopherReload.buildCommand)`);
     else {
       out.buildFlags = fromGo;
       notes.push(`build flags from the Go extension's settings: ${fromGo.join(' ')}`);
@@ -47,11 +50,18 @@ export function mergeGoExtension(raw: RawSettings, go: GoExtensionSettings, host
   }
   const vars = go.toolsEnvVars;
   if (vars !== undefined && (typeof vars !== 'object' || vars === null || Array.isArray(vars))) notes.push('go.toolsEnvVars is not an object: not used');
+  else if (vars && raw.env !== undefined && (typeof raw.env !== 'object' || raw.env === null || Array.isArray(raw.env)))
+    notes.push('go.toolsEnvVars not used: gopherReload.env is not an object (see its settings problem)');
   else if (vars) {
     const ours = raw.env && typeof raw.env === 'object' ? (raw.env as Record<string, unknown>) : {};
     const taken: Record<string, string> = {};
-    for (const [k, v] of Object.entries(vars as Record<string, unknown>)) {
-      if (typeof v !== 'string') continue;
+    for (const [k, value] of Object.entries(vars as Record<string, unknown>)) {
+      // A number or boolean (CGO_ENABLED: 0) is the string an environment would hold.
+      const v = typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
+      if (typeof v !== 'string') {
+        notes.push(`go.toolsEnvVars ${k} is not a string: not used`);
+        continue;
+      }
       if (k in ours) continue; // ours win, variable by variable
       const here = k === 'GOOS' ? host.goos : k === 'GOARCH' ? host.goarch : undefined;
       if (TARGET_VARS.includes(k) && v !== here) {
@@ -60,6 +70,8 @@ export function mergeGoExtension(raw: RawSettings, go: GoExtensionSettings, host
       }
       taken[k] = v;
     }
+    if (tags && /(^|\s)-?-tags[=\s]/.test(taken.GOFLAGS ?? '') && out.buildFlags === fromGo)
+      notes.push('go.buildTags wins over the -tags in go.toolsEnvVars GOFLAGS (a flag on the command line beats GOFLAGS)');
     if (Object.keys(taken).length) {
       out.env = { ...taken, ...ours };
       notes.push(`environment from go.toolsEnvVars: ${Object.keys(taken).join(', ')}`);

@@ -42,11 +42,14 @@ export interface GoFound {
   /** The file name that was searched for: `go`/`go.exe`, or the name go.alternateTools.go gives. */
   name: string;
   looked: string[];
+  /** Settings or PATH entries that were not used, and why (for the log). */
+  notes: string[];
   notFound?: undefined;
 }
 export interface GoNotFound {
   notFound: true;
   looked: string[];
+  notes: string[];
 }
 export type FindGoResult = GoFound | GoNotFound;
 
@@ -147,6 +150,7 @@ export function findGo(o: FindGoOptions): FindGoResult {
   const p = win ? path.win32 : path.posix;
   const exe = (n: string) => (win && !n.toLowerCase().endsWith('.exe') ? `${n}.exe` : n);
   const looked: string[] = [];
+  const notes: string[] = [];
   const seen = new Set<string>();
   const check = (file: string): boolean => {
     const key = win ? file.toLowerCase() : file;
@@ -160,41 +164,53 @@ export function findGo(o: FindGoOptions): FindGoResult {
   const alt = o.alternateTool ? expandSetting(o.alternateTool, o) : '';
   if (alt) {
     if (p.isAbsolute(alt)) {
-      if (check(alt)) return { path: alt, via: 'go.alternateTools.go', name: p.basename(alt), looked };
+      if (check(alt)) return { path: alt, via: 'go.alternateTools.go', name: p.basename(alt), looked, notes };
       // Missing: vscode-go then searches for plain go, and so do we (the log names what was missing).
+      notes.push(`go.alternateTools.go "${o.alternateTool}" is not an executable file, so it was not used`);
     } else if (!alt.includes('/') && !alt.includes('\\')) {
       name = exe(alt);
+    } else {
+      // A relative path with folders (./bin/go) is not something vscode-go resolves either: ignored.
+      notes.push(`go.alternateTools.go "${o.alternateTool}" is a relative path, so it was not used (write it absolute, or with \${workspaceFolder})`);
     }
-    // A relative path with folders (./bin/go) is not something vscode-go resolves either: ignored.
   }
 
   const goroot = o.goroot ? expandSetting(o.goroot, o) : '';
   const envGoroot = envValue(o.env, 'GOROOT', o.platform) ?? '';
-  if (goroot) {
+  // Relative folders are never searched: the go commands run in the project's folder, so a
+  // relative one would run a file of the project (Go's own exec.LookPath refuses them too).
+  if (goroot && !p.isAbsolute(goroot)) notes.push(`go.goroot "${o.goroot}" is not an absolute path, so it was not used`);
+  else if (goroot) {
     const f = p.join(goroot, 'bin', name);
-    if (check(f)) return { path: f, via: 'go.goroot', name, looked };
-  } else if (envGoroot) {
+    if (check(f)) return { path: f, via: 'go.goroot', name, looked, notes };
+    notes.push(`go.goroot "${o.goroot}" has no bin/${name}, so it was not used`);
+  } else if (envGoroot && !p.isAbsolute(envGoroot)) notes.push(`GOROOT "${envGoroot}" is not an absolute path, so it was not used`);
+  else if (envGoroot) {
     const f = p.join(envGoroot, 'bin', name);
-    if (check(f)) return { path: f, via: '$GOROOT/bin', name, looked };
+    if (check(f)) return { path: f, via: '$GOROOT/bin', name, looked, notes };
   }
 
   const pathVar = envValue(o.env, 'PATH', o.platform) ?? '';
   for (let dir of pathVar.split(win ? ';' : ':')) {
     if (win) dir = dir.replace(/^"(.*)"$/, '$1');
     if (!dir) continue;
+    if (!p.isAbsolute(dir)) {
+      notes.push(`the PATH entry "${dir}" is relative, so it was not searched`);
+      continue;
+    }
     const f = p.join(dir, name);
     if (!check(f)) continue;
     if (!win && name === 'go' && f === '/snap/bin/go' && check('/snap/go/current/bin/go')) {
-      return { path: '/snap/go/current/bin/go', via: 'PATH', name, looked };
+      return { path: '/snap/go/current/bin/go', via: 'PATH', name, looked, notes };
     }
-    return { path: f, via: 'PATH', name, looked };
+    return { path: f, via: 'PATH', name, looked, notes };
   }
 
   for (const dir of defaultGoDirs({ ...o, listDir: o.listDir })) {
     const f = p.join(dir, name);
-    if (check(f)) return { path: f, via: 'default location', name, looked };
+    if (check(f)) return { path: f, via: 'default location', name, looked, notes };
   }
-  return { notFound: true, looked };
+  return { notFound: true, looked, notes };
 }
 
 /** One log line: which go and why. */
@@ -206,11 +222,15 @@ export function describeGo(r: GoFound, o: Pick<FindGoOptions, 'alternateTool'> =
     PATH: 'PATH',
     'default location': 'a default install location (it is not on PATH)',
   };
-  const named = o.alternateTool && r.via !== 'go.alternateTools.go' ? ` (named by go.alternateTools.go: "${o.alternateTool}")` : '';
-  return `Using go at ${r.path}, found through ${why[r.via]}${named}.`;
+  const named =
+    o.alternateTool && r.via !== 'go.alternateTools.go' && !r.notes.some((n) => n.startsWith('go.alternateTools.go'))
+      ? ` (named by go.alternateTools.go: "${o.alternateTool}")`
+      : '';
+  return `Using go at ${r.path}, found through ${why[r.via]}${named}.${r.notes.map((n) => ` Note: ${n}.`).join('')}`;
 }
 
 /** The "not found" message: every place looked, in order. */
 export function goNotFoundMessage(r: GoNotFound): string {
-  return `The Go toolchain was not found. Looked for it at:\n${r.looked.map((l) => `  ${l}`).join('\n')}\nInstall Go (https://go.dev/dl/), or set go.goroot or go.alternateTools.go to where it is.`;
+  const notes = r.notes.map((n) => `\n(${n}.)`).join('');
+  return `The Go toolchain was not found. Looked for it at:\n${r.looked.map((l) => `  ${l}`).join('\n')}${notes}\nInstall Go (https://go.dev/dl/), or set go.goroot or go.alternateTools.go to where it is.`;
 }

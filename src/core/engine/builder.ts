@@ -88,7 +88,7 @@ export class Builder {
       let failed: CommandResult | undefined;
       try {
         for (const spec of c.preBuild) {
-          const r = await this.runTracked(spec, env, signal);
+          const r = await this.runTracked(withGoBinary(spec, c), env, signal);
           if (!r.ok) {
             failed = r;
             break;
@@ -122,7 +122,7 @@ export class Builder {
     const spec: CommandSpec = c.buildCommand
       ? typeof c.buildCommand === 'string'
         ? c.buildCommand
-        : expandArgv(c.buildCommand, c, binary)
+        : withGoBinary(expandArgv(c.buildCommand, c, binary), c)
       : defaultBuildArgv(c, binary);
     // Our own -v (the default build): its package lines are progress, not output to show or parse.
     const result = await this.runTracked(spec, { ...env, GOPHER_RELOAD_BINARY: binary }, signal, { ticker, ownVerbose: !c.buildCommand });
@@ -210,4 +210,13 @@ export class Builder {
       if (this.running === running) this.running = undefined;
     }
   }
+}
+
+/**
+ * A user's argv that starts with plain `go` runs the go the engine found (EngineConfig.goBinary):
+ * its folder first on PATH gives the same go only when the file is named `go` (not for a
+ * go.alternateTools.go such as go1.22.4 or a go.sh wrapper). A shell string resolves `go` on PATH.
+ */
+export function withGoBinary(spec: CommandSpec, c: Pick<EngineConfig, 'goBinary'>): CommandSpec {
+  return Array.isArray(spec) && spec[0] === 'go' && c.goBinary ? [c.goBinary, ...spec.slice(1)] : spec;
 }

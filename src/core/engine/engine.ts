@@ -81,7 +81,7 @@ export class ReloadEngine {
   ) {
     this.filter = new ChangeFilter(config.root, config.include, config.exclude);
     this.go = new GoToolchain(log);
-    this.withGo({ ...process.env, ...config.env });
+    this.toolEnv();
     this.link = new ProxyLink(() => this.config, log);
     this.supervisor = new Supervisor({
       config: () => this.link.serverConfig(this.config),
@@ -222,7 +222,7 @@ export class ReloadEngine {
       const seeded = this.ledger.seed(this.config.root, this.filter);
       this.log.trace(`recorded the content of ${seeded} watched file(s) in ${Math.round(performance.now() - t0)} ms`);
       this.scope.reopen();
-      const env = this.withGo({ ...process.env, ...this.config.env });
+      const env = this.toolEnv();
       this.scope.refresh('local', env);
       // Asked now, beside the first build, so embedded files are known as soon as possible.
       this.scope.refresh('imports', env);
@@ -253,7 +253,9 @@ export class ReloadEngine {
     // it is one of the env files the server runs with (a port or a flag moved to .env).
     const manifest = this.scope.isManifest(file); // also a go.work above the module
     if (!manifest && !this.filter.matches(file) && !this.isEnvFile(file) && !this.scope.embeds(file)) return false;
-    if (manifest) this.scope.refresh('local', this.withGo({ ...process.env, ...this.config.env }));
+    if (manifest) this.scope.refresh('local', this.toolEnv());
+    // An env file can set GOFLAGS (-tags) or GOOS: which packages the build reads may change.
+    if (this.isEnvFile(file)) this.scope.invalidate(`${this.filter.relative(file)} changed`);
     if (!this.scope.affects(file)) {
       // Still recorded: if main imports that package later, a revert to this content is a change.
       this.ledger.remember(file);
@@ -343,7 +345,7 @@ export class ReloadEngine {
     const relevant = new Map([...files].filter(([f]) => f.endsWith('.go') && this.filter.matches(f)));
     // Several services: only those that import one of the edited packages pre-build.
     if (![...relevant.keys()].some((f) => this.scope.affects(f))) return false;
-    this.speculation.start(relevant, this.loop.lastEnv ?? this.withGo({ ...process.env, ...c.env }));
+    this.speculation.start(relevant, this.loop.lastEnv ?? this.toolEnv());
     return true;
   }
 
@@ -403,7 +405,10 @@ export class ReloadEngine {
    */
   reconfigure(config: EngineConfig, restart: boolean, buildStep?: BuildStep): void {
     this.config = config;
-    this.withGo({ ...process.env, ...config.env });
+    this.toolEnv();
+    // Flags (-tags, from go.buildTags too) or env (GOFLAGS) may select other packages: what the
+    // main package imports is unknown until go is asked again, so every Go file counts meanwhile.
+    this.scope.invalidate('the configuration changed');
     this.buildStep = buildStep;
     this.speculation.cancel();
     // Flags, env or the build command may have changed: the binary that runs is not what the
@@ -489,6 +494,16 @@ export class ReloadEngine {
       this.say('warning', w);
     }
     return this.link.environment(this.withGo({ ...process.env, ...files.env, ...c.env }));
+  }
+
+  /**
+   * The environment of the go commands that run before or beside a build (`go list`, go.mod
+   * reads, pre-builds): the build's own, env files included (a GOFLAGS=-tags in .env changes which
+   * packages count), without saying the env files' warnings again (environment() says them).
+   */
+  private toolEnv(): NodeJS.ProcessEnv {
+    const c = this.config;
+    return this.withGo({ ...process.env, ...loadEnvFiles(c.root, c.envFiles, false).env, ...c.env });
   }
 
   /**

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EngineConfig } from '../config/config';
@@ -15,6 +16,7 @@ import type { Logger } from '../util/log';
 export class GoToolchain {
   private result: FindGoResult | undefined;
   private said = '';
+  private droppedGoroot?: string;
 
   constructor(
     private readonly log: Logger,
@@ -48,23 +50,53 @@ export class GoToolchain {
       if (r.notFound) this.log.warn(line.replace(/\n/g, ' '));
       else this.log.info(line);
     }
-    return r.notFound ? env : goEnvironment(env, r, c.goroot ? expandSetting(c.goroot, o) : undefined, this.platform);
+    if (r.notFound) return env;
+    const out = goEnvironment(env, r, c.goroot ? expandSetting(c.goroot, o) : undefined, this.platform, sameFile);
+    const dropped = env.GOROOT && !out.GOROOT ? env.GOROOT : undefined;
+    if (dropped && dropped !== this.droppedGoroot) this.log.info(`GOROOT=${dropped} is another go's: unset for the go commands of ${r.path}`);
+    this.droppedGoroot = dropped;
+    return out;
   }
 }
 
 /**
- * `env` with the found go's folder first on PATH, unless PATH already gives that go first, and
- * with GOROOT set from `go.goroot` when that is where it was found (a stale GOROOT would make the
- * found go use another toolchain's standard library).
+ * `env` with the found go's folder first on PATH, unless PATH already gives that go first; with
+ * GOROOT set from `go.goroot` when that is where it was found; and without a GOROOT that belongs to
+ * another go (a shell's exported GOROOT would make the found go compile against another toolchain's
+ * standard library: "version go1.26 does not match go tool version go1.22"). `sameFile` tells
+ * whether two paths are one binary (symlinks: /usr/bin/go is often /usr/lib/go/bin/go).
  */
-export function goEnvironment(env: NodeJS.ProcessEnv, found: GoFound, goroot: string | undefined, platform: NodeJS.Platform): NodeJS.ProcessEnv {
+export function goEnvironment(
+  env: NodeJS.ProcessEnv,
+  found: GoFound,
+  goroot: string | undefined,
+  platform: NodeJS.Platform,
+  sameFile: (a: string, b: string) => boolean = (a, b) => a === b,
+): NodeJS.ProcessEnv {
   const p = platform === 'win32' ? path.win32 : path.posix;
   const out = { ...env };
-  if (found.via === 'go.goroot' && goroot) out.GOROOT = goroot;
+  const keys = (name: string) => Object.keys(out).filter((k) => (platform === 'win32' ? k.toUpperCase() === name : k === name));
+  if (found.via === 'go.goroot' && goroot) {
+    for (const k of keys('GOROOT')) delete out[k];
+    out.GOROOT = goroot;
+  } else if (found.via !== '$GOROOT/bin') {
+    const other = envValue(env, 'GOROOT', platform);
+    if (other && !sameFile(p.join(other, 'bin', found.name), found.path)) for (const k of keys('GOROOT')) delete out[k];
+  }
   if (found.via === 'PATH') return out;
-  const key = Object.keys(env).find((k) => (platform === 'win32' ? k.toUpperCase() === 'PATH' : k === 'PATH')) ?? 'PATH';
-  const current = envValue(env, 'PATH', platform) ?? '';
   const dir = p.dirname(found.path);
-  out[key] = current ? `${dir}${platform === 'win32' ? ';' : ':'}${current}` : dir;
+  const sep = platform === 'win32' ? ';' : ':';
+  // On Windows, Path and PATH may both be there (a PATH setting over the system's Path): both get it.
+  const pathKeys = keys('PATH');
+  for (const k of pathKeys.length ? pathKeys : ['PATH']) out[k] = out[k] ? `${dir}${sep}${out[k]}` : dir;
   return out;
+}
+
+/** Whether two paths are the same file once symlinks are followed. */
+export function sameFile(a: string, b: string): boolean {
+  try {
+    return fs.realpathSync(a) === fs.realpathSync(b);
+  } catch {
+    return false;
+  }
 }
