@@ -60,9 +60,6 @@ async function openInBrowser(c: ServerController | undefined, route = '/'): Prom
   await vscode.env.openExternal(await browserUri(c, port, route));
 }
 
-/** What the engine offers for forwarding; optional until ReloadEngine.allowForwardedHost is wired. */
-type Forwarding = { allowForwardedHost?(authority: string): string | undefined };
-
 /**
  * The URL a user's browser reaches `route` of the server at. In remote and browser-hosted VS Code
  * asExternalUri forwards the port and gives the URL of its root (code-server's
@@ -75,7 +72,7 @@ type Forwarding = { allowForwardedHost?(authority: string): string | undefined }
  */
 export async function browserUri(c: ServerController, port: number, route: string): Promise<vscode.Uri> {
   const root = await vscode.env.asExternalUri(vscode.Uri.parse(`http://localhost:${port}/`));
-  (c.engine as unknown as Forwarding).allowForwardedHost?.(root.authority);
+  c.engine.allowForwardedHost(root.authority);
   return root.with(routeUnder(root.path, root.query, route));
 }
 

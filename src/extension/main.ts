@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerWalkthrough } from './walkthrough';
 import { Workspace } from './workspace';
 
 let workspace: Workspace | undefined;
@@ -8,6 +9,7 @@ export async function activate(context: vscode.ExtensionContext) {
   const t0 = performance.now();
   const log = vscode.window.createOutputChannel('Gopher Reload', { log: true });
   context.subscriptions.push(log);
+  context.subscriptions.push(registerWalkthrough());
   try {
     workspace = new Workspace(context, log);
     context.subscriptions.push(workspace);

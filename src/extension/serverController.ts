@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { panicDiagnostics, publish, toDiagnostics } from './diagnostics';
 import { needsRestart, readSettings, SECTION } from './settings';
 import { affectsGoSettings, readGoSettings } from './goSettings';
+import { walkthroughMilestone } from './walkthrough';
 import { statusView } from './statusView';
 import { taskBuildStep } from './taskBuild';
 import { OutputTerminal } from './terminal';
@@ -104,6 +105,8 @@ export class ServerController implements vscode.Disposable, DebugServer {
       error: (m) => log.error(`[${name}] ${m}`),
     };
     this.engine = new ReloadEngine(this.resolve(settings), logger, settings.buildTask ? taskBuildStep(settings.buildTask, folder) : undefined);
+    // File links on the proxy's error page open files in a desktop VS Code on this machine only.
+    this.engine.setFileLinks(vscode.env.remoteName === undefined && vscode.env.uiKind === vscode.UIKind.Desktop);
     this.engine.setDebugClient(sessions?.clientFor(this));
     this.notifier = new BuildProgressNotifier(name, () => this.engine.cancelBuild());
     this.subs.push(this.notifier);
@@ -516,6 +519,8 @@ export class ServerController implements vscode.Disposable, DebugServer {
     if (s.kind === 'build-failed') this.buildProblems = s.problems;
     else if (s.kind === 'running' || s.kind === 'starting') this.buildProblems = [];
     if (before !== this.buildProblems) this.publishDiagnostics();
+    if (s.kind === 'build-failed') walkthroughMilestone('buildFailed');
+    else if (s.kind === 'running' && s.timings.trigger !== 'start' && s.timings.saveToReadyMs !== undefined) walkthroughMilestone('reloaded');
     this.render();
   }
 

@@ -277,7 +277,7 @@ describe('faults: the proxy as a server (limits, timeouts, hosts, a failed build
     );
     assert.ok(nav.body.includes(esc), nav.body);
     assert.ok(nav.body.includes('app%3Cscript%3Ealert(1)/main.go'), 'the vscode:// link is encoded');
-    assert.deepEqual(nav.body.match(/<script[^>]*>/g), ['<script src="/__gopher_reload/live.js">']);
+    assert.deepEqual(nav.body.match(/<script[^>]*>/g), ['<script src="__gopher_reload/live.js">']);
   });
 
   it('with no server running, an API call gets the 502 with the error text', async function () {

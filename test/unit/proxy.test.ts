@@ -724,7 +724,9 @@ describe('proxy', function () {
       const js = await request(p.port, { path: '/__gopher_reload/live.js' });
       assert.equal(js.status, 200);
       assert.match(String(js.headers['content-type']), /javascript/);
-      assert.match(js.text, /new EventSource\("\/__gopher_reload\/events"\)/);
+      // The stream opens next to the script (relative: it works behind any forwarding), no origin.
+      assert.match(js.text, /var me = document\.currentScript;/);
+      assert.match(js.text, /new EventSource\(src \? .* \+ 'events' : "__gopher_reload\/events"\)/);
       assert.match(js.text, /location\.reload\(\)/);
     });
 

@@ -407,7 +407,7 @@ export const SETTINGS = [
       help: "a host besides localhost that may see the proxy's own pages (build errors, live reload), for a forwarded port: my-box.example.com, or .app.github.dev for its subdomains (repeatable)",
     },
     description:
-      'With `#gopherReload.proxyPort#`: hosts besides loopback allowed to see the proxy\'s own pages and endpoints (build errors, live reload), for remote development through a forwarded port: e.g. `["my-box.example.com", ".app.github.dev"]`; a leading dot allows subdomains. Other hosts are refused there; requests forwarded to your app are unaffected.',
+      'With `#gopherReload.proxyPort#`: hosts besides loopback allowed to see the proxy\'s own pages and endpoints (build errors, live reload), for remote development through a forwarded port: e.g. `["my-box.example.com", ".app.github.dev"]`; a leading dot allows subdomains. Other hosts are refused there; requests forwarded to your app are unaffected. In VS Code, **Open in Browser** and the Gin Routes links allow the host VS Code forwards the port under by themselves.',
   },
   {
     key: 'stopOnBuildError',

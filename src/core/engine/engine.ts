@@ -516,6 +516,16 @@ export class ReloadEngine {
     return out;
   }
 
+  /** The authority asExternalUri gave for the proxy's port: its pages and live reload answer that exact host too. */
+  allowForwardedHost(authority: string): string | undefined {
+    return this.link.allowHost(authority);
+  }
+
+  /** Whether the proxy's error page links files to VS Code (off in remote development: the paths are not the user's). */
+  setFileLinks(on: boolean): void {
+    this.link.setFileLinks(on);
+  }
+
   /** Which go the engine runs and why, as the log says it. */
   get goDescription(): string {
     return this.go.description;
