@@ -99,4 +99,13 @@ describe('Gopher Reload in VS Code: Go is not on the extension host PATH', funct
     }
     await waitFor('community again once go.buildTags is gone', async () => (await get(port, '/health'))?.includes('"edition":"community"'), 120_000);
   });
+
+  it('Gopher Reload: Get Started opens the walkthrough', async () => {
+    await vscode.commands.executeCommand('gopherReload.openWalkthrough');
+    await waitFor(
+      'the Welcome tab',
+      () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => /welcome|walkthrough|gopher reload/i.test(t.label)),
+      10_000,
+    );
+  });
 });
