@@ -21,3 +21,4 @@ export { isInside, within } from './util/paths';
 export { elapsedWords, progressSummary, type BuildProgress } from './build/buildProgress';
 export { stripAnsi } from './util/text';
 export { findDlv, INSTALL_DLV, isExecutable, remoteAttachConfigs, type FoundDlv } from './run/delve';
+export { bundleTranslator, format, localeFromEnv, setTranslator, t, type L10nArg, type Translator } from './util/l10n';

@@ -1,10 +1,12 @@
 import * as vscode from 'vscode';
+import { setTranslator } from '../core';
 import { Workspace } from './workspace';
 
 let workspace: Workspace | undefined;
 
 /** Thin on purpose: one Workspace object owns everything and is disposed with the extension. */
 export async function activate(context: vscode.ExtensionContext) {
+  setTranslator((message, args) => vscode.l10n.t(message, ...args));
   const t0 = performance.now();
   const log = vscode.window.createOutputChannel('Gopher Reload', { log: true });
   context.subscriptions.push(log);
