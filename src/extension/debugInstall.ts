@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { findDlv, INSTALL_DLV, isExecutable, type FoundDlv } from '../core';
+import { findDlv, INSTALL_DLV, isExecutable, t, type FoundDlv } from '../core';
 
 /** What finding Delve gave: a binary, or a sentence saying what is wrong with the setting that named one. */
 export type DlvLookup = { found: FoundDlv } | { problem: string } | { missing: true };
@@ -47,23 +47,31 @@ export function offerDlvInstall(folder: vscode.WorkspaceFolder, log: vscode.LogO
 }
 
 async function offer(folder: vscode.WorkspaceFolder, log: vscode.LogOutputChannel): Promise<boolean> {
-  const off = 'Debugging stays off; hot reload runs without the debugger.';
+  const off = t('Debugging stays off; hot reload runs without the debugger.');
   if (!vscode.workspace.isTrusted) {
     log.warn(`Delve (dlv) not found; nothing is installed in an untrusted workspace`);
     void vscode.window.showWarningMessage(
-      `Gopher Reload: Delve (dlv) is needed to debug, and it was not found. Nothing is installed in an untrusted workspace: trust the workspace, or run \`${INSTALL_TEXT}\` yourself. ${off}`,
+      t(
+        'Gopher Reload: Delve (dlv) is needed to debug, and it was not found. Nothing is installed in an untrusted workspace: trust the workspace, or run `{0}` yourself.',
+        INSTALL_TEXT,
+      ) + ` ${off}`,
     );
     return false;
   }
-  const install = 'Install';
+  const install = t('Install');
   const answer = await vscode.window.showInformationMessage(
-    `Gopher Reload: Delve (dlv) is needed to debug, and it was not found on PATH, in $GOBIN, in $GOPATH/bin, in go.alternateTools or gopherReload.dlvPath. Install it with \`${INSTALL_TEXT}\` (in a terminal)?`,
+    t(
+      'Gopher Reload: Delve (dlv) is needed to debug, and it was not found on PATH, in $GOBIN, in $GOPATH/bin, in go.alternateTools or gopherReload.dlvPath. Install it with `{0}` (in a terminal)?',
+      INSTALL_TEXT,
+    ),
     install,
-    'Not now',
+    t('Not now'),
   );
   if (answer !== install) {
     log.info('Delve install declined');
-    void vscode.window.showInformationMessage(`Gopher Reload: ${off} Run "Debug Server (hot reload)" again to be asked again, or set gopherReload.dlvPath.`);
+    void vscode.window.showInformationMessage(
+      `Gopher Reload: ${off} ${t('Run "Debug Server (hot reload)" again to be asked again, or set gopherReload.dlvPath.')}`,
+    );
     return false;
   }
   log.info(`installing Delve: ${INSTALL_TEXT}`);
@@ -71,7 +79,9 @@ async function offer(folder: vscode.WorkspaceFolder, log: vscode.LogOutputChanne
   if (code === 0) return true;
   log.warn(`Delve install failed: ${code === undefined ? 'it did not start' : `exit code ${code}`}`);
   void vscode.window.showErrorMessage(
-    `Gopher Reload: installing Delve failed (${code === undefined ? 'it could not start' : `exit code ${code}`}; see the "Install Delve" terminal). ${off}`,
+    (code === undefined
+      ? t('Gopher Reload: installing Delve failed (it could not start; see the "Install Delve" terminal).')
+      : t('Gopher Reload: installing Delve failed (exit code {0}; see the "Install Delve" terminal).', code)) + ` ${off}`,
   );
   return false;
 }
@@ -84,7 +94,7 @@ async function runInstall(folder: vscode.WorkspaceFolder): Promise<number | unde
   const task = new vscode.Task(
     { type: 'gopherReload', tool: 'dlv' },
     folder,
-    'Install Delve',
+    t('Install Delve'),
     'Gopher Reload',
     new vscode.ProcessExecution(cmd, args, { cwd: os.homedir() }),
     [],

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { setTranslator } from '../core';
+import { setTranslator, t } from '../core';
 import { Workspace } from './workspace';
 
 let workspace: Workspace | undefined;
@@ -18,7 +18,7 @@ export async function activate(context: vscode.ExtensionContext) {
     log.info(`activated in ${workspace.activationMs} ms`);
   } catch (e) {
     log.error(`activation failed: ${(e as Error).stack ?? e}`);
-    void vscode.window.showErrorMessage(`Gopher Reload could not start: ${(e as Error).message}`, 'Show Logs').then((a) => a && log.show());
+    void vscode.window.showErrorMessage(t('Gopher Reload could not start: {0}', (e as Error).message), t('Show Logs')).then((a) => a && log.show());
   }
   return workspace?.api();
 }
