@@ -1,8 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleTranslator, format, localeFromEnv, setTranslator, t } from '../../src/core/util/l10n';
 import { statusView } from '../../src/extension/statusView';
+import { freePort } from '../../src/core/run/ports';
+import { CLI_JS, runCli } from '../support/cliRun';
+import { copyFixture, TEST_TMP, waitUntil } from '../support/helpers';
 
 const root = join(__dirname, '..', '..', '..');
 const bundlePath = join(root, 'l10n', 'bundle.l10n.zh-cn.json');
@@ -160,5 +164,68 @@ describe('l10n: English and Simplified Chinese', () => {
       [{ LC_ALL: 'zh_CN.UTF-8', LC_MESSAGES: 'C', LANG: 'C' }, 'zh-cn'],
     ];
     for (const [env, want] of cases) assert.equal(localeFromEnv(env), want, JSON.stringify(env));
+  });
+});
+
+describe('l10n: the CLI follows LC_ALL / LC_MESSAGES / LANG', function () {
+  // Unset what the test runner's own locale may say, so each case says exactly what it means.
+  const zh = { LC_ALL: '', LC_MESSAGES: '', LANG: 'zh_CN.UTF-8' };
+  const cWins = { LC_ALL: 'C', LC_MESSAGES: '', LANG: 'zh_CN.UTF-8' };
+
+  /** `--poll fast`: a usage error, worded by the CLI itself (not by Node's parseArgs), exit 2. */
+  async function usage(env: NodeJS.ProcessEnv, cli = CLI_JS) {
+    const run = spawnSync(process.execPath, [cli, '--poll', 'fast'], { env: { ...process.env, NO_COLOR: '1', ...env }, encoding: 'utf8' });
+    assert.equal(run.status, 2, run.stdout + run.stderr);
+    return (run.stdout + run.stderr).trimEnd().split('\n');
+  }
+
+  it('a usage error reads Chinese under LANG=zh_CN.UTF-8, English when LC_ALL=C overrides it', async () => {
+    assert.deepEqual(await usage(zh), ['✗ --poll "fast"：应为非负整数', '  运行 gopher-reload --help 查看用法']);
+    assert.deepEqual(await usage(cWins), ['✗ --poll "fast": expected a whole number', '  run gopher-reload --help']);
+    assert.deepEqual(await usage({ LC_ALL: '', LC_MESSAGES: '', LANG: 'zh_TW.UTF-8' }), [
+      '✗ --poll "fast": expected a whole number',
+      '  run gopher-reload --help',
+    ]);
+  });
+
+  it('a missing or broken bundle leaves the CLI in English, never a crash', async () => {
+    for (const bundleText of [undefined, '{ not json', '["an array"]']) {
+      // A package laid out as published: dist/cli.js with l10n/ beside dist/.
+      const pkg = mkdtempSync(join(TEST_TMP, 'l10n-pkg-'));
+      mkdirSync(join(pkg, 'dist'));
+      copyFileSync(CLI_JS, join(pkg, 'dist', 'cli.js'));
+      if (bundleText !== undefined) {
+        mkdirSync(join(pkg, 'l10n'));
+        writeFileSync(join(pkg, 'l10n', 'bundle.l10n.zh-cn.json'), bundleText);
+      }
+      assert.deepEqual(
+        await usage(zh, join(pkg, 'dist', 'cli.js')),
+        ['✗ --poll "fast": expected a whole number', '  run gopher-reload --help'],
+        String(bundleText),
+      );
+      // The same layout with the real bundle speaks Chinese: the layout, not luck, made it English.
+      if (bundleText === undefined) {
+        mkdirSync(join(pkg, 'l10n'));
+        copyFileSync(bundlePath, join(pkg, 'l10n', 'bundle.l10n.zh-cn.json'));
+        assert.equal((await usage(zh, join(pkg, 'dist', 'cli.js')))[0], '✗ --poll "fast"：应为非负整数');
+      }
+    }
+  });
+
+  it('a failed build of a real module reads Chinese, and English under LC_ALL=C', async () => {
+    for (const [env, want, watching] of [
+      [zh, /✗ 构建失败：\d+ 个问题\n\s+\S*\.go:\d+/, /gopher-reload：正在监视 /],
+      [cWins, /✗ build failed: \d+ problems?\n\s+\S*\.go:\d+/, /gopher-reload: watching /],
+    ] as const) {
+      const dir = copyFixture('broken');
+      const port = await freePort();
+      const cli = runCli([dir, '--port', String(port)], env);
+      try {
+        await waitUntil('the build failed', () => want.test(cli.out()) && cli.out(), 120_000);
+        assert.match(cli.out(), watching);
+      } finally {
+        await cli.stop();
+      }
+    }
   });
 });
