@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { installExtensionFolder } from '../host/extensionInstall.mjs';
 import { ensureCodeServer } from '../host/install.mjs';
 import { startCodeServer, workbenchUrl, launchBrowser } from '../host/codeServer.mjs';
 import { STATUSBAR } from '../host/screenshot.mjs';
@@ -30,7 +31,7 @@ const running = plan.add('running: the status bar shows the port, and its toolti
 const failed = plan.add('a broken save typed in the editor: the status bar says "构建失败 (1)"');
 const failedTip = plan.add('its hover tooltip is Chinese ("构建失败，有 1 个问题", the previous server keeps serving) and names the Go error');
 const screenshot = plan.add('screenshot: the Chinese build-failed tooltip over the status bar, Problems open (1280×720)');
-const nothingLeft = plan.add('closing the window leaves no process of the workspace running');
+const nothingLeft = plan.add('closing the window leaves no process running: neither the Go server nor VS Code Server');
 
 if (process.platform !== 'linux') process.exit(plan.summary()); // every check skipped, none failed
 
@@ -77,8 +78,8 @@ async function typeFile(page, name, text) {
 /**
  * A second extension that writes what the extension host reports as its display language: the
  * direct answer to "is VS Code in Chinese", independent of our own strings. Installed into the
- * run's extensions dir, not passed as a second development path: the web workbench reads the URL
- * payload into a Map, so of several extensionDevelopmentPath entries only the last one loads.
+ * run's extensions dir, not passed as a second development path (only the last one would load:
+ * see extensionInstall.mjs).
  */
 function installLanguageProbe({ entry, runDir, out }) {
   const dir = path.join(work, 'probe');
@@ -96,17 +97,8 @@ function installLanguageProbe({ entry, runDir, out }) {
     path.join(dir, 'extension.js'),
     `const vscode = require('vscode');\nexports.activate = () => require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify({ language: vscode.env.language }));\n`,
   );
-  const vsix = path.join(work, 'probe.vsix');
-  fs.mkdirSync(path.join(runDir, 'udd'), { recursive: true });
-  const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const steps = [
-    [[vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', vsix], dir],
-    [[entry, '--user-data-dir', path.join(runDir, 'udd'), '--extensions-dir', path.join(runDir, 'exts'), '--install-extension', vsix], work],
-  ];
-  for (const [args, cwd] of steps) {
-    const r = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, HOME: work } });
-    if (r.status !== 0) throw new Error(`installing the language probe: ${path.basename(args[0])} failed:\n${r.stdout}${r.stderr}`);
-  }
+  const udd = path.join(runDir, 'udd');
+  installExtensionFolder({ dir, entry, runDir: work, udd, exts: path.join(runDir, 'exts'), env: { ...process.env, HOME: work } });
 }
 
 const port = await freePort();
@@ -174,7 +166,7 @@ await server?.stop();
 await browser?.close().catch(() => {});
 await nothingLeft(async () => {
   await new Promise((r) => setTimeout(r, 500));
-  const left = processesUnder(folder);
+  const left = processesUnder(work); // the Go server, and code-server with its extension host (their run dir is in work)
   for (const p of left)
     try {
       process.kill(p.pid, 'SIGKILL');
@@ -183,6 +175,6 @@ await nothingLeft(async () => {
 }).catch(() => undefined); // counted by the check
 // Keep only a screenshot that went to the temp folder (it is printed), nothing else of the run.
 for (const name of fs.readdirSync(work)) if (path.join(work, name) !== shot) fs.rmSync(path.join(work, name), { recursive: true, force: true });
-if (shot === readmeShot) fs.rmSync(work, { recursive: true, force: true });
-else if (fs.existsSync(shot)) console.log(`  (screenshot: ${shot}; GOPHER_RELOAD_SCREENSHOTS=1 writes ${path.relative(root, readmeShot)})`);
+if (shot === readmeShot || !fs.existsSync(shot)) fs.rmSync(work, { recursive: true, force: true });
+else console.log(`  (screenshot: ${shot}; GOPHER_RELOAD_SCREENSHOTS=1 writes ${path.relative(root, readmeShot)})`);
 process.exit(plan.summary());
