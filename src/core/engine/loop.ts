@@ -1,3 +1,4 @@
+import { t } from '../util/l10n';
 import type { Logger } from '../util/log';
 import type { EngineOutput, EngineState, ReloadTimings } from './state';
 import type { BuildOutcome } from './builder';
@@ -102,8 +103,8 @@ export class ReloadLoop {
         this.host.log.error(`reload loop failed: ${(e as Error).stack ?? e}`);
         this.host.setState({
           kind: 'error',
-          message: `Internal error: ${(e as Error).message}`,
-          hint: 'Run "Gopher Reload: Restart Server"; please report this with the log.',
+          message: t('Internal error: {0}', (e as Error).message),
+          hint: t('Run "Gopher Reload: Restart Server"; please report this with the log.'),
         });
       } finally {
         this.running = false;
