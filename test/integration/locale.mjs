@@ -31,6 +31,7 @@ const running = plan.add('running: the status bar shows the port, and its toolti
 const failed = plan.add('a broken save typed in the editor: the status bar says "构建失败 (1)"');
 const failedTip = plan.add('its hover tooltip is Chinese ("构建失败，有 1 个问题", the previous server keeps serving) and names the Go error');
 const screenshot = plan.add('screenshot: the Chinese build-failed tooltip over the status bar, Problems open (1280×720)');
+const palette = plan.add('the command palette lists our commands in Chinese ("Gopher Reload: 开启/关闭热重载", package.nls.zh-cn.json)');
 const nothingLeft = plan.add('closing the window leaves no process running: neither the Go server nor VS Code Server');
 
 if (process.platform !== 'linux') process.exit(plan.summary()); // every check skipped, none failed
@@ -158,6 +159,23 @@ await plan.section('the gin-api workbench in Chinese', async () => {
     fs.mkdirSync(path.dirname(shot), { recursive: true });
     await page.screenshot({ path: shot });
     if (fs.statSync(shot).size < 10_000) throw new Error(`${shot} is too small to hold the workbench`);
+  });
+  await palette(async () => {
+    // The workbench (not the extension host) translates the manifest, with the browser's language.
+    await page.keyboard.press('F1');
+    await page.waitForSelector('.quick-input-widget', { state: 'visible' });
+    await page.keyboard.type('Gopher Reload');
+    const rows = () => page.$$eval('.quick-input-list .monaco-list-row', (els) => els.map((e) => e.innerText.replace(/\s+/g, ' ').trim()));
+    let seen = [];
+    for (const t0 = Date.now(); Date.now() - t0 < 10_000; await page.waitForTimeout(200)) {
+      seen = await rows();
+      if (seen.some((r) => r.includes('Gopher Reload: 开启/关闭热重载'))) break;
+    }
+    await page.keyboard.press('Escape');
+    if (!seen.some((r) => r.includes('Gopher Reload: 开启/关闭热重载'))) {
+      const nls = fs.existsSync(path.join(root, 'package.nls.zh-cn.json')) ? '' : ' (there is no package.nls.zh-cn.json)';
+      throw new Error(`the palette lists${nls}: ${JSON.stringify(seen)}`);
+    }
   });
 });
 
