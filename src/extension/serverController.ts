@@ -347,7 +347,7 @@ export class ServerController implements vscode.Disposable, DebugServer {
     await this.memento.update(this.mementoKey, on);
     this.log.info(`[${this.name}] hot reload ${on ? 'on' : 'off'}`);
     if (on) this.start('start');
-    else await this.engine.stop('Hot reload is off.');
+    else await this.engine.stop(t('Hot reload is off.'));
     this.render();
   }
 

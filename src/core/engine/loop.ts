@@ -184,7 +184,7 @@ export class ReloadLoop {
       if (pre) {
         if (queue.changed) continue; // saved again meanwhile: build what is on disk now
         host.log.info(`${trigger}: served by the binary pre-built while typing${pre.waitedMs ? ` (waited ${pre.waitedMs} ms for it to finish)` : ''}`);
-        say(host, 'info', 'pre-built while typing: no build needed', { log: false });
+        say(host, 'info', t('pre-built while typing: no build needed'), { log: false });
         host.beforeSwap(false);
         const env = this.lastEnv ?? host.environment();
         await host.server.swap(pre.binary, { trigger, buildMs: pre.waitedMs, prebuilt: true }, changeAt, env, current);
@@ -224,7 +224,7 @@ export class ReloadLoop {
         continue;
       }
       this.failed = false;
-      say(host, 'info', `built in ${built.durationMs} ms`, { log: false });
+      say(host, 'info', t('built in {0} ms', built.durationMs), { log: false });
       // Newer code was saved meanwhile: never serve a stale binary. (A template saved meanwhile
       // does not make it stale: its own round restarts the server once this one serves.)
       if (queue.staleBuild) continue;
@@ -243,12 +243,12 @@ export class ReloadLoop {
     const pages = host.pagesOnly?.(files);
     if (pages) {
       host.log.info(`${trigger}: ${pages}: no build, no restart, open pages reload`);
-      say(host, 'info', 'the server reads this template on every request: no build, no restart', { log: false });
+      say(host, 'info', t('the server reads this template on every request: no build, no restart'), { log: false });
       host.reloadPages?.({ trigger: `${trigger} (page reload only, no restart)`, saveToReadyMs: Math.round(host.now() - changeAt) });
       return;
     }
     host.log.info(`${trigger}: not compiled into the binary: restart only, no build`);
-    say(host, 'info', 'not compiled into the binary: restart only, no build', { log: false });
+    say(host, 'info', t('not compiled into the binary: restart only, no build'), { log: false });
     host.beforeSwap(false);
     await host.server.swap(binary, { trigger: `${trigger} (restart only, no build)` }, changeAt, host.environment(), current);
   }

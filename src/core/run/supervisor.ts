@@ -207,11 +207,17 @@ export class Supervisor {
     this.host.log.info(
       `ready on :${ready.port ?? '?'} (${ready.via}) — build ${timings.buildMs ?? 0} ms, stop ${stopMs} ms, start ${timings.startToReadyMs} ms, save→ready ${timings.saveToReadyMs} ms`,
     );
-    const built = timings.buildMs !== undefined ? `${timing.trigger === 'start' ? 'built' : 'rebuilt'} in ${timings.buildMs} ms, ` : '';
+    const built =
+      timings.buildMs !== undefined ? (timing.trigger === 'start' ? t('built in {0} ms, ', timings.buildMs) : t('rebuilt in {0} ms, ', timings.buildMs)) : '';
     const noPort = ready.via === 'no-port';
     this.say(
       'success',
-      `${built}ready in ${timings.startToReadyMs} ms${ready.port ? ` on :${ready.port}` : noPort ? ' (no port: it listens on no TCP port)' : ''}`,
+      built +
+        (ready.port
+          ? t('ready in {0} ms on :{1}', String(timings.startToReadyMs), ready.port)
+          : noPort
+            ? t('ready in {0} ms (no port: it listens on no TCP port)', String(timings.startToReadyMs))
+            : t('ready in {0} ms', String(timings.startToReadyMs))),
       { log: false },
     );
     this.host.setState({ kind: 'running', pid: proc.pid, port: ready.port ?? port, ...(noPort && { noPort }), timings });
@@ -250,7 +256,7 @@ export class Supervisor {
       // port): never a later state (building, build failed...). An engine that cannot say its
       // state gets the port, not a state change.
       if (!timings || st?.kind !== 'running' || st.pid !== proc.pid || (given === undefined && st.port !== undefined)) return;
-      this.say('success', `now listening on :${port}`, { log: false });
+      this.say('success', t('now listening on :{0}', port), { log: false });
       this.host.setState({ kind: 'running', pid: proc.pid, port, timings });
     });
   }
@@ -300,7 +306,12 @@ export class Supervisor {
       // Killing cuts off requests in flight; a server with a graceful shutdown needs more time.
       // Said once per run (every reload would be noise), where users look, not only in -v logs.
       this.killNoticeShown = true;
-      const text = `The server (pid ${s.pid}) did not exit within ${c.killDelayMs} ms of ${c.stopSignal}, so its process tree was killed: requests in flight were cut off. If it shuts down gracefully, raise gopherReload.killDelayMs above its shutdown time.`;
+      const text = t(
+        'The server (pid {0}) did not exit within {1} ms of {2}, so its process tree was killed: requests in flight were cut off. If it shuts down gracefully, raise gopherReload.killDelayMs above its shutdown time.',
+        s.pid,
+        c.killDelayMs,
+        c.stopSignal,
+      );
       this.say('warning', text);
     }
     return r.durationMs;
