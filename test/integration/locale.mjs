@@ -2,7 +2,8 @@
 // Gopher Reload in Chinese, in the real VS Code workbench (VS Code Server with --locale zh-cn and a
 // stand-in language pack, see test/host/langpack.mjs; Chromium): the extension host's display
 // language, the status bar and its tooltip while running, a broken save typed through the editor
-// ("构建失败 (1)" and a Chinese tooltip), a screenshot for the README, nothing left running.
+// ("构建失败 (1)" and a Chinese tooltip), a screenshot for the README, our commands in the command
+// palette (package.nls.zh-cn.json), nothing left running.
 // VS Code's own UI stays English (the stand-in pack translates nothing of VS Code); only our strings
 // are Chinese. Screenshot: media/zh-cn-build-failed.png when GOPHER_RELOAD_SCREENSHOTS=1 or when
 // that file is missing, otherwise into the temp folder.
