@@ -19,12 +19,12 @@ export async function lookUpDlv(scope: vscode.Uri, folder: string, dlvPath: stri
   if (dlvPath) {
     const p = expand(dlvPath, folder);
     if (path.isAbsolute(p)) {
-      return isExecutable(p) ? { found: { path: p, via: 'gopherReload.dlvPath' } } : { problem: `gopherReload.dlvPath: ${p} is not an executable file` };
+      return isExecutable(p) ? { found: { path: p, via: 'gopherReload.dlvPath' } } : { problem: t('gopherReload.dlvPath: {0} is not an executable file', p) };
     }
     const f = await findDlv({ env, alternateTool: p });
     return f?.via === 'go.alternateTools'
       ? { found: { path: f.path, via: 'gopherReload.dlvPath' } }
-      : { problem: `gopherReload.dlvPath: "${p}" is not on PATH` };
+      : { problem: t('gopherReload.dlvPath: "{0}" is not on PATH', p) };
   }
   const alt = vscode.workspace.getConfiguration('go', scope).get<Record<string, unknown>>('alternateTools')?.dlv;
   const found = await findDlv({ env, alternateTool: typeof alt === 'string' && alt ? expand(alt, folder) : undefined });

@@ -98,6 +98,8 @@ describe('l10n: English and Simplified Chinese', () => {
     for (const [en, zh] of Object.entries(bundle())) {
       assert.equal(typeof zh, 'string', en);
       assert.deepEqual(placeholders(zh), placeholders(en), `placeholders of ${JSON.stringify(en)}`);
+      // VS Code's format2 reads any `{…}` as a placeholder: literal braces go in as arguments.
+      for (const text of [en, zh]) assert.doesNotMatch(text.replace(/\{\d+\}/g, ''), /[{}]/, `a brace that is no placeholder: ${JSON.stringify(text)}`);
       if (!onlyCode.test(en)) assert.match(zh, /[\u3400-\u9fff]/, `not translated: ${JSON.stringify(en)} → ${JSON.stringify(zh)}`);
       // Names and commands stay as written: a backticked name in English is in the Chinese too.
       for (const m of en.matchAll(/`([^`{}]+)`/g)) assert.ok(zh.includes(m[1]), `${JSON.stringify(en)}: keep \`${m[1]}\``);
