@@ -139,6 +139,16 @@ describe('l10n: English and Simplified Chinese', () => {
     assert.match(v.tooltip, /构建失败，有 1 个问题（请查看问题面板）。 ?之前的服务器继续提供服务。/);
     assert.match(v.tooltip, /\[\$\(terminal\) 输出\]\(command:gopherReload\.showTerminal/);
     assert.match(v.tooltip, /`main\.go:3` undefined: x/);
+    const building = statusView({
+      id: '/w/api',
+      name: 'api',
+      trusted: true,
+      hotReload: true,
+      configIssues: [],
+      state: { kind: 'building', trigger: 'go.mod', serving: false },
+      progress: { done: 37, total: 180, elapsedMs: 125_000, phase: 'compiling', downloaded: 0 },
+    });
+    assert.equal(building.text, '$(loading~spin) Gopher Reload: 构建中 37/180 · 2 分 05 秒');
   });
 
   it('localeFromEnv: LC_ALL, then LC_MESSAGES, then LANG; Simplified Chinese only', () => {

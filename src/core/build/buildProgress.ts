@@ -203,5 +203,5 @@ export function progressSummary(p: BuildProgress): string {
 /** "42 s", "2 min 05 s": whole seconds, as a long build counts them. */
 export function elapsedWords(ms: number): string {
   const s = Math.floor(ms / 1000);
-  return s < 120 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return s < 120 ? t('{0} s', s) : t('{0} min {1} s', Math.floor(s / 60), String(s % 60).padStart(2, '0'));
 }
