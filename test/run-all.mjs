@@ -96,6 +96,7 @@ await mocha('core and CLI (plain Node, real Go builds)', 'test/unit/.mocharc.jso
 await mocha('fault suite (load, faults, bad input, security)', 'test/faults/.mocharc.json');
 await suite('extension in a real VS Code (VS Code Server + Chromium)', 'test/integration/run.mjs', 'host');
 await suite('what a person sees (workbench in Chromium, Playwright)', 'test/integration/ui.mjs', 'ui');
+await suite('in Chinese (VS Code Server --locale zh-cn)', 'test/integration/locale.mjs', 'locale');
 await suite('the packaged .vsix installs and activates', 'test/integration/vsix.mjs', 'vsix');
 await suite('benchmark smoke run (tiny N; numbers recorded, never asserted)', 'test/bench/smoke.mjs', 'bench');
 

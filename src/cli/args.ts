@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { CLI_OPTIONS, DASH_VALUES, type CliOption } from './options';
 
 import { UsageError } from './errors';
+import { t } from '../core';
 
 export { UsageError };
 export { intFlag } from './options';
@@ -35,9 +36,12 @@ export function parseCli(argv: string[]): ParsedArgs {
   }
   if (parsed.positionals.length > 1)
     throw new UsageError(
-      `one module folder expected, got ${parsed.positionals.map((p) => JSON.stringify(p)).join(' ')} (server arguments go in --arg, one each; a build command after --)`,
+      t(
+        'one module folder expected, got {0} (server arguments go in --arg, one each; a build command after --)',
+        parsed.positionals.map((p) => JSON.stringify(p)).join(' '),
+      ),
     );
-  if (dd >= 0 && buildArgv.length === 0) throw new UsageError('nothing after "--": give the build command\'s argv there, or leave out "--"');
+  if (dd >= 0 && buildArgv.length === 0) throw new UsageError(t('nothing after "--": give the build command\'s argv there, or leave out "--"'));
   return { values: parsed.values, dir: parsed.positionals[0] ?? '.', buildArgv };
 }
 
@@ -50,7 +54,7 @@ function joinDashValues(args: string[]): string[] {
     const glued = /^-[^-]/.test(a) && a.length > 2 ? shorts.get(a.slice(0, 2)) : undefined;
     // `-addr=:9999` would parse as -a "ddr=:9999": a server flag given without -a in front.
     if (glued && DASH_VALUES.includes(glued))
-      throw new UsageError(`"${a}" reads as ${a.slice(0, 2)} "${a.slice(2)}"; to pass a flag to the server write -a ${a} (or --${glued}=${a})`);
+      throw new UsageError(t('"{0}" reads as {1} "{2}"; to pass a flag to the server write -a {0} (or --{3}={0})', a, a.slice(0, 2), a.slice(2), glued));
     const name = a.startsWith('--') ? (a.slice(2) as CliOption) : shorts.get(a);
     if (name && DASH_VALUES.includes(name) && i + 1 < args.length) out.push(`--${name}=${args[++i]}`);
     else out.push(a);

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { remoteAttachConfigs, type DebugTarget } from '../core';
+import { remoteAttachConfigs, t, type DebugTarget } from '../core';
 import { paint } from './format';
 
 /**
@@ -16,38 +16,39 @@ export class DebugLines {
     private readonly say: (line: string) => void,
   ) {}
 
-  update(t: DebugTarget | undefined): void {
-    if (!t) {
+  update(d: DebugTarget | undefined): void {
+    if (!d) {
       this.paused = undefined;
       return;
     }
-    const where = `${t.host}:${t.port}`;
-    if (t.paused) {
-      const at = t.paused.file ? ` at ${path.relative(this.root, t.paused.file)}:${t.paused.line}` : '';
-      const left = t.paused.reason === 'breakpoint' ? ' (a debugger that disconnected leaves its breakpoints set)' : '';
-      const line = `⏸ paused in Delve${at} (${t.paused.reason})${left}: attach a debugger on ${where} to look, or save to rebuild`;
+    const where = `${d.host}:${d.port}`;
+    if (d.paused) {
+      const at = d.paused.file ? ` ${t('at {0}', `${path.relative(this.root, d.paused.file)}:${d.paused.line}`)}` : '';
+      const left = d.paused.reason === 'breakpoint' ? ' ' + t('(a debugger that disconnected leaves its breakpoints set)') : '';
+      const line = `⏸ ${t('paused in Delve{0} ({1}){2}: attach a debugger on {3} to look, or save to rebuild', at, d.paused.reason, left, where)}`;
       if (line !== this.paused) this.say(paint.yellow(line));
       this.paused = line;
       return;
     }
     this.paused = undefined;
     if (this.said) {
-      if (t.pid === undefined) this.say(paint.cyan(`⟳ debugger: Delve listens again on ${where} (server ${t.generation}): attach your debugger again`));
+      if (d.pid === undefined)
+        this.say(paint.cyan(`⟳ ${t('debugger: Delve listens again on {0} (server {1}): attach your debugger again', where, d.generation)}`));
       return;
     }
-    if (t.pid !== undefined) return;
+    if (d.pid !== undefined) return;
     this.said = true;
-    const c = remoteAttachConfigs(t.host, t.port, t.cwd);
+    const c = remoteAttachConfigs(d.host, d.port, d.cwd);
     this.say(
       [
-        paint.cyan(`🐞 debugger: Delve listens on ${where} (headless, several clients may attach; the same address after every reload)`),
-        paint.dim('   VS Code (launch.json, with the Go extension):'),
+        paint.cyan(`🐞 ${t('debugger: Delve listens on {0} (headless, several clients may attach; the same address after every reload)', where)}`),
+        paint.dim(`   ${t('VS Code (launch.json, with the Go extension):')}`),
         `   ${JSON.stringify(c.vscode)}`,
         paint.dim('   nvim-dap:'),
         ...c.nvimDap.split('\n').map((l) => `   ${l}`),
         paint.dim('   GoLand:'),
         `   ${c.goland}`,
-        paint.dim('   Each reload starts a new server under a new Delve on the same address: attach again after it.'),
+        paint.dim(`   ${t('Each reload starts a new server under a new Delve on the same address: attach again after it.')}`),
       ].join('\n'),
     );
   }

@@ -7,10 +7,13 @@ import { intFlag, mergeGlobs, parseCli, UsageError } from './args';
 import { cliWords, settingWords } from './words';
 import { helpText, rawFromFlags } from './options';
 import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, ReloadEngine, resolveConfig, watchTree } from '../core';
-import { resolveTarget, within } from '../core';
+import { resolveTarget, t, within } from '../core';
 import type { EngineState, Logger, RawSettings } from '../core';
 import { ProgressLine } from './progressLine';
+import { useLocale } from './locale';
 
+// Before anything is worded (the help text below is built at load).
+useLocale(process.env);
 const HELP = helpText();
 
 /** Lines for the user; once stdout is gone (`| head`), nothing more is written. */
@@ -33,7 +36,7 @@ const complain = (line: string) => {
 };
 
 function fail(message: string, help = false): never {
-  complain(paint.red(`✗ ${message}`) + (help ? '\n  run gopher-reload --help' : ''));
+  complain(paint.red(`✗ ${message}`) + (help ? '\n  ' + t('run gopher-reload --help') : ''));
   process.exit(2);
 }
 
@@ -56,17 +59,17 @@ function main(): void {
     return;
   }
   const root = path.resolve(parsed.dir);
-  if (!existsSync(path.join(root, 'go.mod'))) fail(`${root} has no go.mod. Run gopher-reload in (or point it at) a Go module.`);
+  if (!existsSync(path.join(root, 'go.mod'))) fail(t('{0} has no go.mod. Run gopher-reload in (or point it at) a Go module.', root));
 
   // A project with an .air.toml runs from it as air would; flags win per key (resolveTarget's precedence).
   const folder = v.folder !== undefined ? folderInModule(root, v.folder) : undefined;
   const target = resolveTarget({ moduleRoot: root, settings: {}, flags: given, folder, useAir: !v['no-air'] });
-  if (target.airError) fail(`${target.airError.message}. Fix it, or run with --no-air to ignore it.`);
+  if (target.airError) fail(t('{0}. Fix it, or run with --no-air to ignore it.', target.airError.message));
   const air = target.air;
   if (air) {
-    say(paint.cyan(`gopher-reload: using .air.toml (flags win; --no-air to ignore it)`));
+    say(paint.cyan(t('gopher-reload: using .air.toml (flags win; --no-air to ignore it)')));
     for (const u of air.unsupported) complain(paint.yellow(`! .air.toml ${cliWords(u)}`));
-    for (const i of air.ignored) say(paint.dim(`  .air.toml ignored: ${cliWords(i)}`));
+    for (const i of air.ignored) say(paint.dim(`  ${t('.air.toml ignored: {0}', cliWords(i))}`));
   }
   const { root: runRoot, raw } = target.targets[0];
   const pollMs = num.poll ?? air?.pollIntervalMs;
@@ -75,7 +78,8 @@ function main(): void {
   const include = mergeGlobs(v.include, v['no-default-includes'], base.include, DEFAULT_INCLUDE);
   const exclude = mergeGlobs(v.exclude, v['no-default-excludes'], base.exclude, DEFAULT_EXCLUDE);
   const settings: RawSettings = { ...raw, ...(include && { include }), ...(exclude && { exclude }) };
-  if (include?.length === 0) complain(paint.yellow('! --no-default-includes without --include: no file change will rebuild (save-triggered reloads are off)'));
+  if (include?.length === 0)
+    complain(paint.yellow(`! ${t('--no-default-includes without --include: no file change will rebuild (save-triggered reloads are off)')}`));
 
   const { config, issues } = resolveConfig(runRoot, settings);
   for (const i of issues) complain(paint.yellow(`! ${settingWords(i.setting)}: ${cliWords(i.message)}`));
@@ -109,12 +113,13 @@ function main(): void {
     const now = engine.insights.panics;
     for (const p of now) {
       if (seen.has(p)) continue;
-      const at = p.site ? `${path.relative(runRoot, p.site.file)}:${p.site.line}` : 'outside the workspace';
-      say(paint.red(`✗ panic at ${at}: ${p.message}${p.kind === 'fatal' ? '' : ` (recovered by ${p.kind === 'gin-recovery' ? 'Gin' : 'net/http'})`}`));
+      const at = p.site ? `${path.relative(runRoot, p.site.file)}:${p.site.line}` : t('outside the workspace');
+      const by = p.kind === 'fatal' ? '' : ` (${p.kind === 'gin-recovery' ? t('recovered by Gin') : t('recovered by net/http')})`;
+      say(paint.red(`✗ ${t('panic at {0}: {1}', at, p.message)}${by}`));
     }
     seen = new Set(now);
   });
-  say(paint.cyan(`gopher-reload: watching ${runRoot} (package ${config.package})`));
+  say(paint.cyan(t('gopher-reload: watching {0} (package {1})', runRoot, config.package)));
   const watcher = watchTree(runRoot, engine.changeFilter, {
     pollIntervalMs: pollMs,
     onChange: (p) => engine.fileChanged(p),
@@ -126,7 +131,7 @@ function main(): void {
   const shutdown = async () => {
     if (closing) return;
     closing = true;
-    say(paint.dim('gopher-reload: stopping…'));
+    say(paint.dim(t('gopher-reload: stopping…')));
     await watcher.close();
     await engine.dispose();
     process.exit(0);
@@ -153,14 +158,14 @@ function stateLine(s: EngineState): string {
 /** `--folder`: a folder inside the module (like a service's folder), or exit with why. */
 function folderInModule(root: string, folder: string): string {
   const abs = path.resolve(root, folder);
-  if (!within(abs, root)) fail(`--folder ${folder}: ${abs} is outside the module ${root}; give a folder inside it (relative to the module)`, true);
+  if (!within(abs, root)) fail(t('--folder {0}: {1} is outside the module {2}; give a folder inside it (relative to the module)', folder, abs, root), true);
   let isDir = false;
   try {
     isDir = statSync(abs).isDirectory();
   } catch {
     // reported below
   }
-  if (!isDir) fail(`--folder ${folder}: ${abs} is not a folder`, true);
+  if (!isDir) fail(t('--folder {0}: {1} is not a folder', folder, abs), true);
   return abs;
 }
 

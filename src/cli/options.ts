@@ -1,5 +1,5 @@
 import type { RawSettings } from '../core';
-import { SETTINGS, type CliFlag, type SettingRow } from '../core';
+import { SETTINGS, t, type CliFlag, type SettingRow } from '../core';
 import { UsageError } from './errors';
 
 /**
@@ -154,7 +154,7 @@ export function rawFromFlags(values: Record<string, unknown>, buildArgv: string[
       const env: Record<string, string> = {};
       for (const kv of v as string[]) {
         const i = kv.indexOf('=');
-        if (i <= 0) throw new UsageError(`--${r.cli.flag} ${kv}: expected KEY=value`);
+        if (i <= 0) throw new UsageError(t('--{0} {1}: expected KEY=value', r.cli.flag, kv));
         env[kv.slice(0, i)] = kv.slice(i + 1);
       }
       if (Object.keys(env).length) raw[r.key] = env;
@@ -166,6 +166,6 @@ export function rawFromFlags(values: Record<string, unknown>, buildArgv: string[
 /** A non-negative integer flag, or a UsageError naming the flag. */
 export function intFlag(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v.trim())) throw new UsageError(`--${flag} ${JSON.stringify(v)}: expected a whole number`);
+  if (!/^\d+$/.test(v.trim())) throw new UsageError(t('--{0} {1}: expected a whole number', flag, JSON.stringify(v)));
   return Number(v);
 }

@@ -1,4 +1,5 @@
 import { SETTING_WORDS } from './options';
+import { t } from '../core';
 
 /**
  * The core names settings as `gopherReload.<key>` and actions as VS Code commands ("Restart
@@ -15,7 +16,7 @@ export function settingWords(setting: string): string {
   const m = /^(\w+)(\[(\d+)\])?$/.exec(setting);
   const base = m ? named(m[1]) : undefined;
   if (!base) return setting;
-  return m?.[3] !== undefined ? `${base} (item ${Number(m[3]) + 1})` : base;
+  return m?.[3] !== undefined ? t('{0} (item {1})', base, Number(m[3]) + 1) : base;
 }
 
 const PHRASES: [RegExp, string][] = [

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { BuildProgress } from '../core';
+import { t, type BuildProgress } from '../core';
 import { BuildNotice, type NoticeStep } from './buildNotice';
 
 type Report = (value: { message?: string; increment?: number }) => void;
@@ -48,7 +48,7 @@ export class BuildProgressNotifier implements vscode.Disposable {
     const o: NonNullable<typeof this.open> = { close };
     this.open = o;
     void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, cancellable: true, title: `Gopher Reload: building ${this.name}` },
+      { location: vscode.ProgressLocation.Notification, cancellable: true, title: t('Gopher Reload: building {0}', this.name) },
       (progress, token) => {
         o.report = (v) => progress.report(v);
         if (o.pending) progress.report(o.pending);

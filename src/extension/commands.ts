@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { t } from '../core';
 import type { ServerController } from './serverController';
 import { routeUnder } from './browserUrl';
 
@@ -32,7 +33,7 @@ export function registerCommands(w: CommandHost): vscode.Disposable[] {
       const debugging = [...w.controllers.values()].filter((c) => c.debugWanted);
       const c = root ? w.controllers.get(root) : debugging.length === 1 ? debugging[0] : await w.pick(root);
       if (!c?.debugWanted) {
-        if (c || !root) void vscode.window.showInformationMessage('Gopher Reload: this server is not being debugged.');
+        if (c || !root) void vscode.window.showInformationMessage(t('Gopher Reload: this server is not being debugged.'));
         return;
       }
       c.stopDebugging();
@@ -54,7 +55,7 @@ export function registerCommands(w: CommandHost): vscode.Disposable[] {
 async function openInBrowser(c: ServerController | undefined, route = '/'): Promise<void> {
   const port = c?.engine.port;
   if (!c || port === undefined) {
-    void vscode.window.showInformationMessage('Gopher Reload: no server port is known yet. Start the server, or set gopherReload.port.');
+    void vscode.window.showInformationMessage(t('Gopher Reload: no server port is known yet. Start the server, or set gopherReload.port.'));
     return;
   }
   await vscode.env.openExternal(await browserUri(c, port, route));
@@ -81,17 +82,17 @@ async function serverPick(w: CommandHost): Promise<void> {
   const cs = await w.pickMany(undefined, true);
   if (!cs.length) return;
   const actions = [
-    { label: '$(debug-restart) Restart', run: (id: string) => vscode.commands.executeCommand('gopherReload.restart', id) },
-    { label: '$(debug-stop) Stop', run: (id: string) => vscode.commands.executeCommand('gopherReload.stop', id) },
-    { label: '$(zap) Toggle Hot Reload', run: (id: string) => vscode.commands.executeCommand('gopherReload.toggle', id) },
-    { label: '$(debug-alt) Debug Server (hot reload)', run: (id: string) => vscode.commands.executeCommand('gopherReload.debugServer', id) },
+    { label: `$(debug-restart) ${t('Restart')}`, run: (id: string) => vscode.commands.executeCommand('gopherReload.restart', id) },
+    { label: `$(debug-stop) ${t('Stop')}`, run: (id: string) => vscode.commands.executeCommand('gopherReload.stop', id) },
+    { label: `$(zap) ${t('Toggle Hot Reload')}`, run: (id: string) => vscode.commands.executeCommand('gopherReload.toggle', id) },
+    { label: `$(debug-alt) ${t('Debug Server (hot reload)')}`, run: (id: string) => vscode.commands.executeCommand('gopherReload.debugServer', id) },
     ...(cs.length === 1
       ? [
-          { label: '$(terminal) Show Output', run: (id: string) => vscode.commands.executeCommand('gopherReload.showTerminal', id) },
-          { label: '$(globe) Open in Browser', run: (id: string) => vscode.commands.executeCommand('gopherReload.openInBrowser', id) },
+          { label: `$(terminal) ${t('Show Output')}`, run: (id: string) => vscode.commands.executeCommand('gopherReload.showTerminal', id) },
+          { label: `$(globe) ${t('Open in Browser')}`, run: (id: string) => vscode.commands.executeCommand('gopherReload.openInBrowser', id) },
         ]
       : []),
   ];
-  const a = await vscode.window.showQuickPick(actions, { placeHolder: cs.length === 1 ? cs[0].name : `All ${cs.length} servers` });
+  const a = await vscode.window.showQuickPick(actions, { placeHolder: cs.length === 1 ? cs[0].name : t('All {0} servers', cs.length) });
   if (a) await Promise.all(cs.map((c) => a.run(c.id)));
 }

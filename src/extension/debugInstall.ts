@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { findDlv, INSTALL_DLV, isExecutable, type FoundDlv } from '../core';
+import { findDlv, INSTALL_DLV, isExecutable, t, type FoundDlv } from '../core';
 
 /** What finding Delve gave: a binary, or a sentence saying what is wrong with the setting that named one. */
 export type DlvLookup = { found: FoundDlv } | { problem: string } | { missing: true };
@@ -19,12 +19,12 @@ export async function lookUpDlv(scope: vscode.Uri, folder: string, dlvPath: stri
   if (dlvPath) {
     const p = expand(dlvPath, folder);
     if (path.isAbsolute(p)) {
-      return isExecutable(p) ? { found: { path: p, via: 'gopherReload.dlvPath' } } : { problem: `gopherReload.dlvPath: ${p} is not an executable file` };
+      return isExecutable(p) ? { found: { path: p, via: 'gopherReload.dlvPath' } } : { problem: t('gopherReload.dlvPath: {0} is not an executable file', p) };
     }
     const f = await findDlv({ env, alternateTool: p, goBinary });
     return f?.via === 'go.alternateTools'
       ? { found: { path: f.path, via: 'gopherReload.dlvPath' } }
-      : { problem: `gopherReload.dlvPath: "${p}" is not on PATH` };
+      : { problem: t('gopherReload.dlvPath: "{0}" is not on PATH', p) };
   }
   const alt = vscode.workspace.getConfiguration('go', scope).get<Record<string, unknown>>('alternateTools')?.dlv;
   const found = await findDlv({ env, alternateTool: typeof alt === 'string' && alt ? expand(alt, folder) : undefined, goBinary });
@@ -47,23 +47,31 @@ export function offerDlvInstall(folder: vscode.WorkspaceFolder, log: vscode.LogO
 }
 
 async function offer(folder: vscode.WorkspaceFolder, log: vscode.LogOutputChannel, goBinary: string): Promise<boolean> {
-  const off = 'Debugging stays off; hot reload runs without the debugger.';
+  const off = t('Debugging stays off; hot reload runs without the debugger.');
   if (!vscode.workspace.isTrusted) {
     log.warn(`Delve (dlv) not found; nothing is installed in an untrusted workspace`);
     void vscode.window.showWarningMessage(
-      `Gopher Reload: Delve (dlv) is needed to debug, and it was not found. Nothing is installed in an untrusted workspace: trust the workspace, or run \`${INSTALL_TEXT}\` yourself. ${off}`,
+      t(
+        'Gopher Reload: Delve (dlv) is needed to debug, and it was not found. Nothing is installed in an untrusted workspace: trust the workspace, or run `{0}` yourself.',
+        INSTALL_TEXT,
+      ) + ` ${off}`,
     );
     return false;
   }
-  const install = 'Install';
+  const install = t('Install');
   const answer = await vscode.window.showInformationMessage(
-    `Gopher Reload: Delve (dlv) is needed to debug, and it was not found on PATH, in $GOBIN, in $GOPATH/bin, in go.alternateTools or gopherReload.dlvPath. Install it with \`${INSTALL_TEXT}\` (in a terminal)?`,
+    t(
+      'Gopher Reload: Delve (dlv) is needed to debug, and it was not found on PATH, in $GOBIN, in $GOPATH/bin, in go.alternateTools or gopherReload.dlvPath. Install it with `{0}` (in a terminal)?',
+      INSTALL_TEXT,
+    ),
     install,
-    'Not now',
+    t('Not now'),
   );
   if (answer !== install) {
     log.info('Delve install declined');
-    void vscode.window.showInformationMessage(`Gopher Reload: ${off} Run "Debug Server (hot reload)" again to be asked again, or set gopherReload.dlvPath.`);
+    void vscode.window.showInformationMessage(
+      `Gopher Reload: ${off} ${t('Run "Debug Server (hot reload)" again to be asked again, or set gopherReload.dlvPath.')}`,
+    );
     return false;
   }
   log.info(`installing Delve: ${INSTALL_TEXT}`);
@@ -71,7 +79,9 @@ async function offer(folder: vscode.WorkspaceFolder, log: vscode.LogOutputChanne
   if (code === 0) return true;
   log.warn(`Delve install failed: ${code === undefined ? 'it did not start' : `exit code ${code}`}`);
   void vscode.window.showErrorMessage(
-    `Gopher Reload: installing Delve failed (${code === undefined ? 'it could not start' : `exit code ${code}`}; see the "Install Delve" terminal). ${off}`,
+    (code === undefined
+      ? t('Gopher Reload: installing Delve failed (it could not start; see the "Install Delve" terminal).')
+      : t('Gopher Reload: installing Delve failed (exit code {0}; see the "Install Delve" terminal).', code)) + ` ${off}`,
   );
   return false;
 }
@@ -86,7 +96,7 @@ async function runInstall(folder: vscode.WorkspaceFolder, goBinary: string): Pro
   const task = new vscode.Task(
     { type: 'gopherReload', tool: 'dlv' },
     folder,
-    'Install Delve',
+    t('Install Delve'),
     'Gopher Reload',
     new vscode.ProcessExecution(cmd, args, { cwd: os.homedir() }),
     [],

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { t } from '../core';
 import { DapWatch } from './dapWatch';
 import { DelveAdapter } from './delveAdapter';
 import { isInside, type DebugClient, type DebugPause, type DebugTarget } from '../core';
@@ -74,7 +75,9 @@ export class DebugSessions implements vscode.Disposable {
           const tag = tagOf(session.configuration);
           if (!tag) {
             throw new Error(
-              'This gopher-reload session has no server to attach to: start one with "Gopher Reload: Debug Server (hot reload)" or a launch configuration of type gopher-reload.',
+              t(
+                'This gopher-reload session has no server to attach to: start one with "Gopher Reload: Debug Server (hot reload)" or a launch configuration of type gopher-reload.',
+              ),
             );
           }
           const adapter = new DelveAdapter(tag.port, tag.host);

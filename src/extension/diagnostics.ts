@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { BuildProblem, RuntimePanic } from '../core';
+import { t, type BuildProblem, type RuntimePanic } from '../core';
 import { mayHaveTwins, minus, twinsOf, utf16Column, type PlainDiagnostic } from './diagnosticOverlap';
 
 /**
@@ -138,7 +138,7 @@ export function panicDiagnostics(panics: RuntimePanic[], showTraceCommand: vscod
   for (const p of panics) {
     if (!p.site) continue; // nothing in the workspace to point at; the terminal has the trace
     const line = Math.max(0, p.site.line - 1);
-    const where = p.kind === 'gin-recovery' ? 'recovered by Gin' : p.kind === 'http-handler' ? 'recovered by net/http' : 'the server crashed';
+    const where = p.kind === 'gin-recovery' ? t('recovered by Gin') : p.kind === 'http-handler' ? t('recovered by net/http') : t('the server crashed');
     const d = new vscode.Diagnostic(
       new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER),
       `panic: ${p.message} (${where})`,
@@ -146,7 +146,7 @@ export function panicDiagnostics(panics: RuntimePanic[], showTraceCommand: vscod
     );
     d.source = 'panic';
     neverHidden.add(d);
-    d.code = { value: 'full trace', target: showTraceCommand };
+    d.code = { value: t('full trace'), target: showTraceCommand };
     d.relatedInformation = p.frames
       // The runtime's own frames (panic.go, asm_*.s) say nothing about the user's code.
       .filter((f) => path.isAbsolute(f.file) && !/[\\/]src[\\/]runtime[\\/]/.test(f.file))

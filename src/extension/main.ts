@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
 import { registerWalkthrough } from './walkthrough';
+import { setTranslator, t } from '../core';
 import { Workspace } from './workspace';
 
 let workspace: Workspace | undefined;
 
 /** Thin on purpose: one Workspace object owns everything and is disposed with the extension. */
 export async function activate(context: vscode.ExtensionContext) {
+  setTranslator((message, args) => vscode.l10n.t(message, ...args));
   const t0 = performance.now();
   const log = vscode.window.createOutputChannel('Gopher Reload', { log: true });
   context.subscriptions.push(log);
@@ -18,7 +20,7 @@ export async function activate(context: vscode.ExtensionContext) {
     log.info(`activated in ${workspace.activationMs} ms`);
   } catch (e) {
     log.error(`activation failed: ${(e as Error).stack ?? e}`);
-    void vscode.window.showErrorMessage(`Gopher Reload could not start: ${(e as Error).message}`, 'Show Logs').then((a) => a && log.show());
+    void vscode.window.showErrorMessage(t('Gopher Reload could not start: {0}', (e as Error).message), t('Show Logs')).then((a) => a && log.show());
   }
   return workspace?.api();
 }

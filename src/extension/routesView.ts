@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ServerController } from './serverController';
-import { isOpenable } from '../core';
+import { isOpenable, t } from '../core';
 import type { GinRoute } from '../core';
 
 type Node = { kind: 'server'; c: ServerController } | { kind: 'route'; c: ServerController; route: GinRoute };
@@ -40,7 +40,8 @@ export class RoutesView implements vscode.TreeDataProvider<Node>, vscode.Disposa
     if (node.kind === 'server') {
       const item = new vscode.TreeItem(node.c.name, vscode.TreeItemCollapsibleState.Expanded);
       const port = node.c.engine.port;
-      item.description = `${node.c.engine.insights.routes.length} routes${port ? ` on :${port}` : ''}`;
+      const n = node.c.engine.insights.routes.length;
+      item.description = port ? t('{0} routes on :{1}', n, port) : t('{0} routes', n);
       item.iconPath = new vscode.ThemeIcon('server-process');
       return item;
     }
@@ -50,11 +51,11 @@ export class RoutesView implements vscode.TreeDataProvider<Node>, vscode.Disposa
     item.description = route.handler.slice(route.handler.lastIndexOf('/') + 1);
     const openable = isOpenable(route) && c.engine.port !== undefined;
     item.tooltip = new vscode.MarkdownString(
-      `**${route.method}** \`${route.path}\`\n\nHandler: \`${route.handler}\` (${route.handlers} handlers with middleware)${openable ? '\n\nClick to open it in the browser.' : isOpenable(route) ? '' : '\n\nA route with parameters or another method cannot be opened as is.'}`,
+      `**${route.method}** \`${route.path}\`\n\n${t('Handler: `{0}` ({1} handlers with middleware)', route.handler, route.handlers)}${openable ? '\n\n' + t('Click to open it in the browser.') : isOpenable(route) ? '' : '\n\n' + t('A route with parameters or another method cannot be opened as is.')}`,
     );
     item.iconPath = new vscode.ThemeIcon(openable ? 'globe' : 'symbol-method');
     item.contextValue = openable ? 'route.openable' : 'route';
-    if (openable) item.command = { command: 'gopherReload.openRoute', title: 'Open in Browser', arguments: [c.id, route.path] };
+    if (openable) item.command = { command: 'gopherReload.openRoute', title: t('Open in Browser'), arguments: [c.id, route.path] };
     return item;
   }
 

@@ -8,7 +8,7 @@ import { statusView } from './statusView';
 import { taskBuildStep } from './taskBuild';
 import { OutputTerminal } from './terminal';
 import { BuildProgressNotifier } from './buildProgress';
-import { hostGoPlatform, mergeGoExtension, ReloadEngine, readAirToml, resolveConfig } from '../core';
+import { hostGoPlatform, mergeGoExtension, ReloadEngine, readAirToml, resolveConfig, t } from '../core';
 import type { BuildProblem, BuildProgress, DebugPause, DebugTarget, EngineConfig, EngineState, Logger, RawSettings } from '../core';
 import type { DebugServer, DebugSessions } from './debugSession';
 import { lookUpDlv, offerDlvInstall } from './debugInstall';
@@ -97,7 +97,7 @@ export class ServerController implements vscode.Disposable, DebugServer {
     this.diagnostics = vscode.languages.createDiagnosticCollection(`gopherReload:${name}`);
     this.item = vscode.window.createStatusBarItem(`gopherReload.status.${id}`, vscode.StatusBarAlignment.Left, 50);
     this.item.name = 'Gopher Reload';
-    this.item.command = { command: 'gopherReload.toggle', title: 'Toggle Hot Reload', arguments: [id] };
+    this.item.command = { command: 'gopherReload.toggle', title: t('Toggle Hot Reload'), arguments: [id] };
     const logger: Logger = {
       trace: (m) => log.trace(`[${name}] ${m}`),
       info: (m) => log.info(`[${name}] ${m}`),
@@ -177,7 +177,7 @@ export class ServerController implements vscode.Disposable, DebugServer {
     clearImmediate(this.startTimer); // the deferred first start, if it has not run yet
     if (!vscode.workspace.isTrusted) {
       void vscode.window
-        .showWarningMessage('Gopher Reload builds and runs nothing in an untrusted workspace.', 'Manage Workspace Trust')
+        .showWarningMessage(t('Gopher Reload builds and runs nothing in an untrusted workspace.'), t('Manage Workspace Trust'))
         .then((a) => a && vscode.commands.executeCommand('workbench.trust.manage'));
       return;
     }
@@ -279,7 +279,10 @@ export class ServerController implements vscode.Disposable, DebugServer {
     if (this.disposed || !this.engine.configuration.debug) return;
     this.stopDebugging('the debug session was stopped from the toolbar: debugging off, the server restarts without Delve');
     void vscode.window.showInformationMessage(
-      `Gopher Reload: debugging is off for ${this.name}; the server restarts without the debugger and hot reload keeps running. "Debug Server (hot reload)" turns it on again.`,
+      t(
+        'Gopher Reload: debugging is off for {0}; the server restarts without the debugger and hot reload keeps running. "Debug Server (hot reload)" turns it on again.',
+        this.name,
+      ),
     );
   }
 
@@ -309,7 +312,7 @@ export class ServerController implements vscode.Disposable, DebugServer {
     if ('problem' in r) {
       this.log.warn(`[${this.name}] ${r.problem}`);
       void vscode.window
-        .showWarningMessage(`Gopher Reload: ${r.problem}. Debugging stays off; hot reload runs without the debugger.`, 'Open Settings')
+        .showWarningMessage(t('Gopher Reload: {0}. Debugging stays off; hot reload runs without the debugger.', r.problem), t('Open Settings'))
         .then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.dlvPath`));
       return;
     }
@@ -325,7 +328,9 @@ export class ServerController implements vscode.Disposable, DebugServer {
       const again = await lookUpDlv(scope, this.folder.uri.fsPath, this.rawDlvPath, env, this.engine.goBinary);
       if (!('found' in again)) {
         void vscode.window.showErrorMessage(
-          'Gopher Reload: Delve was installed but not found in $GOBIN, $GOPATH/bin or on PATH; set gopherReload.dlvPath to the dlv binary. Debugging stays off.',
+          t(
+            'Gopher Reload: Delve was installed but not found in $GOBIN, $GOPATH/bin or on PATH; set gopherReload.dlvPath to the dlv binary. Debugging stays off.',
+          ),
         );
         return;
       }
@@ -348,7 +353,7 @@ export class ServerController implements vscode.Disposable, DebugServer {
     await this.memento.update(this.mementoKey, on);
     this.log.info(`[${this.name}] hot reload ${on ? 'on' : 'off'}`);
     if (on) this.start('start');
-    else await this.engine.stop('Hot reload is off.');
+    else await this.engine.stop(t('Hot reload is off.'));
     this.render();
   }
 
@@ -409,8 +414,8 @@ export class ServerController implements vscode.Disposable, DebugServer {
     if (issues.length) {
       void vscode.window
         .showWarningMessage(
-          `Gopher Reload: ${this.configIssues[0]}${issues.length > 1 ? ` (and ${issues.length - 1} more, see the log)` : ''}`,
-          'Open Settings',
+          `Gopher Reload: ${this.configIssues[0]}${issues.length > 1 ? ' ' + t('(and {0} more, see the log)', issues.length - 1) : ''}`,
+          t('Open Settings'),
         )
         .then((a) => a && vscode.commands.executeCommand('workbench.action.openSettings', SECTION));
     }
@@ -442,7 +447,7 @@ export class ServerController implements vscode.Disposable, DebugServer {
    * error is a settings issue (tooltip, log, notification), returned.
    */
   private airNotes(r: TargetResolution): string[] {
-    if (r.airError) return [`${r.airError.message} (fix it, or set any gopherReload setting to stop using .air.toml); using the defaults`];
+    if (r.airError) return [t('{0} (fix it, or set any gopherReload setting to stop using .air.toml); using the defaults', r.airError.message)];
     const air = r.air;
     if (!air) return [];
     this.log.info(
@@ -464,7 +469,7 @@ export class ServerController implements vscode.Disposable, DebugServer {
       return;
     }
     if (!air) {
-      void vscode.window.showInformationMessage(`Gopher Reload: there is no .air.toml in ${this.target.moduleRoot}.`);
+      void vscode.window.showInformationMessage(t('Gopher Reload: there is no .air.toml in {0}.', this.target.moduleRoot));
       return;
     }
     const cfg = vscode.workspace.getConfiguration(SECTION, vscode.Uri.file(this.target.moduleRoot));
@@ -474,8 +479,10 @@ export class ServerController implements vscode.Disposable, DebugServer {
     const rel = path.relative(this.target.moduleRoot, air.root).split(path.sep).join('/');
     if (rel) await cfg.update('services', [{ name: path.basename(air.root), folder: rel }], target);
     this.log.info(`[${this.name}] .air.toml converted to settings: ${Object.keys(air.settings).join(', ')}`);
-    const more = air.unsupported.length ? ` Not converted: ${air.unsupported.join('; ')}.` : '';
-    void vscode.window.showInformationMessage(`Gopher Reload: .air.toml is now ${Object.keys(air.settings).length} settings in .vscode/settings.json.${more}`);
+    const more = air.unsupported.length ? ' ' + t('Not converted: {0}.', air.unsupported.join('; ')) : '';
+    void vscode.window.showInformationMessage(
+      t('Gopher Reload: .air.toml is now {0} settings in .vscode/settings.json.', Object.keys(air.settings).length) + more,
+    );
   }
 
   private onConfig(e: vscode.ConfigurationChangeEvent): void {

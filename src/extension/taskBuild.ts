@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { BuildStep, CommandResult } from '../core';
+import { t, type BuildStep, type CommandResult } from '../core';
 
 /**
  * A build step that runs a task from tasks.json (by label) in its own terminal, for users who
@@ -24,17 +24,23 @@ export function taskBuildStep(label: string, folder: vscode.WorkspaceFolder): Bu
         tasks.find((t) => t.name === label && (t.scope === folder || t.scope === vscode.TaskScope.Workspace || t.scope === undefined)) ??
         tasks.find((t) => t.name === label);
       if (!task) {
-        const msg = `gopherReload.buildTask: no task labelled "${label}" in tasks.json (found: ${tasks.map((t) => t.name).join(', ') || 'none'}).`;
+        const msg = t('gopherReload.buildTask: no task labelled "{0}" in tasks.json (found: {1}).', label, tasks.map((x) => x.name).join(', ') || t('none'));
         onOutput(msg + '\n');
         return result(false, null, msg);
       }
-      onOutput(`running task "${label}"\n`);
+      onOutput(t('running task "{0}"', label) + '\n');
       return new Promise<CommandResult>((resolve) => {
         const sub = vscode.tasks.onDidEndTaskProcess((e) => {
           if (e.execution !== execution) return;
           sub.dispose();
           const code = e.exitCode ?? null;
-          resolve(result(code === 0, code, code === 0 ? '' : `task "${label}" failed with exit code ${code}; see its terminal and the Problems panel.`));
+          resolve(
+            result(
+              code === 0,
+              code,
+              code === 0 ? '' : t('task "{0}" failed with exit code {1}; see its terminal and the Problems panel.', label, String(code)),
+            ),
+          );
         });
         vscode.tasks.executeTask(task).then(
           (ex) => {
@@ -43,7 +49,7 @@ export function taskBuildStep(label: string, folder: vscode.WorkspaceFolder): Bu
           },
           (e: Error) => {
             sub.dispose();
-            resolve(result(false, null, `task "${label}" could not start: ${e.message}`));
+            resolve(result(false, null, t('task "{0}" could not start: {1}', label, e.message)));
           },
         );
       });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { t } from '../core';
 import { ServerController, type Target } from './serverController';
 import { registerCommands } from './commands';
 import { SECTION } from './settings';
@@ -41,7 +42,7 @@ export class Workspace implements vscode.Disposable {
   ) {
     this.debugSessions = new DebugSessions((id) => this.controllers.get(id), log);
     this.summary.name = 'Gopher Reload';
-    this.summary.command = { command: 'gopherReload.servers', title: 'Servers…' };
+    this.summary.command = { command: 'gopherReload.servers', title: t('Servers…') };
     this.subs.push(
       this.summary,
       this.routes,
@@ -145,10 +146,10 @@ export class Workspace implements vscode.Disposable {
     // Several services share a module: the editor's file does not say which one is meant.
     if (owners.length && (owners.length === 1 || owners[0].root.length > owners[1].root.length)) return [owners[0]];
     const items = [
-      ...(allowAll ? [{ label: '$(layers) All servers', description: `${all.length} servers`, cs: all }] : []),
+      ...(allowAll ? [{ label: `$(layers) ${t('All servers')}`, description: t('{0} servers', all.length), cs: all }] : []),
       ...all.map((c) => ({ label: c.name, description: c.statusText.replace(/\$\([\w~-]+\)\s*/g, ''), detail: c.root, cs: [c] })),
     ];
-    const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Which server?' });
+    const picked = await vscode.window.showQuickPick(items, { placeHolder: t('Which server?') });
     return picked?.cs ?? [];
   }
 
@@ -170,7 +171,11 @@ export class Workspace implements vscode.Disposable {
         all.find((x) => x.name === which || x.id.endsWith(`#${which}`));
       if (!c) {
         void vscode.window.showErrorMessage(
-          `Gopher Reload: the launch configuration's "folder": "${which}" names no Go module or service here (servers: ${all.map((x) => x.name).join(', ') || 'none'}). Use a module folder, relative to the workspace folder, or a service name.`,
+          t(
+            'Gopher Reload: the launch configuration\'s "folder": "{0}" names no Go module or service here (servers: {1}). Use a module folder, relative to the workspace folder, or a service name.',
+            which,
+            all.map((x) => x.name).join(', ') || t('none'),
+          ),
         );
         return;
       }
@@ -179,7 +184,7 @@ export class Workspace implements vscode.Disposable {
       c = inFolder.length === 1 ? inFolder[0] : await this.pick();
     }
     if (!c) {
-      if (!all.length) void vscode.window.showErrorMessage('Gopher Reload: there is no Go module (go.mod) in this workspace to debug.');
+      if (!all.length) void vscode.window.showErrorMessage(t('Gopher Reload: there is no Go module (go.mod) in this workspace to debug.'));
       return;
     }
     await c.debug();

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { ensureCodeServer, CHROMIUM, REPO_ROOT } from './install.mjs';
+import { installLanguagePack } from './langpack.mjs';
 import { freePort } from '../support/index.mjs';
 
 const HOST = '127.0.0.1';
@@ -128,15 +129,18 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Start code-server isolated in `runDir` (created if missing).
  * @param {{ runDir: string, env?: Record<string,string>, trust?: boolean, settings?: object,
- *   keepGoEnv?: boolean, readyTimeoutMs?: number }} o
+ *   keepGoEnv?: boolean, readyTimeoutMs?: number, locale?: string }} o
  * `env` is added to the server's environment; the extension host inherits it. HOME and XDG_* point
  * into runDir; keepGoEnv (default) passes the host's Go caches/settings through (see hostGoEnv).
  * `settings` are merged over defaultSettings({ trust }).
+ * `locale` (e.g. 'zh-cn'): VS Code's display language, so `vscode.env.language` in the extension
+ * host is that locale: installs the stand-in pack test/fixtures/langpack-<locale> (langpack.mjs
+ * says why `--locale` alone is not enough) and passes `--locale`.
  * @returns {Promise<{ port: number, url: string, pid: number, runDir: string, logFile: string,
  *   stop(opts?: { graceMs?: number }): Promise<void> }>}  stop(): SIGTERM, wait up to graceMs for the
  *   group to exit by itself, then SIGKILL the process group. Idempotent.
  */
-export async function startCodeServer({ runDir, env = {}, trust = false, settings = {}, keepGoEnv = true, readyTimeoutMs = 30_000 }) {
+export async function startCodeServer({ runDir, env = {}, trust = false, settings = {}, keepGoEnv = true, readyTimeoutMs = 30_000, locale }) {
   if (!runDir) throw new Error('startCodeServer: runDir is required');
   const { entry } = await ensureCodeServer();
   runDir = path.resolve(runDir);
@@ -179,6 +183,7 @@ export async function startCodeServer({ runDir, env = {}, trust = false, setting
   };
   // A null value in `env` removes that variable (for example GOROOT, to test finding Go without it).
   for (const [k, v] of Object.entries(childEnv)) if (v === null || v === undefined) delete childEnv[k];
+  if (locale) installLanguagePack({ locale, entry, runDir, udd: d.udd, exts: d.exts, env: childEnv });
 
   // The port is picked before the server binds it; retry if someone else grabs it meanwhile.
   for (let attempt = 1; ; attempt++) {
@@ -200,6 +205,7 @@ export async function startCodeServer({ runDir, env = {}, trust = false, setting
       '--disable-getting-started-override',
       '--ignore-last-opened',
       ...(trust ? [] : ['--disable-workspace-trust']),
+      ...(locale ? ['--locale', locale] : []),
     ];
     const out = fs.createWriteStream(logFile, { flags: 'a' });
     // detached: own process group, so stop() can kill the ptyHost/file-watcher children with it.

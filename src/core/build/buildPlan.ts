@@ -1,3 +1,4 @@
+import { t } from '../util/l10n';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULTS, type EngineConfig } from '../config/config';
@@ -23,19 +24,21 @@ export function toolchainHint(err: NodeJS.ErrnoException, c: EngineConfig, goNot
       return { message: head, hint: `${rest.join('\n')} Then save again.` };
     }
     return {
-      message: 'The Go toolchain was not found: `go` is not on PATH.',
-      hint: 'Install Go (https://go.dev/dl/) and make sure `go version` works in a new terminal, or set gopherReload.buildCommand to the full path of your go binary. Then save again.',
+      message: t('The Go toolchain was not found: `go` is not on PATH.'),
+      hint: t(
+        'Install Go (https://go.dev/dl/) and make sure `go version` works in a new terminal, or set gopherReload.buildCommand to the full path of your go binary. Then save again.',
+      ),
     };
   }
   if (err.code === 'ENOENT') {
     return {
-      message: `The build command "${cmd}" was not found.`,
-      hint: 'Check gopherReload.buildCommand: the first item must be a program on PATH or a full path (use a single string if you need a shell).',
+      message: t('The build command "{0}" was not found.', cmd),
+      hint: t('Check gopherReload.buildCommand: the first item must be a program on PATH or a full path (use a single string if you need a shell).'),
     };
   }
   return {
-    message: `The build command "${cmd}" could not start: ${err.code ?? err.message}.`,
-    hint: 'Check that it is executable and that the workspace folder exists.',
+    message: t('The build command "{0}" could not start: {1}.', cmd, err.code ?? err.message),
+    hint: t('Check that it is executable and that the workspace folder exists.'),
   };
 }
 

@@ -1,3 +1,4 @@
+import { t } from '../util/l10n';
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { LineSplitter, stripAnsi } from '../util/text';
@@ -193,14 +194,14 @@ export function mainImportPath(root: string, pkg: string): string | undefined {
 
 /** "37/180 packages", "37 packages", "downloading modules (12)", "linking"; '' before anything. */
 export function progressSummary(p: BuildProgress): string {
-  if (p.phase === 'downloading') return `downloading modules (${p.downloaded})`;
-  if (p.phase === 'linking') return 'linking';
-  if (p.total !== undefined) return `${p.done}/${p.total} packages`;
-  return p.done ? `${p.done} package${p.done === 1 ? '' : 's'}` : '';
+  if (p.phase === 'downloading') return t('downloading modules ({0})', p.downloaded);
+  if (p.phase === 'linking') return t('linking');
+  if (p.total !== undefined) return t('{0}/{1} packages', p.done, p.total);
+  return p.done ? (p.done === 1 ? t('1 package') : t('{0} packages', p.done)) : '';
 }
 
 /** "42 s", "2 min 05 s": whole seconds, as a long build counts them. */
 export function elapsedWords(ms: number): string {
   const s = Math.floor(ms / 1000);
-  return s < 120 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return s < 120 ? t('{0} s', s) : t('{0} min {1} s', Math.floor(s / 60), String(s % 60).padStart(2, '0'));
 }

@@ -1,3 +1,4 @@
+import { t } from '../util/l10n';
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { isInside } from '../util/paths';
@@ -51,11 +52,12 @@ export async function mainPackageAdvice(
       const rel = path.relative(root, d).split(path.sep).join('/');
       return rel === '' ? '.' : isInside(d, root) ? `./${rel}` : d;
     });
-  const what = name ? `"${pkg}" is package ${name}, not a main package (package main with func main)` : `"${pkg}": ${error || 'no Go files'}`;
-  const message = `No main package to run: ${what}.`;
+  const what = name ? t('"{0}" is package {1}, not a main package (package main with func main)', pkg, name) : `"${pkg}": ${error || t('no Go files')}`;
+  const message = t('No main package to run: {0}.', what);
+  const listed = `${mains.slice(0, 10).join(', ')}${mains.length > 10 ? ' ' + t('and {0} more', mains.length - 10) : ''}`;
   const hint = mains.length
-    ? `Main packages in ${root}: ${mains.slice(0, 10).join(', ')}${mains.length > 10 ? ` and ${mains.length - 10} more` : ''}. Set gopherReload.package to the one to run (for example "${mains[0]}"), then save again.`
-    : `No main package was found under ${root}. Open the module that holds your server's package main, or set gopherReload.package to its path.`;
+    ? t('Main packages in {0}: {1}. Set gopherReload.package to the one to run (for example "{2}"), then save again.', root, listed, mains[0])
+    : t("No main package was found under {0}. Open the module that holds your server's package main, or set gopherReload.package to its path.", root);
   return { message, hint, mains };
 }
 

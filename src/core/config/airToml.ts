@@ -1,3 +1,4 @@
+import { t } from '../util/l10n';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
@@ -61,7 +62,7 @@ function load(dir: string, moduleRoot: string): { air: AirImport; rootInModule: 
     doc = parse(text) as Record<string, unknown>;
   } catch (e) {
     const line = e instanceof TomlError ? e.line : undefined;
-    throw new AirTomlError(file, line, `.air.toml${line ? ` line ${line}` : ''}: ${(e as Error).message.split('\n')[0]}`);
+    throw new AirTomlError(file, line, `${line ? t('.air.toml line {0}', line) : '.air.toml'}: ${(e as Error).message.split('\n')[0]}`);
   }
   const air = convertAir(doc);
   // air resolves `root` against the folder it runs in, which is where .air.toml is.
@@ -70,7 +71,7 @@ function load(dir: string, moduleRoot: string): { air: AirImport; rootInModule: 
   if (rootInModule) air.root = root;
   else {
     air.root = path.resolve(moduleRoot);
-    air.unsupported.push(`root = "${doc.root}" is outside the module ${moduleRoot}; using the module root`);
+    air.unsupported.push(t('root = "{0}" is outside the module {1}; using the module root', String(doc.root), moduleRoot));
   }
   return { air, rootInModule };
 }
@@ -102,16 +103,16 @@ export function convertAir(doc: Record<string, unknown>, root = '.'): AirImport 
 
   for (const k of Object.keys(doc)) {
     const section = (doc[k] ?? {}) as Record<string, unknown>;
-    if (['color', 'log', 'screen'].includes(k)) ignored.push(`[${k}]: display only; Gopher Reload prints its own status lines`);
+    if (['color', 'log', 'screen'].includes(k)) ignored.push(t('[{0}]: display only; Gopher Reload prints its own status lines', k));
     else if (k === 'misc') {
       // clean_on_exit = false is what we do: the output folder is kept between runs.
       if (section.clean_on_exit === true)
-        ignored.push('[misc] clean_on_exit: the output folder is kept between runs (it holds a .gitignore, so git never sees it)');
+        ignored.push(t('[misc] clean_on_exit: the output folder is kept between runs (it holds a .gitignore, so git never sees it)'));
     } else if (k === 'proxy') convertProxy(section, settings, unsupported);
     else if (k === 'testdata_dir')
-      ignored.push(`testdata_dir: Go sources in testdata/ are excluded as the go command does; other files there (templates) still count`);
-    else if (k === 'watch_dir' || k === 'env') unsupported.push(`${k}: not supported yet`);
-    else if (!['root', 'tmp_dir', 'build'].includes(k)) unsupported.push(`${k}: unknown to Gopher Reload`);
+      ignored.push(t('testdata_dir: Go sources in testdata/ are excluded as the go command does; other files there (templates) still count'));
+    else if (k === 'watch_dir' || k === 'env') unsupported.push(t('{0}: not supported yet', k));
+    else if (!['root', 'tmp_dir', 'build'].includes(k)) unsupported.push(t('{0}: unknown to Gopher Reload', k));
   }
   if (typeof doc.tmp_dir === 'string') settings.outputDir = doc.tmp_dir;
 
@@ -130,7 +131,7 @@ export function convertAir(doc: Record<string, unknown>, root = '.'): AirImport 
     if (words.length) settings.binary = words[0];
     if (words.length > 1) settings.args = words.slice(1);
     if (Object.keys(env).length) settings.env = env;
-    if (/["'$`|&;<>]/.test(fullBin)) unsupported.push(`full_bin "${fullBin}": shell syntax is not interpreted (split on spaces)`);
+    if (/["'$`|&;<>]/.test(fullBin)) unsupported.push(t('full_bin "{0}": shell syntax is not interpreted (split on spaces)', fullBin));
   } else if (typeof take('bin') === 'string') {
     const words = (b.bin as string).trim().split(/\s+/);
     settings.binary = words[0];
@@ -155,7 +156,7 @@ export function convertAir(doc: Record<string, unknown>, root = '.'): AirImport 
     // What air users write almost always is a file-name suffix ("_test.go", "\\.pb\\.go$").
     const plain = r.replace(/\\\./g, '.').replace(/\$$/, '');
     if (/^[\w.-]+$/.test(plain)) exclude.push(`**/*${plain}`);
-    else unsupported.push(`exclude_regex "${r}": only file-name suffixes convert to globs; add a glob to gopherReload.exclude`);
+    else unsupported.push(t('exclude_regex "{0}": only file-name suffixes convert to globs; add a glob to gopherReload.exclude', r));
   }
   if (excludeDirs.length || excludeFiles.length || regexes.length) settings.exclude = exclude;
 
@@ -163,7 +164,7 @@ export function convertAir(doc: Record<string, unknown>, root = '.'): AirImport 
   // air's own default (1000 ms) is in most copied templates; it is air's latency, not a choice.
   if (typeof delay === 'number' && delay !== AIR_DEFAULT_DELAY) settings.quietWindowMs = delay;
   else if (delay === AIR_DEFAULT_DELAY)
-    ignored.push(`build.delay = ${AIR_DEFAULT_DELAY}: air's default wait is not copied; Gopher Reload builds after 30 ms of quiet`);
+    ignored.push(t("build.delay = {0}: air's default wait is not copied; Gopher Reload builds after 30 ms of quiet", AIR_DEFAULT_DELAY));
   const kd = durationMs(take('kill_delay'));
   if (kd !== undefined) settings.killDelayMs = kd;
   const si = take('send_interrupt');
@@ -179,19 +180,19 @@ export function convertAir(doc: Record<string, unknown>, root = '.'): AirImport 
   const post = strs(take('post_cmd'));
   if (post.length) settings.postStop = post;
   // Keys set to what Gopher Reload does anyway change nothing and are not listed.
-  if (typeof take('log') === 'string') ignored.push('build.log: build errors are shown, not written to a log file');
-  if (take('exclude_unchanged') === false) ignored.push("build.exclude_unchanged = false: a save that leaves a file's content unchanged never rebuilds");
+  if (typeof take('log') === 'string') ignored.push(t('build.log: build errors are shown, not written to a log file'));
+  if (take('exclude_unchanged') === false) ignored.push(t("build.exclude_unchanged = false: a save that leaves a file's content unchanged never rebuilds"));
   if (take('follow_symlink') === false)
-    ignored.push('build.follow_symlink = false: symlinked folders are followed (except links back into the project or to a folder above it)');
-  if (take('rerun_delay') !== undefined && b.rerun === true) ignored.push('build.rerun_delay: rerun is not supported (see build.rerun)');
+    ignored.push(t('build.follow_symlink = false: symlinked folders are followed (except links back into the project or to a folder above it)'));
+  if (take('rerun_delay') !== undefined && b.rerun === true) ignored.push(t('build.rerun_delay: rerun is not supported (see build.rerun)'));
   if (take('poll') === true) {
     const ms = take('poll_interval');
     air.pollIntervalMs = typeof ms === 'number' && ms > 0 ? ms : AIR_DEFAULT_POLL_MS;
   }
   handled.add('poll_interval');
-  if (b.rerun === true) unsupported.push('build.rerun: not supported (Gopher Reload restarts on crash with backoff instead)');
+  if (b.rerun === true) unsupported.push(t('build.rerun: not supported (Gopher Reload restarts on crash with backoff instead)'));
   handled.add('rerun');
-  for (const k of Object.keys(b)) if (!handled.has(k)) unsupported.push(`build.${k}: unknown to Gopher Reload`);
+  for (const k of Object.keys(b)) if (!handled.has(k)) unsupported.push(t('build.{0}: unknown to Gopher Reload', k));
   air.settings = settings;
   return air;
 }
@@ -202,7 +203,7 @@ function convertProxy(p: Record<string, unknown>, settings: RawSettings, unsuppo
   const port = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0 && v < 65536 ? v : undefined);
   const proxyPort = port(p.proxy_port);
   if (proxyPort === undefined) {
-    unsupported.push(`[proxy] enabled without a valid proxy_port (${JSON.stringify(p.proxy_port)}): the proxy is off`);
+    unsupported.push(t('[proxy] enabled without a valid proxy_port ({0}): the proxy is off', JSON.stringify(p.proxy_port)));
     return;
   }
   settings.proxyPort = proxyPort;

@@ -1,3 +1,4 @@
+import { t } from '../util/l10n';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
@@ -107,14 +108,14 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
     const v = raw[key];
     if (v === undefined || v === null || v === '') return def;
     if (typeof v === 'string') return v;
-    bad(key, `expected a string, got ${JSON.stringify(v)}; using "${def}"`);
+    bad(key, t('expected a string, got {0}; using "{1}"', JSON.stringify(v), def));
     return def;
   };
   const strList = (key: keyof RawSettings, def: string[]): string[] => {
     const v = raw[key];
     if (v === undefined || v === null) return def;
     if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
-    bad(key, `expected a list of strings, got ${JSON.stringify(v)}; using ${JSON.stringify(def)}`);
+    bad(key, t('expected a list of strings, got {0}; using {1}', JSON.stringify(v), JSON.stringify(def)));
     return def;
   };
   const num = (key: keyof RawSettings & SettingKey): number => {
@@ -122,7 +123,7 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
     const v = raw[key];
     if (v === undefined || v === null) return def;
     if (typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max) return v;
-    bad(key, `expected a number from ${min} to ${max}, got ${JSON.stringify(v)}; using ${def}`);
+    bad(key, t('expected a number from {0} to {1}, got {2}; using {3}', min, max, JSON.stringify(v), def));
     return def;
   };
   const bool = (key: keyof RawSettings & SettingKey): boolean => {
@@ -130,14 +131,14 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
     const v = raw[key];
     if (v === undefined || v === null) return def;
     if (typeof v === 'boolean') return v;
-    bad(key, `expected true or false, got ${JSON.stringify(v)}; using ${def}`);
+    bad(key, t('expected true or false, got {0}; using {1}', JSON.stringify(v), def));
     return def;
   };
   const command = (key: string, v: unknown): CommandSpec | undefined => {
     if (v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)) return undefined;
     if (typeof v === 'string') return v;
     if (Array.isArray(v) && v.every((x) => typeof x === 'string') && v[0] !== '') return v as string[];
-    bad(key, `expected an argv list like ["go", "build", "."] or one shell command string, got ${JSON.stringify(v)}`);
+    bad(key, t('expected an argv list like ["go", "build", "."] or one shell command string, got {0}', JSON.stringify(v)));
     return undefined;
   };
   const globs = (key: 'include' | 'exclude', def: string[]): string[] =>
@@ -146,7 +147,7 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
         picomatch.makeRe(g, { dot: true, strictBrackets: true });
         return true;
       } catch (e) {
-        bad(key, `invalid glob "${g}" (${(e as Error).message}); it is ignored`);
+        bad(key, t('invalid glob "{0}" ({1}); it is ignored', g, (e as Error).message));
         return false;
       }
     });
@@ -163,23 +164,23 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
     if (typeof raw.env === 'object' && !Array.isArray(raw.env)) {
       for (const [k, v] of Object.entries(raw.env as Record<string, unknown>)) {
         if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') env[k] = String(v);
-        else bad('env', `value of ${k} must be a string; it is ignored`);
+        else bad('env', t('value of {0} must be a string; it is ignored', k));
       }
-    } else bad('env', `expected an object like {"GIN_MODE": "debug"}, got ${JSON.stringify(raw.env)}`);
+    } else bad('env', t('expected an object like {0}, got {1}', '{"GIN_MODE": "debug"}', JSON.stringify(raw.env)));
   }
 
   let port: number | undefined;
   if (raw.port !== undefined && raw.port !== null && raw.port !== 0 && raw.port !== '') {
     const p = typeof raw.port === 'string' ? Number(raw.port) : raw.port;
     if (typeof p === 'number' && Number.isInteger(p) && p > 0 && p < 65536) port = p;
-    else bad('port', `expected a port number from 1 to 65535, got ${JSON.stringify(raw.port)}; the port will be detected`);
+    else bad('port', t('expected a port number from 1 to 65535, got {0}; the port will be detected', JSON.stringify(raw.port)));
   }
 
   let debugPort: number | undefined;
   if (raw.debugPort !== undefined && raw.debugPort !== null && raw.debugPort !== 0 && raw.debugPort !== '') {
     const p = typeof raw.debugPort === 'string' ? Number(raw.debugPort) : raw.debugPort;
     if (typeof p === 'number' && Number.isInteger(p) && p > 0 && p < 65536 && p !== port) debugPort = p;
-    else bad('debugPort', `expected a port number from 1 to 65535 other than the server's, got ${JSON.stringify(raw.debugPort)}; Delve takes a free port`);
+    else bad('debugPort', t("expected a port number from 1 to 65535 other than the server's, got {0}; Delve takes a free port", JSON.stringify(raw.debugPort)));
   }
 
   let proxyPort: number | undefined;
@@ -190,16 +191,19 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
       bad(
         'proxyPort',
         p === port
-          ? `the proxy cannot use the app's own port ${port}; set gopherReload.port to another port or leave it empty (the app gets a free one); the proxy is off`
-          : `expected a port number from 1 to 65535, got ${JSON.stringify(raw.proxyPort)}; the proxy is off`,
+          ? t(
+              "the proxy cannot use the app's own port {0}; set gopherReload.port to another port or leave it empty (the app gets a free one); the proxy is off",
+              String(port),
+            )
+          : t('expected a port number from 1 to 65535, got {0}; the proxy is off', JSON.stringify(raw.proxyPort)),
       );
   }
   if (debugPort !== undefined && debugPort === proxyPort) {
-    bad('debugPort', `the debugger cannot use the proxy's port ${proxyPort}; Delve takes a free port`);
+    bad('debugPort', t("the debugger cannot use the proxy's port {0}; Delve takes a free port", String(proxyPort)));
     debugPort = undefined;
   }
   const proxyPortEnv = str('proxyPortEnv', settingRow('proxyPortEnv').default as string);
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(proxyPortEnv)) bad('proxyPortEnv', `"${proxyPortEnv}" is not an environment variable name`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(proxyPortEnv)) bad('proxyPortEnv', t('"{0}" is not an environment variable name', proxyPortEnv));
 
   const proxyAllowedHosts = allowedHosts(raw.proxyAllowedHosts, bad);
 
@@ -209,7 +213,7 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
       const u = new URL(healthUrl);
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');
     } catch {
-      bad('healthUrl', `"${healthUrl}" is not an http:// or https:// URL (example: http://localhost:8080/health); readiness falls back to the port`);
+      bad('healthUrl', t('"{0}" is not an http:// or https:// URL (example: http://localhost:8080/health); readiness falls back to the port', healthUrl));
       healthUrl = undefined;
     }
   }
@@ -220,20 +224,20 @@ export function resolveConfig(root: string, raw: RawSettings): ResolvedConfig {
     try {
       readyPattern = new RegExp(pattern);
     } catch (e) {
-      bad('readyPattern', `invalid regular expression: ${(e as Error).message}`);
+      bad('readyPattern', t('invalid regular expression: {0}', (e as Error).message));
     }
   }
 
   const signal = str('stopSignal', DEFAULTS.stopSignal);
   const stopSignal = (STOP_SIGNALS as readonly string[]).includes(signal) ? (signal as StopSignal) : DEFAULTS.stopSignal;
-  if (stopSignal !== signal) bad('stopSignal', `"${signal}" is not one of ${STOP_SIGNALS.join(', ')}; using SIGINT`);
+  if (stopSignal !== signal) bad('stopSignal', t('"{0}" is not one of {1}; using SIGINT', String(signal), STOP_SIGNALS.join(', ')));
 
   const commands = (key: 'preBuild' | 'postStop'): CommandSpec[] => {
     const list = raw[key];
     const out: CommandSpec[] = [];
     if (list === undefined || list === null) return out;
     if (!Array.isArray(list)) {
-      bad(key, `expected a list of commands, got ${JSON.stringify(list)}`);
+      bad(key, t('expected a list of commands, got {0}', JSON.stringify(list)));
       return out;
     }
     list.forEach((c, i) => {
@@ -298,23 +302,26 @@ function allowedHosts(v: unknown, bad: (setting: string, message: string) => voi
   if (!Array.isArray(v)) {
     bad(
       'proxyAllowedHosts',
-      `expected a list of host names like ["my-box.example.com", ".app.github.dev"], got ${JSON.stringify(v)}; only loopback hosts are allowed`,
+      t('expected a list of host names like ["my-box.example.com", ".app.github.dev"], got {0}; only loopback hosts are allowed', JSON.stringify(v)),
     );
     return [];
   }
   const out: string[] = [];
   v.forEach((h, i) => {
     const key = `proxyAllowedHosts[${i}]`;
-    if (typeof h !== 'string') return bad(key, `expected a host name (a string), got ${JSON.stringify(h)}; it is ignored`);
+    if (typeof h !== 'string') return bad(key, t('expected a host name (a string), got {0}; it is ignored', JSON.stringify(h)));
     const host = h.trim().toLowerCase();
     if (host === '*')
-      return bad(key, `"*" is not supported: list each host, or give a domain with a leading dot for its subdomains (".app.github.dev"); it is ignored`);
+      return bad(key, t('"*" is not supported: list each host, or give a domain with a leading dot for its subdomains (".app.github.dev"); it is ignored'));
     // A bracketed IPv6 address holds colons; anything else with a colon carries a port or a scheme.
     const hostPart = /^\.?\[[0-9a-f:.]+\]$/.test(host) || /^\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*$/.test(host);
     if (!hostPart || host === '.')
       return bad(
         key,
-        `"${h}" is not a host name: give it as the browser's address bar shows it, without scheme, port or path (for example "my-box.example.com"); it is ignored`,
+        t(
+          '"{0}" is not a host name: give it as the browser\'s address bar shows it, without scheme, port or path (for example "my-box.example.com"); it is ignored',
+          h,
+        ),
       );
     if (!out.includes(host)) out.push(host);
   });
@@ -332,7 +339,11 @@ function checkedOutputDir(root: string, wanted: string, bad: (setting: string, m
   if (within(root, dir)) {
     bad(
       'outputDir',
-      `"${wanted}" is the module root or a folder above it; the build output needs a folder of its own (for example ".gopher-reload" or "tmp"); using "${DEFAULTS.outputDir}"`,
+      t(
+        '"{0}" is the module root or a folder above it; the build output needs a folder of its own (for example ".gopher-reload" or "tmp"); using "{1}"',
+        wanted,
+        DEFAULTS.outputDir,
+      ),
     );
     return fallback;
   }
@@ -345,7 +356,12 @@ function checkedOutputDir(root: string, wanted: string, bad: (setting: string, m
   if (goFiles.length) {
     bad(
       'outputDir',
-      `"${wanted}" holds Go sources (${goFiles.slice(0, 3).join(', ')}); the build output needs a folder of its own (for example ".gopher-reload" or "tmp"); using "${DEFAULTS.outputDir}"`,
+      t(
+        '"{0}" holds Go sources ({1}); the build output needs a folder of its own (for example ".gopher-reload" or "tmp"); using "{2}"',
+        wanted,
+        goFiles.slice(0, 3).join(', '),
+        DEFAULTS.outputDir,
+      ),
     );
     return fallback;
   }

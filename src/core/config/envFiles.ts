@@ -1,3 +1,4 @@
+import { t } from '../util/l10n';
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { parse } from 'dotenv';
@@ -23,7 +24,11 @@ export function loadEnvFiles(root: string, files: string[], reportMissing: boole
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' || reportMissing) {
         warnings.push(
-          `env file ${abs} could not be read (${code ?? (e as Error).message}); its variables are not set. Create it or remove it from gopherReload.envFiles.`,
+          t(
+            'env file {0} could not be read ({1}); its variables are not set. Create it or remove it from gopherReload.envFiles.',
+            abs,
+            code ?? (e as Error).message,
+          ),
         );
       }
       continue;
@@ -31,7 +36,7 @@ export function loadEnvFiles(root: string, files: string[], reportMissing: boole
     const parsed = parse(text);
     const bad = malformedLines(text);
     if (bad.length) {
-      warnings.push(`env file ${abs}: line(s) ${bad.join(', ')} are not KEY=value and were skipped.`);
+      warnings.push(t('env file {0}: line(s) {1} are not KEY=value and were skipped.', abs, bad.join(', ')));
     }
     Object.assign(env, parsed);
   }

@@ -1,3 +1,4 @@
+import { t } from '../util/l10n';
 import * as path from 'node:path';
 import { within } from '../util/paths';
 import type { ConfigIssue, RawSettings } from './config';
@@ -22,29 +23,35 @@ export function resolveServices(moduleRoot: string, base: RawSettings, services:
   const bad = (message: string) => issues.push({ setting: 'services', message });
   if (services === undefined || services === null) return { services: [], issues };
   if (!Array.isArray(services)) {
-    bad(`expected a list like [{"name": "api", "package": "./cmd/api", "port": 8081}], got ${JSON.stringify(services)}; running the module as one server`);
+    bad(
+      t(
+        'expected a list like {0}, got {1}; running the module as one server',
+        '[{"name": "api", "package": "./cmd/api", "port": 8081}]',
+        JSON.stringify(services),
+      ),
+    );
     return { services: [], issues };
   }
   const out: ServiceSpec[] = [];
   for (const [i, s] of (services as unknown[]).entries()) {
     if (typeof s !== 'object' || s === null || Array.isArray(s)) {
-      bad(`item ${i + 1} is not an object; it is skipped`);
+      bad(t('item {0} is not an object; it is skipped', i + 1));
       continue;
     }
     const { name, folder, ...overrides } = s as Record<string, unknown>;
     if (typeof name !== 'string' || !NAME.test(name)) {
-      bad(`item ${i + 1} needs a "name" of letters, digits, '.', '_' or '-' (got ${JSON.stringify(name)}); it is skipped`);
+      bad(t("item {0} needs a \"name\" of letters, digits, '.', '_' or '-' (got {1}); it is skipped", i + 1, JSON.stringify(name)));
       continue;
     }
     if (out.some((o) => o.name === name)) {
-      bad(`two services are named "${name}"; the second is skipped`);
+      bad(t('two services are named "{0}"; the second is skipped', String(name)));
       continue;
     }
     let root = path.resolve(moduleRoot);
     if (folder !== undefined && folder !== null && folder !== '') {
       const dir = typeof folder === 'string' ? path.resolve(root, folder) : undefined;
       if (dir === undefined || !within(dir, root)) {
-        bad(`service "${name}": "folder" must be a folder inside the module, got ${JSON.stringify(folder)}; it is skipped`);
+        bad(t('service "{0}": "folder" must be a folder inside the module, got {1}; it is skipped', String(name), JSON.stringify(folder)));
         continue;
       }
       root = dir;

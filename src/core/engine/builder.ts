@@ -1,3 +1,4 @@
+import { t } from '../util/l10n';
 import * as path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { describeCommand, runCommand, type CommandResult, type RunningCommand } from '../build/command';
@@ -164,7 +165,12 @@ export class Builder {
       say(
         this.host,
         'warning',
-        `"${describeCommand(spec)}" left ${r.lingering.length} background process(es) running that still hold its output (pid ${r.lingering.join(', ')}): not waited for; they are stopped when the server stops for good`,
+        t(
+          '"{0}" left {1} background process(es) running that still hold its output (pid {2}): not waited for; they are stopped when the server stops for good',
+          describeCommand(spec),
+          r.lingering.length,
+          r.lingering.join(', '),
+        ),
       );
     }
     return r;

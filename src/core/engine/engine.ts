@@ -1,3 +1,4 @@
+import { t } from '../util/l10n';
 import * as path from 'node:path';
 import { ChangeFilter } from '../watch/filter';
 import { ChangeLedger } from '../watch/changeLedger';
@@ -145,10 +146,10 @@ export class ReloadEngine {
         reloadPages: (timings) => this.reloadPages(timings),
         buildCancelled: () => {
           const serving = this.supervisor.serving;
-          const message = 'Build cancelled.';
+          const message = t('Build cancelled.');
           const hint = serving
-            ? 'The previous server keeps serving. Save a file or run "Restart Server" to build again.'
-            : 'No server is running. Save a file or run "Start Server" to build again.';
+            ? t('The previous server keeps serving. Save a file or run "Restart Server" to build again.')
+            : t('No server is running. Save a file or run "Start Server" to build again.');
           this.say('warning', message, { hint });
           this.setState({ kind: 'error', message, hint });
         },
@@ -228,9 +229,13 @@ export class ReloadEngine {
       this.scope.refresh('imports', env);
       // Our default build adds the debugger's flags; a build of the user's own may not.
       if (this.config.debug && (this.config.buildCommand || this.buildStep))
-        this.say('warning', 'Debugging with your own build command: breakpoints bind only if it builds with -gcflags=all=-N -l and without -ldflags=-s -w.', {
-          hint: 'Add those flags to gopherReload.buildCommand (or the build task), or clear it to use the default build.',
-        });
+        this.say(
+          'warning',
+          t('Debugging with your own build command: breakpoints bind only if it builds with -gcflags=all=-N -l and without -ldflags=-s -w.'),
+          {
+            hint: t('Add those flags to gopherReload.buildCommand (or the build task), or clear it to use the default build.'),
+          },
+        );
     }
     this.active = true;
     this.queue.force(reason);
@@ -392,9 +397,9 @@ export class ReloadEngine {
         const why = r.spawnError
           ? r.spawnError.message
           : r.timedOut
-            ? `still running after ${POST_STOP_TIMEOUT_MS / 1000} s, stopped`
+            ? t('still running after {0} s, stopped', POST_STOP_TIMEOUT_MS / 1000)
             : `exit ${r.exitCode ?? r.signal}`;
-        this.say('warning', `post-stop command failed (${why})`, { log: `post-stop command failed (${why}): ${describeCommand(spec)}` });
+        this.say('warning', t('post-stop command failed ({0})', why), { log: `post-stop command failed (${why}): ${describeCommand(spec)}` });
       }
     }
   }
@@ -444,13 +449,13 @@ export class ReloadEngine {
     if (r.spawnError || r.timedOut || killedOutside) {
       const { message, hint } = killedOutside
         ? {
-            message: `The build was killed from outside Gopher Reload (${r.signal}).`,
-            hint: 'Nothing was changed; the previous server (if any) keeps serving. Save again to rebuild.',
+            message: t('The build was killed from outside Gopher Reload ({0}).', String(r.signal)),
+            hint: t('Nothing was changed; the previous server (if any) keeps serving. Save again to rebuild.'),
           }
         : r.timedOut
           ? {
-              message: `The build did not finish within ${Math.round(this.config.buildTimeoutMs / 1000)} s and was stopped.`,
-              hint: 'Check the build output for what hangs, or raise gopherReload.buildTimeoutMs. Save again to retry.',
+              message: t('The build did not finish within {0} s and was stopped.', Math.round(this.config.buildTimeoutMs / 1000)),
+              hint: t('Check the build output for what hangs, or raise gopherReload.buildTimeoutMs. Save again to retry.'),
             }
           : toolchainHint(r.spawnError!, this.config, this.go.notFound);
       this.say('error', message, { hint });
@@ -471,9 +476,14 @@ export class ReloadEngine {
     this.log.warn(
       `build failed in ${built.durationMs} ms with ${problems.length} problem(s); ${serving ? 'the previous server keeps serving' : 'no server is running'}`,
     );
-    this.say('error', `build failed (${problems.length} problem${problems.length === 1 ? '' : 's'})${serving ? ', the previous server keeps serving' : ''}`, {
-      log: false,
-    });
+    const n = problems.length;
+    this.say(
+      'error',
+      `${n === 1 ? t('build failed (1 problem)') : t('build failed ({0} problems)', n)}${serving ? t(', the previous server keeps serving') : ''}`,
+      {
+        log: false,
+      },
+    );
     if (this.config.stopOnBuildError && serving) await this.supervisor.stop();
     if (signal.aborted) return;
     this.lastFailure = { kind: 'build-failed', problems, output: r.output, serving: this.supervisor.serving, buildMs: built.durationMs };

@@ -1,3 +1,4 @@
+import { t } from '../util/l10n';
 import type { Logger } from '../util/log';
 import type { EngineOutput, EngineState, ReloadTimings } from './state';
 import type { BuildOutcome } from './builder';
@@ -102,8 +103,8 @@ export class ReloadLoop {
         this.host.log.error(`reload loop failed: ${(e as Error).stack ?? e}`);
         this.host.setState({
           kind: 'error',
-          message: `Internal error: ${(e as Error).message}`,
-          hint: 'Run "Gopher Reload: Restart Server"; please report this with the log.',
+          message: t('Internal error: {0}', (e as Error).message),
+          hint: t('Run "Gopher Reload: Restart Server"; please report this with the log.'),
         });
       } finally {
         this.running = false;
@@ -183,7 +184,7 @@ export class ReloadLoop {
       if (pre) {
         if (queue.changed) continue; // saved again meanwhile: build what is on disk now
         host.log.info(`${trigger}: served by the binary pre-built while typing${pre.waitedMs ? ` (waited ${pre.waitedMs} ms for it to finish)` : ''}`);
-        say(host, 'info', 'pre-built while typing: no build needed', { log: false });
+        say(host, 'info', t('pre-built while typing: no build needed'), { log: false });
         host.beforeSwap(false);
         const env = this.lastEnv ?? host.environment();
         await host.server.swap(pre.binary, { trigger, buildMs: pre.waitedMs, prebuilt: true }, changeAt, env, current);
@@ -223,7 +224,7 @@ export class ReloadLoop {
         continue;
       }
       this.failed = false;
-      say(host, 'info', `built in ${built.durationMs} ms`, { log: false });
+      say(host, 'info', t('built in {0} ms', built.durationMs), { log: false });
       // Newer code was saved meanwhile: never serve a stale binary. (A template saved meanwhile
       // does not make it stale: its own round restarts the server once this one serves.)
       if (queue.staleBuild) continue;
@@ -242,12 +243,12 @@ export class ReloadLoop {
     const pages = host.pagesOnly?.(files);
     if (pages) {
       host.log.info(`${trigger}: ${pages}: no build, no restart, open pages reload`);
-      say(host, 'info', 'the server reads this template on every request: no build, no restart', { log: false });
+      say(host, 'info', t('the server reads this template on every request: no build, no restart'), { log: false });
       host.reloadPages?.({ trigger: `${trigger} (page reload only, no restart)`, saveToReadyMs: Math.round(host.now() - changeAt) });
       return;
     }
     host.log.info(`${trigger}: not compiled into the binary: restart only, no build`);
-    say(host, 'info', 'not compiled into the binary: restart only, no build', { log: false });
+    say(host, 'info', t('not compiled into the binary: restart only, no build'), { log: false });
     host.beforeSwap(false);
     await host.server.swap(binary, { trigger: `${trigger} (restart only, no build)` }, changeAt, host.environment(), current);
   }

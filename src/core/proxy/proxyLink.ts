@@ -1,3 +1,4 @@
+import { t } from '../util/l10n';
 import type { EngineConfig } from '../config/config';
 import type { Logger } from '../util/log';
 import { canConnect, freePort, portOwner } from '../run/ports';
@@ -66,8 +67,13 @@ export class ProxyLink {
     } catch (e) {
       const owner = portOwner(c.proxyPort);
       return {
-        message: `The proxy could not listen on port ${c.proxyPort}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}${owner ? ` (in use by pid ${owner.pid}, ${owner.name})` : ''}.`,
-        hint: 'Stop what holds that port (Gopher Reload never kills it), or choose another gopherReload.proxyPort, then Restart Server.',
+        message: t(
+          'The proxy could not listen on port {0}: {1}{2}.',
+          c.proxyPort,
+          (e as NodeJS.ErrnoException).code ?? (e as Error).message,
+          owner ? ' ' + t('(in use by pid {0}, {1})', owner.pid, owner.name) : '',
+        ),
+        hint: t('Stop what holds that port (Gopher Reload never kills it), or choose another gopherReload.proxyPort, then Restart Server.'),
       };
     }
   }

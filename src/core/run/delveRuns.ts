@@ -1,3 +1,4 @@
+import { t } from '../util/l10n';
 import type { EngineConfig } from '../config/config';
 import type { DebugClient, DebugPause, DebugTarget, EngineState } from '../engine/state';
 import type { Logger } from '../util/log';
@@ -42,8 +43,10 @@ export class DelveRuns {
   async launch(c: EngineConfig, env: NodeJS.ProcessEnv): Promise<DelveLaunch | undefined> {
     if (c.dlvPath) {
       if (!isExecutable(c.dlvPath)) {
-        const message = `gopherReload.dlvPath is ${c.dlvPath}, which is not an executable file.`;
-        const hint = `Point it at dlv (which dlv), or clear it to have dlv found on PATH, in $GOBIN or in $GOPATH/bin. The previous server, if any, keeps running.`;
+        const message = t('gopherReload.dlvPath is {0}, which is not an executable file.', c.dlvPath);
+        const hint = t(
+          'Point it at dlv (which dlv), or clear it to have dlv found on PATH, in $GOBIN or in $GOPATH/bin. The previous server, if any, keeps running.',
+        );
         this.host.say('error', message, { hint });
         this.host.setState({ kind: 'error', message, hint });
         return undefined;
@@ -54,8 +57,11 @@ export class DelveRuns {
       if (found) this.dlv = { path: found.path, from: found.via };
     }
     if (!this.dlv) {
-      const message = 'Debugging needs Delve (dlv), and it was not found on PATH, in $GOBIN or in $GOPATH/bin.';
-      const hint = `Install it with: ${INSTALL_DLV.join(' ')} (then save or Restart Server), set gopherReload.dlvPath, or turn gopherReload.debug off. The previous server, if any, keeps running.`;
+      const message = t('Debugging needs Delve (dlv), and it was not found on PATH, in $GOBIN or in $GOPATH/bin.');
+      const hint = t(
+        'Install it with: {0} (then save or Restart Server), set gopherReload.dlvPath, or turn gopherReload.debug off. The previous server, if any, keeps running.',
+        INSTALL_DLV.join(' '),
+      );
       this.host.say('error', message, { hint });
       this.host.setState({ kind: 'error', message, hint });
       return undefined;
@@ -75,9 +81,11 @@ export class DelveRuns {
     if (!where) {
       const tail = proc.output.tail(5).join('').trim();
       const message = proc.alive
-        ? `Delve (pid ${proc.pid}) did not say where it listens within ${LISTEN_TIMEOUT_MS / 1000} s.`
-        : `Delve exited before it listened${tail ? `: ${tail}` : '.'}`;
-      const hint = 'Check that dlv runs (dlv version) and that its port is free (gopherReload.debugPort), then save or Restart Server.';
+        ? t('Delve (pid {0}) did not say where it listens within {1} s.', proc.pid, LISTEN_TIMEOUT_MS / 1000)
+        : tail
+          ? t('Delve exited before it listened: {0}', tail)
+          : t('Delve exited before it listened.');
+      const hint = t('Check that dlv runs (dlv version) and that its port is free (gopherReload.debugPort), then save or Restart Server.');
       this.host.say('error', message, { hint });
       this.host.setState({ kind: 'error', message, hint, lastOutput: proc.output.tail(20) });
       return false;
@@ -103,7 +111,7 @@ export class DelveRuns {
         (e: Error) => e,
       ),
       ATTACH_TIMEOUT_MS,
-    ).then((r) => (outcome = r ?? new Error(`it did not attach within ${ATTACH_TIMEOUT_MS / 1000} s`)));
+    ).then((r) => (outcome = r ?? new Error(t('it did not attach within {0} s', ATTACH_TIMEOUT_MS / 1000))));
     // Whenever it fails (before or after a newer save went ahead), the program, waiting at its
     // entry point, must still run: it is the server until the next swap, and stays one if that
     // build fails.
@@ -113,8 +121,8 @@ export class DelveRuns {
         return;
       }
       if (this.target?.generation !== generation || !proc.alive) return;
-      this.host.say('warning', `The debugger could not attach to the new server (${r.message}).`, {
-        hint: `The server runs under Delve on ${where.host}:${where.port} without it: save or Restart Server to try again.`,
+      this.host.say('warning', t('The debugger could not attach to the new server ({0}).', r.message), {
+        hint: t('The server runs under Delve on {0}:{1} without it: save or Restart Server to try again.', where.host, where.port),
       });
       this.start(target);
     });

@@ -1,3 +1,4 @@
+import { t } from '../util/l10n';
 import { rmSync } from 'node:fs';
 import * as os from 'node:os';
 import type { EngineConfig } from '../config/config';
@@ -126,12 +127,12 @@ export class Supervisor {
       proc = await ServerProcess.start(binary, c.args, { cwd: c.root, env }, (text) => this.host.out({ source: 'server', text }), delve);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      const message = `Could not start ${delve ? delve.dlv : binary}: ${err.code ?? err.message}.`;
+      const message = t('Could not start {0}: {1}.', delve ? delve.dlv : binary, err.code ?? err.message);
       const hint = delve
-        ? 'Check gopherReload.dlvPath, or install Delve: go install github.com/go-delve/delve/cmd/dlv@latest'
+        ? t('Check gopherReload.dlvPath, or install Delve: go install github.com/go-delve/delve/cmd/dlv@latest')
         : err.code === 'ENOENT'
-          ? 'The build did not write the binary there: check gopherReload.binary and your build command.'
-          : 'Check that the binary is executable and for this platform.';
+          ? t('The build did not write the binary there: check gopherReload.binary and your build command.')
+          : t('Check that the binary is executable and for this platform.');
       this.host.setState({ kind: 'error', message, hint });
       this.say('error', message, { hint, log: false });
       return undefined;
@@ -185,9 +186,10 @@ export class Supervisor {
         // A configured port the server moved away from: say where it does listen.
         const own = c.port !== undefined && proc.alive ? (ownListeners(proc.appMembers()) ?? []) : [];
         const elsewhere = own.length > 0 && !own.includes(c.port!) ? elsewhereMessage(c, proc.pid, own, hintedPorts(proc.output.tail(50))) : undefined;
-        const message = `The server started (pid ${proc.pid}) but was not ready after ${Math.round(c.startupTimeoutMs / 1000)} s.`;
-        const hint =
-          'If it is an HTTP server, set gopherReload.port, healthUrl or readyPattern so Gopher Reload knows what "ready" means; raise startupTimeoutMs if it is just slow.';
+        const message = t('The server started (pid {0}) but was not ready after {1} s.', proc.pid, Math.round(c.startupTimeoutMs / 1000));
+        const hint = t(
+          'If it is an HTTP server, set gopherReload.port, healthUrl or readyPattern so Gopher Reload knows what "ready" means; raise startupTimeoutMs if it is just slow.',
+        );
         const said = elsewhere ? `${elsewhere.message} ${elsewhere.hint}` : `${message} ${hint}`;
         // Said already when it began to listen elsewhere: the same words once are enough.
         if (said !== saidEarly) {
@@ -205,11 +207,17 @@ export class Supervisor {
     this.host.log.info(
       `ready on :${ready.port ?? '?'} (${ready.via}) — build ${timings.buildMs ?? 0} ms, stop ${stopMs} ms, start ${timings.startToReadyMs} ms, save→ready ${timings.saveToReadyMs} ms`,
     );
-    const built = timings.buildMs !== undefined ? `${timing.trigger === 'start' ? 'built' : 'rebuilt'} in ${timings.buildMs} ms, ` : '';
+    const built =
+      timings.buildMs !== undefined ? (timing.trigger === 'start' ? t('built in {0} ms, ', timings.buildMs) : t('rebuilt in {0} ms, ', timings.buildMs)) : '';
     const noPort = ready.via === 'no-port';
     this.say(
       'success',
-      `${built}ready in ${timings.startToReadyMs} ms${ready.port ? ` on :${ready.port}` : noPort ? ' (no port: it listens on no TCP port)' : ''}`,
+      built +
+        (ready.port
+          ? t('ready in {0} ms on :{1}', String(timings.startToReadyMs), ready.port)
+          : noPort
+            ? t('ready in {0} ms (no port: it listens on no TCP port)', String(timings.startToReadyMs))
+            : t('ready in {0} ms', String(timings.startToReadyMs))),
       { log: false },
     );
     this.host.setState({ kind: 'running', pid: proc.pid, port: ready.port ?? port, ...(noPort && { noPort }), timings });
@@ -248,7 +256,7 @@ export class Supervisor {
       // port): never a later state (building, build failed...). An engine that cannot say its
       // state gets the port, not a state change.
       if (!timings || st?.kind !== 'running' || st.pid !== proc.pid || (given === undefined && st.port !== undefined)) return;
-      this.say('success', `now listening on :${port}`, { log: false });
+      this.say('success', t('now listening on :{0}', port), { log: false });
       this.host.setState({ kind: 'running', pid: proc.pid, port, timings });
     });
   }
@@ -298,7 +306,12 @@ export class Supervisor {
       // Killing cuts off requests in flight; a server with a graceful shutdown needs more time.
       // Said once per run (every reload would be noise), where users look, not only in -v logs.
       this.killNoticeShown = true;
-      const text = `The server (pid ${s.pid}) did not exit within ${c.killDelayMs} ms of ${c.stopSignal}, so its process tree was killed: requests in flight were cut off. If it shuts down gracefully, raise gopherReload.killDelayMs above its shutdown time.`;
+      const text = t(
+        'The server (pid {0}) did not exit within {1} ms of {2}, so its process tree was killed: requests in flight were cut off. If it shuts down gracefully, raise gopherReload.killDelayMs above its shutdown time.',
+        s.pid,
+        c.killDelayMs,
+        c.stopSignal,
+      );
       this.say('warning', text);
     }
     return r.durationMs;
@@ -337,9 +350,19 @@ export class Supervisor {
       if (!current()) return false;
       if (performance.now() > deadline) {
         const owner = portOwner(port);
-        const who = owner ? `pid ${owner.pid} (${owner.name})` : 'another process';
-        const message = `Port ${port}${whose === 'Delve' ? ", Delve's," : ''} is in use by ${who}, so the new server was not started.`;
-        const hint = `Gopher Reload did not touch that process. Stop it${owner ? ` (kill ${owner.pid})` : ''}, or move ${whose === 'Delve' ? 'the debugger to another port (gopherReload.debugPort)' : 'your server to another port'}, then save or Restart Server.`;
+        const who = owner ? `pid ${owner.pid} (${owner.name})` : t('another process');
+        const message =
+          whose === 'Delve'
+            ? t("Port {0}, Delve's, is in use by {1}, so the new server was not started.", port, who)
+            : t('Port {0} is in use by {1}, so the new server was not started.', port, who);
+        const stop = owner ? t('Stop it (kill {0})', owner.pid) : t('Stop it');
+        const hint =
+          whose === 'Delve'
+            ? t(
+                'Gopher Reload did not touch that process. {0}, or move the debugger to another port (gopherReload.debugPort), then save or Restart Server.',
+                stop,
+              )
+            : t('Gopher Reload did not touch that process. {0}, or move your server to another port, then save or Restart Server.', stop);
         this.say('error', message, { hint, log: message });
         this.host.setState({ kind: 'error', message, hint });
         return false;
@@ -367,7 +390,7 @@ export class Supervisor {
     }
     this.delve.ended(proc);
     // Delve exits 0 whatever its program did; unless a client saw the status, it is not known.
-    const how = signal ?? (code === null ? 'a status Delve does not pass on' : `code ${code}`);
+    const how = signal ?? (code === null ? t('a status Delve does not pass on') : `code ${code}`);
     if (proc.orphansKilled.length)
       this.host.log.info(`killed ${proc.orphansKilled.length} process(es) the server left behind when it exited: pid ${proc.orphansKilled.join(', ')}`);
     const lastOutput = proc.output.tail(20);
@@ -376,15 +399,24 @@ export class Supervisor {
     if (taken !== undefined && taken === c.proxyPort) {
       // The app insists on the port users browse to (Gin's r.Run(":8080") with proxyPort 8080):
       // the holder is our own proxy, which "stop pid N" would wrongly blame.
-      const message = `The server tried to listen on :${taken}, the proxy's own port, and exited: behind the proxy it must listen on the port Gopher Reload gave it (${c.proxyPortEnv}=${c.port}).`;
-      const hint = `Make it read ${c.proxyPortEnv} (listen on ":" + os.Getenv("${c.proxyPortEnv}")), or keep its port: set gopherReload.port to ${taken} and gopherReload.proxyPort to another port, the one you browse to.`;
+      const message = t(
+        "The server tried to listen on :{0}, the proxy's own port, and exited: behind the proxy it must listen on the port Gopher Reload gave it ({1}={2}).",
+        taken,
+        c.proxyPortEnv,
+        String(c.port),
+      );
+      const hint = t(
+        'Make it read {0} (listen on ":" + os.Getenv("{0}")), or keep its port: set gopherReload.port to {1} and gopherReload.proxyPort to another port, the one you browse to.',
+        c.proxyPortEnv,
+        taken,
+      );
       this.say('error', message, { hint, log: `${message} (the server exited with ${how})` });
       this.host.setState({ kind: 'error', message, hint, lastOutput });
       return;
     }
     if (taken !== undefined && taken === proc.delve?.port) {
-      const message = `The server tried to listen on :${taken}, Delve's port, and exited.`;
-      const hint = `Give the debugger another port (gopherReload.debugPort), or clear it to have a free one picked.`;
+      const message = t("The server tried to listen on :{0}, Delve's port, and exited.", taken);
+      const hint = t('Give the debugger another port (gopherReload.debugPort), or clear it to have a free one picked.');
       this.say('error', message, { hint, log: `${message} (the server exited with ${how})` });
       this.host.setState({ kind: 'error', message, hint, lastOutput });
       return;
@@ -392,16 +424,19 @@ export class Supervisor {
     if (taken !== undefined) {
       // Not a crash: restarting would hit the same wall. Name the holder, as the pre-start check does.
       const owner = portOwner(taken);
-      const who = owner ? `pid ${owner.pid} (${owner.name})` : 'another process';
-      const message = `Port ${taken} is in use by ${who}, so your server could not listen.`;
-      const hint = `Gopher Reload did not touch that process. Stop it${owner ? ` (kill ${owner.pid})` : ''}, or move your server to another port (and set gopherReload.port if you use it), then save or Restart Server.`;
+      const who = owner ? `pid ${owner.pid} (${owner.name})` : t('another process');
+      const message = t('Port {0} is in use by {1}, so your server could not listen.', taken, who);
+      const hint = t(
+        'Gopher Reload did not touch that process. {0}, or move your server to another port (and set gopherReload.port if you use it), then save or Restart Server.',
+        owner ? t('Stop it (kill {0})', owner.pid) : t('Stop it'),
+      );
       this.say('error', message, { hint, log: `${message} (the server exited with ${how})` });
       this.host.setState({ kind: 'error', message, hint, lastOutput });
       return;
     }
     if (code === 0) {
-      this.say('ended', 'the server exited by itself (code 0)', { log: false });
-      this.host.setState({ kind: 'stopped', message: 'The server exited by itself (code 0).' });
+      this.say('ended', t('the server exited by itself (code 0)'), { log: false });
+      this.host.setState({ kind: 'stopped', message: t('The server exited by itself (code 0).') });
       return;
     }
     const uptime = performance.now() - proc.startedAt;
@@ -410,9 +445,13 @@ export class Supervisor {
     const retry = this.host.config().restartOnCrash && active && this.crashCount <= MAX_CRASH_RESTARTS;
     const retryInMs = retry ? Math.min(500 * 2 ** (this.crashCount - 1), 8000) : undefined;
     this.host.log.warn(`server exited with ${how} after ${Math.round(uptime)} ms (crash ${this.crashCount})${retry ? `; restarting in ${retryInMs} ms` : ''}`);
-    this.say('error', `the server exited with ${how}${retry ? `; restarting in ${retryInMs} ms` : active ? '; save to try again' : ''}`, {
-      log: false,
-    });
+    this.say(
+      'error',
+      t('the server exited with {0}', how) + (retry ? t('; restarting in {0} ms', String(retryInMs)) : active ? t('; save to try again') : ''),
+      {
+        log: false,
+      },
+    );
     this.host.setState({ kind: 'crashed', exitCode: code, signal, lastOutput, crashCount: this.crashCount, retryInMs });
     if (retry) {
       this.retryTimer = setTimeout(() => {
@@ -445,16 +484,23 @@ export function elsewhereMessage(c: EngineConfig, pid: number, own: number[], hi
     // Its port may be the one the proxy was meant to take (on systems that let both bind it).
     const keep =
       likely === c.proxyPort
-        ? `set gopherReload.port to ${likely} and gopherReload.proxyPort to another port, the one you browse to`
-        : `set gopherReload.port to ${likely} and browse to the proxy on :${c.proxyPort}`;
+        ? t('set gopherReload.port to {0} and gopherReload.proxyPort to another port, the one you browse to', likely)
+        : t('set gopherReload.port to {0} and browse to the proxy on :{1}', likely, c.proxyPort);
     return {
-      message: `The server (pid ${pid}) listens on ${at} but Gopher Reload gave it ${c.proxyPortEnv}=${c.port}, so the proxy on :${c.proxyPort} cannot reach it.`,
-      hint: `Make it read ${c.proxyPortEnv} (listen on ":" + os.Getenv("${c.proxyPortEnv}")), or ${keep}. Meanwhile it answers directly on :${likely}.`,
+      message: t(
+        'The server (pid {0}) listens on {1} but Gopher Reload gave it {2}={3}, so the proxy on :{4} cannot reach it.',
+        pid,
+        at,
+        c.proxyPortEnv,
+        String(c.port),
+        c.proxyPort,
+      ),
+      hint: t('Make it read {0} (listen on ":" + os.Getenv("{0}")), or {1}. Meanwhile it answers directly on :{2}.', c.proxyPortEnv, keep, likely),
     };
   }
   return {
-    message: `The server started (pid ${pid}) and listens on ${at}, not on :${c.port}.`,
-    hint: `Set gopherReload.port to ${likely}, or clear it so the port is found at each start.`,
+    message: t('The server started (pid {0}) and listens on {1}, not on :{2}.', pid, at, String(c.port)),
+    hint: t('Set gopherReload.port to {0}, or clear it so the port is found at each start.', likely),
   };
 }
 
