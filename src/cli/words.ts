@@ -28,8 +28,6 @@ const PHRASES: [RegExp, string][] = [
   [/save or Restart Server/g, 'save again or restart gopher-reload'],
   [/Restart Server/g, 'restart gopher-reload'],
   [/"?Gopher Reload: Stop Server"?|Stop Server/g, 'stop gopher-reload (Ctrl+C)'],
-  // The CLI reads no VS Code settings: where it looks for go is GOROOT, PATH and the default folders.
-  [/set go\.goroot or go\.alternateTools\.go to where it is/g, 'set GOROOT to where Go is installed, or put its bin folder on PATH'],
   [/the extension uses VS Code's watcher/g, 'gopher-reload uses native file events (or --poll)'],
 ];
 
@@ -41,8 +39,22 @@ const BARE = new RegExp(
   'g',
 );
 
+/**
+ * Whole sentences the CLI says differently, in the language in use (so after useLocale): the CLI
+ * reads no VS Code settings, so it looks for go in GOROOT, PATH and the default folders.
+ */
+function sentences(): [string, string][] {
+  return [
+    [
+      t('Install Go (https://go.dev/dl/), or set go.goroot or go.alternateTools.go to where it is.'),
+      t('Install Go (https://go.dev/dl/), or set GOROOT to where Go is installed, or put its bin folder on PATH.'),
+    ],
+  ];
+}
+
 export function cliWords(text: string): string {
   let out = text.replace(/gopherReload\.(\w+)/g, (all, key: string) => named(key) ?? all);
+  for (const [from, to] of sentences()) out = out.split(from).join(to);
   for (const [re, to] of PHRASES) out = out.replace(re, to);
   return out.replace(BARE, (all, key: string) => named(key) ?? all);
 }

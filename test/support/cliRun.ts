@@ -14,7 +14,11 @@ export interface CliRun {
 export const CLI_JS = process.env.GOPHER_RELOAD_TEST_CLI ?? path.join(repoRoot(), 'dist', 'cli.js');
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
-  const proc = spawn(process.execPath, [CLI_JS, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: 'pipe' });
+  // English unless a test asks for a language: the machine's own LANG must not change what tests read.
+  const proc = spawn(process.execPath, [CLI_JS, ...args], {
+    env: { ...process.env, NO_COLOR: '1', LC_ALL: '', LC_MESSAGES: '', LANG: 'C.UTF-8', ...env },
+    stdio: 'pipe',
+  });
   let out = '';
   proc.stdout.on('data', (b) => (out += b));
   proc.stderr.on('data', (b) => (out += b));

@@ -21,7 +21,7 @@ export function toolchainHint(err: NodeJS.ErrnoException, c: EngineConfig, goNot
     // goNotFound: "not found", every place looked in order (GoToolchain), and what to do.
     if (goNotFound) {
       const [head, ...rest] = goNotFound.split('\n');
-      return { message: head, hint: `${rest.join('\n')} Then save again.` };
+      return { message: head, hint: t('{0} Then save again.', rest.join('\n')) };
     }
     return {
       message: t('The Go toolchain was not found: `go` is not on PATH.'),

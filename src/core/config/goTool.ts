@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { t } from '../util/l10n';
 
 /**
  * Finds the `go` binary the way the Go extension (golang/vscode-go) does, so Gopher Reload works
@@ -166,12 +167,18 @@ export function findGo(o: FindGoOptions): FindGoResult {
     if (p.isAbsolute(alt)) {
       if (check(alt)) return { path: alt, via: 'go.alternateTools.go', name: p.basename(alt), looked, notes };
       // Missing: vscode-go then searches for plain go, and so do we (the log names what was missing).
-      notes.push(`go.alternateTools.go "${o.alternateTool}" is not an executable file, so it was not used`);
+      notes.push(t('go.alternateTools.go "{0}" is not an executable file, so it was not used', o.alternateTool ?? ''));
     } else if (!alt.includes('/') && !alt.includes('\\')) {
       name = exe(alt);
     } else {
       // A relative path with folders (./bin/go) is not something vscode-go resolves either: ignored.
-      notes.push(`go.alternateTools.go "${o.alternateTool}" is a relative path, so it was not used (write it absolute, or with \${workspaceFolder})`);
+      notes.push(
+        t(
+          'go.alternateTools.go "{0}" is a relative path, so it was not used (write it absolute, or start it with {1})',
+          o.alternateTool ?? '',
+          '${workspaceFolder}',
+        ),
+      );
     }
   }
 
@@ -179,12 +186,12 @@ export function findGo(o: FindGoOptions): FindGoResult {
   const envGoroot = envValue(o.env, 'GOROOT', o.platform) ?? '';
   // Relative folders are never searched: the go commands run in the project's folder, so a
   // relative one would run a file of the project (Go's own exec.LookPath refuses them too).
-  if (goroot && !p.isAbsolute(goroot)) notes.push(`go.goroot "${o.goroot}" is not an absolute path, so it was not used`);
+  if (goroot && !p.isAbsolute(goroot)) notes.push(t('go.goroot "{0}" is not an absolute path, so it was not used', o.goroot ?? ''));
   else if (goroot) {
     const f = p.join(goroot, 'bin', name);
     if (check(f)) return { path: f, via: 'go.goroot', name, looked, notes };
-    notes.push(`go.goroot "${o.goroot}" has no bin/${name}, so it was not used`);
-  } else if (envGoroot && !p.isAbsolute(envGoroot)) notes.push(`GOROOT "${envGoroot}" is not an absolute path, so it was not used`);
+    notes.push(t('go.goroot "{0}" has no bin/{1}, so it was not used', o.goroot ?? '', name));
+  } else if (envGoroot && !p.isAbsolute(envGoroot)) notes.push(t('GOROOT "{0}" is not an absolute path, so it was not used', envGoroot));
   else if (envGoroot) {
     const f = p.join(envGoroot, 'bin', name);
     if (check(f)) return { path: f, via: '$GOROOT/bin', name, looked, notes };
@@ -195,7 +202,7 @@ export function findGo(o: FindGoOptions): FindGoResult {
     if (win) dir = dir.replace(/^"(.*)"$/, '$1');
     if (!dir) continue;
     if (!p.isAbsolute(dir)) {
-      notes.push(`the PATH entry "${dir}" is relative, so it was not searched`);
+      notes.push(t('the PATH entry "{0}" is relative, so it was not searched', dir));
       continue;
     }
     const f = p.join(dir, name);
@@ -216,21 +223,20 @@ export function findGo(o: FindGoOptions): FindGoResult {
 /** One log line: which go and why. */
 export function describeGo(r: GoFound, o: Pick<FindGoOptions, 'alternateTool'> = {}): string {
   const why: Record<GoVia, string> = {
-    'go.alternateTools.go': 'the go.alternateTools.go setting',
-    'go.goroot': 'the go.goroot setting',
+    'go.alternateTools.go': t('the go.alternateTools.go setting'),
+    'go.goroot': t('the go.goroot setting'),
     '$GOROOT/bin': 'GOROOT',
     PATH: 'PATH',
-    'default location': 'a default install location (it is not on PATH)',
+    'default location': t('a default install location (it is not on PATH)'),
   };
-  const named =
-    o.alternateTool && r.via !== 'go.alternateTools.go' && !r.notes.some((n) => n.startsWith('go.alternateTools.go'))
-      ? ` (named by go.alternateTools.go: "${o.alternateTool}")`
-      : '';
-  return `Using go at ${r.path}, found through ${why[r.via]}${named}.${r.notes.map((n) => ` Note: ${n}.`).join('')}`;
+  const alt = o.alternateTool;
+  const named = alt && r.via !== 'go.alternateTools.go' && !r.notes.some((n) => n.includes(alt)) ? t(' (named by go.alternateTools.go: "{0}")', alt) : '';
+  const notes = r.notes.map((n) => t(' Note: {0}.', n)).join('');
+  return t('Using go at {0}, found through {1}{2}.', r.path, why[r.via], named) + notes;
 }
 
 /** The "not found" message: every place looked, in order. */
 export function goNotFoundMessage(r: GoNotFound): string {
   const notes = r.notes.map((n) => `\n(${n}.)`).join('');
-  return `The Go toolchain was not found. Looked for it at:\n${r.looked.map((l) => `  ${l}`).join('\n')}${notes}\nInstall Go (https://go.dev/dl/), or set go.goroot or go.alternateTools.go to where it is.`;
+  return `${t('The Go toolchain was not found. Looked for it at:')}\n${r.looked.map((l) => `  ${l}`).join('\n')}${notes}\n${t('Install Go (https://go.dev/dl/), or set go.goroot or go.alternateTools.go to where it is.')}`;
 }
