@@ -12,14 +12,26 @@ import { zipEntries } from './zip-entries.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
+const fail = (m) => {
+  console.error(`npm run package: ${m}`);
+  process.exit(2);
+};
 const outAt = args.indexOf('--out');
+if (outAt >= 0 && !args[outAt + 1]) fail('--out needs a file name, for example --out dist/gopher-reload.vsix');
+for (const [i, a] of args.entries())
+  if ((outAt < 0 || i !== outAt + 1) && a !== '--out' && a !== '--release') fail(`unknown argument "${a}" (known: --out <file>, --release)`);
 const out = outAt >= 0 ? path.resolve(args[outAt + 1]) : path.join(root, 'gopher-reload.vsix');
+// vsce deletes the out file before writing it: never let a typo (--out package.json) cost a file.
+if (!out.endsWith('.vsix')) fail(`--out ${args[outAt + 1]}: the file name must end in .vsix`);
+if (fs.existsSync(out) && !fs.lstatSync(out).isFile()) fail(`--out ${args[outAt + 1]}: exists and is not a regular file`);
 const release = args.includes('--release');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 /** Marketplace fields whose value still holds the PLACEHOLDER marker, as "field: value". */
 function placeholders(manifest) {
-  const fields = { 'repository.url': manifest.repository?.url, 'bugs.url': manifest.bugs?.url, homepage: manifest.homepage };
+  // npm allows a string for repository ("github:owner/name") and bugs ("https://…") too.
+  const url = (v) => (typeof v === 'string' ? v : v?.url);
+  const fields = { 'repository.url': url(manifest.repository), 'bugs.url': url(manifest.bugs), homepage: manifest.homepage };
   return Object.entries(fields)
     .filter(([, v]) => typeof v !== 'string' || /PLACEHOLDER/i.test(v))
     .map(([k, v]) => `${k}: ${v ?? '(missing)'}`);
@@ -38,7 +50,7 @@ if (release && unfilled.length) {
 }
 
 const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--readme-path', 'dist/README.md', '--out', out], {
+const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--no-gitHubIssueLinking', '--readme-path', 'dist/README.md', '--out', out], {
   cwd: root,
   stdio: 'inherit',
 });

@@ -24,6 +24,11 @@ export function registerCommands(w: CommandHost): vscode.Disposable[] {
     'gopherReload.restartAll': () => all().forEach((c) => c.start('restart')),
     'gopherReload.stopAll': () => Promise.all(all().map((c) => c.stop())),
     'gopherReload.servers': () => serverPick(w),
+    // The walkthrough's "Turn on hot reload": on, never off (toggle would stop a running server).
+    'gopherReload.turnOn': async (root) => {
+      const c = await w.pick(root);
+      if (c && !c.isHotReload) await c.setHotReload(true);
+    },
     'gopherReload.toggle': async (root) => {
       const c = await w.pick(root);
       if (c) await c.setHotReload(!c.isHotReload);

@@ -47,20 +47,23 @@ const key = (d: PlainDiagnostic) => `${d.line}:${d.character}:${messageKey(d.mes
  * (`x + x` with both undefined is two errors; one twin hides one of them).
  */
 export function twinsOf(ours: readonly PlainDiagnostic[], theirs: readonly PlainDiagnostic[]): Set<number> {
-  const available = new Map<string, number>();
+  // A twin must be at least as severe as ours: gopls' analyzers publish warnings, and one must
+  // never turn a build error into a warning in Problems (an error count of 0, an errors-only filter).
+  const available = new Map<string, { error: number; warning: number }>();
   for (const t of theirs) {
     if (t.severity !== 'error' && t.severity !== 'warning') continue;
-    const k = key(t);
-    available.set(k, (available.get(k) ?? 0) + 1);
+    const pool = available.get(key(t)) ?? { error: 0, warning: 0 };
+    pool[t.severity]++;
+    available.set(key(t), pool);
   }
   const hidden = new Set<number>();
   ours.forEach((d, i) => {
-    const k = key(d);
-    const n = available.get(k) ?? 0;
-    if (n > 0 && messageKey(d.message) !== '') {
-      hidden.add(i);
-      available.set(k, n - 1);
-    }
+    const pool = available.get(key(d));
+    if (!pool || messageKey(d.message) === '') return;
+    if (d.severity !== 'error' && pool.warning > 0) pool.warning--;
+    else if (pool.error > 0) pool.error--;
+    else return;
+    hidden.add(i);
   });
   return hidden;
 }

@@ -11,7 +11,7 @@ export async function activate(context: vscode.ExtensionContext) {
   const t0 = performance.now();
   const log = vscode.window.createOutputChannel('Gopher Reload', { log: true });
   context.subscriptions.push(log);
-  context.subscriptions.push(registerWalkthrough());
+  context.subscriptions.push(registerWalkthrough(context.extension.id));
   try {
     workspace = new Workspace(context, log);
     context.subscriptions.push(workspace);

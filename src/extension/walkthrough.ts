@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 
-/** The extension id and the walkthrough id of package.json's contributes.walkthroughs. */
-export const WALKTHROUGH = 'gopher-reload.gopher-reload#gopherReload.gettingStarted';
+/** The walkthrough id of package.json's contributes.walkthroughs (VS Code prefixes the extension's id). */
+export const WALKTHROUGH_ID = 'gopherReload.gettingStarted';
 
 /**
  * Context keys that tick off walkthrough steps no command marks: the step's completionEvents say
@@ -17,8 +17,8 @@ export function walkthroughMilestone(m: WalkthroughMilestone): void {
 }
 
 /** Gopher Reload: Get Started opens the walkthrough (the Welcome page lists it too). */
-export function registerWalkthrough(): vscode.Disposable {
+export function registerWalkthrough(extensionId: string): vscode.Disposable {
   return vscode.commands.registerCommand('gopherReload.openWalkthrough', () =>
-    vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH, false),
+    vscode.commands.executeCommand('workbench.action.openWalkthrough', `${extensionId}#${WALKTHROUGH_ID}`, false),
   );
 }

@@ -78,6 +78,11 @@ await plan.section('the packaged extension in VS Code Server', async () => {
     if (r.status !== 1) throw new Error(`--release exited ${r.status} with placeholders in ${unfilled.join(', ')}`);
     for (const f of unfilled) if (!r.stderr.includes(`${f}: `)) throw new Error(`--release did not name ${f}:\n${r.stderr}`);
     if (fs.existsSync(vsix)) throw new Error('--release refused, yet wrote a .vsix');
+    // vsce deletes its out file first: a typo such as --out package.json must cost nothing.
+    const keep = path.join(work, 'keep.json');
+    fs.writeFileSync(keep, '{"mine": true}');
+    const typo = spawnSync(process.execPath, [path.join(root, 'scripts', 'package.mjs'), '--out', keep], { cwd: root, encoding: 'utf8' });
+    if (typo.status !== 2 || fs.readFileSync(keep, 'utf8') !== '{"mine": true}') throw new Error(`--out keep.json: exit ${typo.status}, ${typo.stderr}`);
   });
   await packaged(async () => {
     // What `npm run package` runs, with the .vsix written to this test's folder.

@@ -23,7 +23,7 @@ describe('diagnostic overlap with gopls', () => {
       ours(18, 6, 'too many arguments in call to g\n\thave (number, number)\n\twant (int)'),
     ];
     const theirs = [
-      gopls(4, 1, '"os" imported and not used', 'warning'),
+      gopls(4, 1, '"os" imported and not used'), // a type error: gopls publishes it as an error (cache/check.go)
       gopls(11, 0, 'missing return'),
       gopls(14, 1, 'declared and not used: x'),
       gopls(15, 16, 'cannot use 3 (untyped int constant) as string value in variable declaration'),
@@ -44,6 +44,13 @@ describe('diagnostic overlap with gopls', () => {
     assert.equal(twinsOf(build, [gopls(16, 6, 'undefined: nope', 'hint')]).size, 0, 'a hint hides no error');
     assert.equal(twinsOf(build, []).size, 0, 'no twin');
     assert.equal(twinsOf([ours(0, 0, '')], [gopls(0, 0, '')]).size, 0, 'an empty message is no evidence');
+  });
+
+  it("a warning of theirs never hides an error of ours (gopls' printf analyzer says what go vet says, as a warning)", () => {
+    const text = 'fmt.Printf format %d has arg "x" of wrong type string';
+    assert.deepEqual([...twinsOf([ours(5, 13, text)], [gopls(5, 13, text, 'warning')])], []);
+    assert.deepEqual([...twinsOf([ours(5, 13, text)], [gopls(5, 13, text)])], [0]);
+    assert.deepEqual([...twinsOf([{ ...ours(5, 13, text), severity: 'warning' }], [gopls(5, 13, text)])], [0], 'an error of theirs covers a warning of ours');
   });
 
   it('pairs one of theirs with one of ours: two identical errors on a line need two twins', () => {

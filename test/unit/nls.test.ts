@@ -103,7 +103,7 @@ describe('package.json localisation (package.nls.json, package.nls.zh-cn.json)',
     assert.match(nlsProblems(manifest, en, { ...zh, 'command.stop.title': 'Stop Server' }).join('\n'), /command\.stop\.title: the Chinese text has no Chinese/);
     const link = 'walkthrough.turnOn.description';
     assert.match(
-      nlsProblems(manifest, en, { ...zh, [link]: zh[link].replace('command:gopherReload.toggle', 'command:gopherReload.start') }).join('\n'),
+      nlsProblems(manifest, en, { ...zh, [link]: zh[link].replace('command:gopherReload.turnOn', 'command:gopherReload.start') }).join('\n'),
       /turnOn.*differ/,
     );
   });
