@@ -17,6 +17,19 @@ export interface DapWatchEvents {
    * the program exited: the user's Stop or Disconnect (or the window closing).
    */
   endRequested?(): void;
+  /**
+   * Asks the adapter for a stopped thread's frames, outside VS Code's own requests (the extension:
+   * a customRequest). Used on a panic: VS Code asks for the top frame, then for 19 more only 420 ms
+   * later, and may never (the stop superseded, a panic deeper than 20 frames), which left the status
+   * naming runtime/panic.go.
+   */
+  stackTrace?(threadId: number): PromiseLike<Frame[] | undefined>;
+}
+
+/** A DAP stack frame, as much of it as the watch reads. */
+export interface Frame {
+  line?: number;
+  source?: { path?: string };
 }
 
 interface DapMessage {
@@ -49,6 +62,8 @@ export class DapWatch {
   endRequested = false;
   /** Delve said the program exited or the session is over (it may ask VS Code to disconnect after). */
   private ended = false;
+  /** Counts stops and resumes: a stack asked for on one stop is not applied to a later one. */
+  private stops = 0;
 
   /**
    * ownCode: true for a file of the server's own code. A panic stops inside the runtime
@@ -84,7 +99,10 @@ export class DapWatch {
         // Delve stops an unrecovered panic as an exception whose description is "panic".
         this.pause = { reason: reason === 'exception' && b.description === 'panic' ? 'panic' : reason, ...(text ? { description: text } : {}) };
         this.frameRequests.clear();
-        return this.on.paused(this.pause);
+        const stop = ++this.stops;
+        this.on.paused(this.pause);
+        if (this.pause.reason === 'panic' || this.pause.reason === 'exception') this.askFrames(stop);
+        return;
       }
       case 'continued':
         return this.resumed();
@@ -105,19 +123,40 @@ export class DapWatch {
     if (m.command === 'stackTrace' && m.request_seq !== undefined && this.frameRequests.has(m.request_seq) && this.pause) {
       const start = this.frameRequests.get(m.request_seq)!;
       this.frameRequests.delete(m.request_seq);
-      const frames = (m.body?.stackFrames ?? []) as { line?: number; source?: { path?: string } }[];
-      const where = this.where(start, frames);
-      if (!where) return;
-      this.pause = { ...this.pause, ...where };
-      this.on.paused(this.pause);
+      this.located(start, (m.body?.stackFrames ?? []) as Frame[]);
     }
+  }
+
+  private located(start: number, frames: Frame[]): void {
+    const where = this.where(start, frames);
+    if (!where) return;
+    this.pause = { ...this.pause!, ...where };
+    this.on.paused(this.pause);
+  }
+
+  /**
+   * The whole stack of a panicking thread, asked for once per stop (see DapWatchEvents.stackTrace).
+   * Delve sends `stopped` a moment before it answers requests about the stopped program ("Unable
+   * to process `stackTrace`: debuggee is running"), so a refusal is asked again, for up to 1 s.
+   */
+  private askFrames(stop: number, tries = 20): void {
+    const thread = this.stoppedThread;
+    if (thread === undefined || !this.on.stackTrace) return;
+    Promise.resolve(this.on.stackTrace(thread)).then(
+      (frames) => {
+        if (frames && stop === this.stops && this.pause) this.located(0, frames);
+      },
+      () => {
+        if (tries > 1 && stop === this.stops) setTimeout(() => stop === this.stops && this.askFrames(stop, tries - 1), 50);
+      },
+    );
   }
 
   /**
    * The frame to show: the top one; for a panic the first in the server's own code (VS Code asks
    * for the top frame alone first, the rest in a second request, so that one may bring it).
    */
-  private where(start: number, frames: { line?: number; source?: { path?: string } }[]): { file: string; line?: number } | undefined {
+  private where(start: number, frames: Frame[]): { file: string; line?: number } | undefined {
     const p = this.pause!;
     const panicking = p.reason === 'panic' || p.reason === 'exception';
     const own = frames.find((f) => f.source?.path && this.ownCode(f.source.path));
@@ -127,6 +166,7 @@ export class DapWatch {
   }
 
   private resumed(): void {
+    this.stops++;
     if (!this.pause) return;
     this.pause = undefined;
     this.stoppedThread = undefined;

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { t } from '../core';
-import { DapWatch } from './dapWatch';
+import { DapWatch, type Frame } from './dapWatch';
 import { DelveAdapter } from './delveAdapter';
 import { isInside, type DebugClient, type DebugPause, type DebugTarget } from '../core';
 
@@ -17,6 +17,8 @@ const ATTACH_TIMEOUT_MS = 14_000;
  * test log: try 1 stuck, try 2 attached 0.4 s later).
  */
 const TRY_MS = 4_000;
+/** How deep the stack of a panic is read to find the server's own frame (Gin's middleware chain alone is a dozen). */
+const PANIC_FRAMES = 64;
 
 /** What a session the extension started carries in its configuration: which server and generation. */
 export interface SessionTag {
@@ -193,6 +195,10 @@ export class DebugSessions implements vscode.Disposable {
           const w = this.watches.get(session.id);
           if (w && !w.dropped && server.debugGeneration === tag.generation) w.userEnd = true;
         },
+        stackTrace: (threadId) =>
+          session
+            .customRequest('stackTrace', { threadId, startFrame: 0, levels: PANIC_FRAMES })
+            .then((b: { stackFrames?: Frame[] } | undefined) => b?.stackFrames),
       },
       (file) => isInside(file, server.root),
     );

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DapWatch } from '../../src/extension/dapWatch';
+import { DapWatch, type Frame } from '../../src/extension/dapWatch';
 import { findDlv, isInside, type DebugPause } from '../../src/core';
 import { get, harness, waitState, waitUntil } from '../support/helpers';
 import { DapClient, type DapMessage } from '../support/dap';
@@ -67,7 +67,7 @@ function lineOf(file: string, text: string): number {
 }
 
 /** A server under Delve (the engine's), a client attached through a DapWatch wired to the engine as the extension wires it. */
-async function debugged(breakpoints: (dir: string) => { file: string; line: number }[]) {
+async function debugged(breakpoints: (dir: string) => { file: string; line: number }[], opts: { askStack?: boolean } = {}) {
   const h = await harness('panicky', { debug: true, env: { GIN_MODE: 'debug' } });
   h.engine.start();
   await waitState(h, 'running', 180_000);
@@ -82,10 +82,19 @@ async function debugged(breakpoints: (dir: string) => { file: string; line: numb
       },
       exited: (c) => seen.exits.push(c),
       endRequested: () => seen.ends++,
+      // As the extension asks it: a request of its own (customRequest), seen by the tracker too.
+      ...(opts.askStack
+        ? {
+            stackTrace: (threadId: number) =>
+              dap
+                .send('stackTrace', { threadId, startFrame: 0, levels: 64 })
+                .then((m) => (m.success ? (m.body?.stackFrames as Frame[]) : Promise.reject(new Error(m.message)))),
+          }
+        : {}),
     },
     (file) => isInside(file, h.dir),
   );
-  const dap = new WatchedClient(watch);
+  const dap: WatchedClient = new WatchedClient(watch);
   await dap.connect(target.port);
   await dap.attach(breakpoints(h.dir));
   return { h, dap, seen, last: () => seen.pauses.at(-1) };
@@ -172,6 +181,65 @@ describe('extension: DapWatch reads a real Delve session the way the tracker doe
     await Promise.race([dap.request('disconnect', { restart: false, terminateDebuggee: false }), new Promise((r) => setTimeout(r, 2000))]);
     assert.equal(seen.ends, 0, 'a disconnect after the program exited is not a Stop');
     dap.close();
+  });
+});
+
+describe('extension: DapWatch names a panic’s own frame when VS Code does not ask for it', function () {
+  this.timeout(240_000);
+
+  it('real Delve: the client asks for the top frame only (VS Code’s second fetch never came): the watch’s own request finds the line in the server’s code', async () => {
+    const { h, dap, last } = await debugged(() => [], { askStack: true });
+    const boom = path.join(h.dir, 'handlers', 'boom.go');
+    const line = lineOf(boom, 'panic("crash: worker exploded")');
+    const mark = dap.events.length;
+    await get(h.port, '/crash').catch(() => undefined);
+    const stopped = await dap.nextEvent('stopped', mark);
+    await dap.request('stackTrace', { threadId: stopped.body!.threadId as number, startFrame: 0, levels: 1 });
+    await waitUntil('the pause at the panic’s own frame', () => (last()?.file === boom ? last() : undefined), 10_000).catch(() => {
+      throw new Error(`pause: ${JSON.stringify(last())}`);
+    });
+    assert.equal(last()?.line, line);
+    assert.equal(h.engine.debugTarget?.paused?.file, boom, 'the engine knows it too');
+    await dap.request('continue', { threadId: stopped.body!.threadId });
+    await dap.nextEvent('exited', mark);
+    dap.close();
+  });
+
+  /** A watch with a fake adapter behind stackTrace; what it reported. */
+  function fake(answer: (n: number) => Promise<Frame[] | undefined>) {
+    const pauses: (DebugPause | undefined)[] = [];
+    let asked = 0;
+    const w = new DapWatch({ configured: () => {}, paused: (p) => pauses.push(p), exited: () => {}, stackTrace: () => answer(++asked) }, (f) =>
+      f.startsWith('/srv/'),
+    );
+    return { w, pauses, asked: () => asked };
+  }
+  const PANIC = { type: 'event', event: 'stopped', body: { reason: 'exception', description: 'panic', text: 'boom', threadId: 7 } };
+  const FRAMES: Frame[] = [
+    { source: { path: '/go/src/runtime/panic.go' }, line: 1456 },
+    { source: { path: '/srv/handlers/a.go' }, line: 30 },
+  ];
+
+  it('a refusal ("debuggee is running", sent just after stopped) is asked again; the own frame comes', async () => {
+    const { w, pauses, asked } = fake((n) =>
+      n < 3 ? Promise.reject(new Error('Unable to process `stackTrace`: debuggee is running')) : Promise.resolve(FRAMES),
+    );
+    w.fromAdapter(PANIC);
+    await waitUntil('the own frame', () => pauses.at(-1)?.file === '/srv/handlers/a.go', 5000);
+    assert.equal(asked(), 3);
+    assert.deepEqual(pauses.at(-1), { reason: 'panic', description: 'boom', file: '/srv/handlers/a.go', line: 30 });
+  });
+
+  it('an answer that comes after the program ran on is dropped; a breakpoint stop asks nothing', async () => {
+    let release!: (f: Frame[]) => void;
+    const { w, pauses, asked } = fake(() => new Promise((r) => (release = r)));
+    w.fromAdapter(PANIC);
+    w.fromAdapter({ type: 'event', event: 'continued', body: { threadId: 7 } });
+    release(FRAMES);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(pauses.at(-1), undefined, 'running: no stale place');
+    w.fromAdapter({ type: 'event', event: 'stopped', body: { reason: 'breakpoint', threadId: 7 } });
+    assert.equal(asked(), 1, 'only the panic asked');
   });
 });
 

@@ -295,6 +295,14 @@ describe('debugging across reloads (real Delve)', function () {
     save(h, 'port := os.Getenv("PORT")', 'port := os.Getenv("PORT")\n\tif message != "" {\n\t\tpanic("boom at start")\n\t}');
     h.engine.start();
     await waitUntil('paused on the panic', () => h.engine.debugTarget?.paused?.reason === 'panic', 180_000);
+    // Delve stops in runtime/panic.go; the pause names the line of the server's own that panicked.
+    const main = path.join(h.dir, 'main.go');
+    const line =
+      fs
+        .readFileSync(main, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('panic("boom at start")')) + 1;
+    assert.deepEqual({ file: h.engine.debugTarget?.paused?.file, line: h.engine.debugTarget?.paused?.line }, { file: main, line });
     await new Promise((r) => setTimeout(r, 3500));
     assert.ok(!h.states.some((s) => s.kind === 'unready' || s.kind === 'crashed' || s.kind === 'running'), JSON.stringify(h.states.map((s) => s.kind)));
     save(h, 'message != ""', 'message == ""');

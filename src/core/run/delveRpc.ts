@@ -1,8 +1,8 @@
 import * as net from 'node:net';
 
 /*
- * Delve's JSON-RPC (api-version 2) on the generation's port, for the two things the engine asks
- * itself: start a program no client started, and why a program is stopped.
+ * Delve's JSON-RPC (api-version 2) on the generation's port, for what the engine asks itself:
+ * start a program no client started, why a program is stopped, and from where it was called.
  */
 
 /** Where and why the program stopped, as Delve's state says. */
@@ -11,6 +11,8 @@ export interface Stop {
   breakpoint?: string;
   file?: string;
   line?: number;
+  /** The goroutine that stopped (its stack is where a panic's own frame is found). */
+  goroutine?: number;
 }
 
 /** How a program ended its first run, as Delve's `continue` answered. */
@@ -30,35 +32,49 @@ export interface FirstRun {
  * run through the first breakpoint a client had just set.
  */
 export async function continueProgram(host: string, port: number): Promise<FirstRun | undefined> {
-  const state = await call(host, port, 'RPCServer.Command', { name: 'continue' }, undefined);
+  const state = (await call<{ State?: DelveState }>(host, port, 'RPCServer.Command', { name: 'continue' }, undefined))?.State;
   if (!state) return undefined;
   return state.exited ? { exitStatus: state.exitStatus } : { stop: stopOf(state) };
 }
 
 /** Why the program is stopped now (undefined: it runs, or Delve did not answer within 2 s). */
 export async function stoppedAt(host: string, port: number): Promise<Stop | undefined> {
-  const state = await call(host, port, 'RPCServer.State', { NonBlocking: true }, 2000);
+  const state = (await call<{ State?: DelveState }>(host, port, 'RPCServer.State', { NonBlocking: true }, 2000))?.State;
   return state && !state.Running && !state.exited ? stopOf(state) : undefined;
+}
+
+/**
+ * A stopped goroutine's frames, innermost first (undefined: no answer within 2 s). A panic stops
+ * in runtime/panic.go; the frame a user wants named is further out, in their own code.
+ */
+export async function framesOf(host: string, port: number, goroutine: number, depth = 64): Promise<{ file?: string; line?: number }[] | undefined> {
+  const r = await call<{ Locations?: { file?: string; line?: number }[] }>(host, port, 'RPCServer.Stacktrace', { Id: goroutine, Depth: depth }, 2000);
+  return r?.Locations?.map((l) => ({ file: l.file, line: l.line }));
 }
 
 function stopOf(state: DelveState): Stop {
   const t = state.currentThread;
-  return { breakpoint: t?.breakPoint ? (t.breakPoint.name ?? '') : undefined, file: t?.file, line: t?.line };
+  return {
+    breakpoint: t?.breakPoint ? (t.breakPoint.name ?? '') : undefined,
+    file: t?.file,
+    line: t?.line,
+    ...(typeof t?.goroutineID === 'number' && t.goroutineID > 0 ? { goroutine: t.goroutineID } : {}),
+  };
 }
 
 interface DelveState {
   Running?: boolean;
   exited?: boolean;
   exitStatus?: number;
-  currentThread?: { file?: string; line?: number; breakPoint?: { name?: string } };
+  currentThread?: { file?: string; line?: number; goroutineID?: number; breakPoint?: { name?: string } };
 }
 
-/** One call; its State, or undefined (no answer within `timeoutMs`, an error, a closed connection). */
-function call(host: string, port: number, method: string, arg: object, timeoutMs: number | undefined): Promise<DelveState | undefined> {
+/** One call; its result, or undefined (no answer within `timeoutMs`, an error, a closed connection). */
+function call<R>(host: string, port: number, method: string, arg: object, timeoutMs: number | undefined): Promise<R | undefined> {
   return new Promise((resolve) => {
     let buf = '';
     let settled = false;
-    const done = (r: DelveState | undefined) => {
+    const done = (r: R | undefined) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -74,7 +90,7 @@ function call(host: string, port: number, method: string, arg: object, timeoutMs
       const nl = buf.indexOf('\n');
       if (nl < 0) return;
       try {
-        done((JSON.parse(buf.slice(0, nl)) as { result?: { State?: DelveState } }).result?.State);
+        done((JSON.parse(buf.slice(0, nl)) as { result?: R }).result);
       } catch {
         done(undefined);
       }

@@ -4,7 +4,8 @@ import type { DebugClient, DebugPause, DebugTarget, EngineState } from '../engin
 import type { Logger } from '../util/log';
 import type { SayOptions } from '../engine/output';
 import { findDlv, INSTALL_DLV, isExecutable } from './delve';
-import { continueProgram, stoppedAt, type Stop } from './delveRpc';
+import { continueProgram, framesOf, stoppedAt, type Stop } from './delveRpc';
+import { isInside } from '../util/paths';
 import type { DelveLaunch } from './debuggee';
 import { freePort } from './ports';
 import { sleep, within } from './processTree';
@@ -157,14 +158,27 @@ export class DelveRuns {
       seen = stopped ? seen + 1 : 0;
       if (seen >= 2 && !t.paused) {
         const at = await stoppedAt(t.host, t.port);
+        const own = at && (await this.ownFrame(t, at));
         if (!at || this.target?.generation !== generation || this.target.paused) continue;
         detected = true;
-        this.paused(generation, pauseOf(at));
+        this.paused(generation, { ...pauseOf(at), ...own });
       } else if (!stopped && detected) {
         detected = false;
         this.paused(generation, undefined);
       }
     }
+  }
+
+  /**
+   * For a panic or a fatal error, the first frame in the server's own code: Delve stops inside
+   * runtime/panic.go, which tells a user nothing about which line of theirs to look at.
+   */
+  private async ownFrame(t: DebugTarget, at: Stop): Promise<{ file: string; line?: number } | undefined> {
+    if ((at.breakpoint !== 'unrecovered-panic' && at.breakpoint !== 'runtime-fatal-throw') || at.goroutine === undefined) return undefined;
+    if (at.file && isInside(at.file, t.cwd)) return undefined;
+    const frames = await framesOf(t.host, t.port, at.goroutine);
+    const own = frames?.find((f) => f.file && isInside(f.file, t.cwd));
+    return own?.file ? { file: own.file, line: own.line } : undefined;
   }
 
   /** The program's pid, once Delve has started it (for the status and the client). */
