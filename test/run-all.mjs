@@ -8,6 +8,34 @@ import * as path from 'node:path';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const notes = [];
+/** What failed, one line each, printed again next to the totals: CI shows only the end of the log. */
+const failures = [];
+
+/**
+ * The failures a mocha spec report lists after "N failing": each "  1) suite … title:" block and
+ * the first line of its error.
+ */
+function failuresIn(title, out) {
+  const lines = out.split('\n');
+  let listing = false;
+  for (let i = 0; i < lines.length; i++) {
+    // A run's own list of tests numbers failures too ("    1) title"), indented deeper.
+    if (/^\s*\d+ passing\b/.test(lines[i])) listing = false;
+    if (/^\s*\d+ failing\s*$/.test(lines[i])) listing = true;
+    const m = listing && /^ {2}\d+\) (.*)$/.exec(lines[i]);
+    if (!m) continue;
+    const name = [m[1].trim()];
+    let j = i + 1;
+    while (j < lines.length && lines[j].trim() && !name.at(-1).endsWith(':')) name.push(lines[j++].trim());
+    while (j < lines.length && !lines[j].trim()) j++;
+    // "Expected values to be strictly equal:" says little alone: the diff's lines follow it.
+    let error = (lines[j] ?? '').trim();
+    for (let k = j + 1; error.endsWith(':') && k < Math.min(lines.length, j + 8); k++) if (lines[k].trim()) error += ' ' + lines[k].trim();
+    error = error.slice(0, 400);
+    failures.push(`✗ ${title}: ${name.join(' › ').replace(/:$/, '')}${error ? `\n    ${error}` : ''}`);
+    i = j;
+  }
+}
 
 function step(title, cmd, args) {
   console.log(`\n▶ ${title}: ${cmd} ${args.join(' ')}`);
@@ -40,6 +68,7 @@ function mocha(title, config) {
       totals.failed += failed;
       totals.skipped += n('pending');
       notes.push(`${title}: ${passed} passed, ${failed} failed, ${n('pending')} skipped`);
+      if (failed) failuresIn(title, out);
       resolve();
     });
   });
@@ -63,6 +92,7 @@ function suite(title, script, label) {
       totals.failed += f;
       totals.skipped += skipped;
       notes.push(`${title}: ${passed} passed, ${f} failed, ${skipped} skipped`);
+      if (f) failuresIn(title, out);
       resolve();
     });
   });
@@ -100,6 +130,7 @@ await suite('in Chinese (VS Code Server --locale zh-cn)', 'test/integration/loca
 await suite('the packaged .vsix installs and activates', 'test/integration/vsix.mjs', 'vsix');
 await suite('benchmark smoke run (tiny N; numbers recorded, never asserted)', 'test/bench/smoke.mjs', 'bench');
 
+if (failures.length) console.log('\nfailed:\n' + failures.join('\n'));
 console.log('\n' + notes.join('\n'));
 console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(totals.failed > 0 ? 1 : 0);
