@@ -51,7 +51,12 @@ describe('faults: the last save always wins (model test)', function () {
           },
         };
         const model = new Model(dir, seed, io, true);
-        assert.equal(await body(h.port), expected(model.state));
+        // Polled like every step: "running" says the port listens, and a first request to a
+        // server under Delve on a loaded machine once took over the 2 s a single GET allows.
+        const first = expected(model.state);
+        await waitUntil(`the first server serving ${first}`, async () => (await body(h.port)) === first, BOUND_MS).catch((e: Error) => {
+          throw new Error(`${e.message}; debug target: ${JSON.stringify(h.engine.debugTarget ?? null)}`);
+        });
         for (let i = 1; i <= steps; i++) {
           const from = h.states.length;
           const step = model.next();
