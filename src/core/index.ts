@@ -22,4 +22,5 @@ export { elapsedWords, progressSummary, type BuildProgress } from './build/build
 export { stripAnsi } from './util/text';
 export { hostGoPlatform, mergeGoExtension, type GoExtensionSettings } from './config/goExtension';
 export { findDlv, INSTALL_DLV, isExecutable, remoteAttachConfigs, type FoundDlv } from './run/delve';
+export { PANIC_FRAMES } from './run/delveRpc';
 export { bundleTranslator, format, localeFromEnv, setTranslator, t, type L10nArg, type Translator } from './util/l10n';

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { t } from '../core';
 import { DapWatch, type Frame } from './dapWatch';
 import { DelveAdapter } from './delveAdapter';
-import { isInside, type DebugClient, type DebugPause, type DebugTarget } from '../core';
+import { isInside, PANIC_FRAMES, type DebugClient, type DebugPause, type DebugTarget } from '../core';
 
 /** The debug type: launch.json's `"type": "gopher-reload"`, and the sessions the engine's servers get. */
 export const DEBUG_TYPE = 'gopher-reload';
@@ -17,8 +17,6 @@ const ATTACH_TIMEOUT_MS = 14_000;
  * test log: try 1 stuck, try 2 attached 0.4 s later).
  */
 const TRY_MS = 4_000;
-/** How deep the stack of a panic is read to find the server's own frame (Gin's middleware chain alone is a dozen). */
-const PANIC_FRAMES = 64;
 
 /** What a session the extension started carries in its configuration: which server and generation. */
 export interface SessionTag {

@@ -44,10 +44,16 @@ export async function stoppedAt(host: string, port: number): Promise<Stop | unde
 }
 
 /**
+ * How deep a panic's stack is read to find the server's own frame (Gin's middleware chain alone is
+ * a dozen): one depth for the engine's JSON-RPC read and the extension's DAP one.
+ */
+export const PANIC_FRAMES = 64;
+
+/**
  * A stopped goroutine's frames, innermost first (undefined: no answer within 2 s). A panic stops
  * in runtime/panic.go; the frame a user wants named is further out, in their own code.
  */
-export async function framesOf(host: string, port: number, goroutine: number, depth = 64): Promise<{ file?: string; line?: number }[] | undefined> {
+export async function framesOf(host: string, port: number, goroutine: number, depth = PANIC_FRAMES): Promise<{ file?: string; line?: number }[] | undefined> {
   const r = await call<{ Locations?: { file?: string; line?: number }[] }>(host, port, 'RPCServer.Stacktrace', { Id: goroutine, Depth: depth }, 2000);
   return r?.Locations?.map((l) => ({ file: l.file, line: l.line }));
 }
